@@ -1,0 +1,14 @@
+#include "cmd/tool_main.h"
+
+int main(int argc, char** argv) {
+  static constexpr dcp::cmd::PlannedCommand kCommands[] = {
+      {"run", "run the checker daemon from a TOML config (--config F)"},
+      {"check-config", "validate a config file without connecting"},
+      {"binlog", "decode binlog files or a live binlog stream to JSON lines"},
+      {"push", "push JSON-lines row changes to a dcp gRPC collector"},
+      {"collect", "run only the configured collectors and stream to a remote checker"},
+  };
+  return dcp::cmd::RunUnbuiltTool(
+      "dcp", "online data-consistency checker for replicated MySQL/MariaDB", kCommands, argc,
+      argv);
+}

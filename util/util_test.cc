@@ -1,0 +1,55 @@
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "gtest/gtest.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/status_macros.h"
+
+namespace dcp {
+namespace {
+
+absl::StatusOr<int> Half(int v) {
+  if (v % 2 != 0) return absl::InvalidArgumentError("odd");
+  return v / 2;
+}
+
+absl::StatusOr<int> Quarter(int v) {
+  ASSIGN_OR_RETURN(int h, Half(v));
+  ASSIGN_OR_RETURN(int q, Half(h));
+  return q;
+}
+
+absl::Status CheckEven(int v) {
+  RETURN_IF_ERROR(Half(v).status());
+  return absl::OkStatus();
+}
+
+TEST(StatusMacros, PropagateErrorsAndValues) {
+  EXPECT_EQ(*Quarter(8), 2);
+  EXPECT_EQ(Quarter(6).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(CheckEven(4).ok());
+  EXPECT_EQ(CheckEven(3).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(FakeClock, SleepWakesWhenAdvanced) {
+  FakeClock clock;
+  const absl::Time start = clock.Now();
+  std::thread sleeper([&] { clock.SleepFor(absl::Seconds(5)); });
+  clock.AwaitSleepers(1);
+  clock.Advance(absl::Seconds(2));
+  EXPECT_EQ(clock.Now() - start, absl::Seconds(2));
+  clock.Advance(absl::Seconds(3));
+  sleeper.join();
+  EXPECT_EQ(clock.Now() - start, absl::Seconds(5));
+}
+
+TEST(Log, RateLimitedSiteLogsOnce) {
+  std::atomic<int64_t> last{0};
+  EXPECT_TRUE(log_internal::ShouldLogEvery(&last, int64_t{10} * 1000000000));
+  EXPECT_FALSE(log_internal::ShouldLogEvery(&last, int64_t{10} * 1000000000));
+  DCP_LOG(INFO) << "log line from a test";
+}
+
+}  // namespace
+}  // namespace dcp

@@ -195,6 +195,8 @@ absl::StatusOr<std::unique_ptr<MariaDbServer>> MariaDbServer::Start(const Option
   std::unique_ptr<MariaDbServer> server(new MariaDbServer());
   server->options_ = options;
   server->server_id_ = options.server_id;
+  std::error_code mkdir_error;
+  fs::create_directories(TempRoot(), mkdir_error);
   std::string pattern = absl::StrCat(TempRoot(), "/", kDirPrefix, "XXXXXX");
   if (mkdtemp(pattern.data()) == nullptr) {
     return absl::InternalError(absl::StrCat("mkdtemp ", pattern, " failed"));

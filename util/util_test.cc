@@ -85,3 +85,25 @@ TEST(Glob, CaptureAndSubstitute) {
 
 }  // namespace
 }  // namespace dcp
+
+#include "util/atomic_file.h"
+
+namespace dcp {
+namespace {
+
+TEST(AtomicFile, WriteReplaceAndRead) {
+  const std::string path = ::testing::TempDir() + "/atomic_file_test";
+  std::remove(path.c_str());
+  auto missing = ReadFileIfExists(path);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+  ASSERT_TRUE(WriteFileAtomically(path, "first").ok());
+  ASSERT_TRUE(WriteFileAtomically(path, "second").ok());
+  auto got = ReadFileIfExists(path);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->value_or(""), "second");
+  EXPECT_FALSE(WriteFileAtomically("/nonexistent-dir/x", "y").ok());
+}
+
+}  // namespace
+}  // namespace dcp

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "daemon/config.h"
+#include "mysql/binlog/tool.h"
 
 namespace {
 
@@ -13,10 +14,10 @@ constexpr char kUsage[] =
     "\n"
     "Commands:\n"
     "  check-config F   validate a config file (docs/config.md) without connecting\n"
+    "  binlog           decode binlog files to JSON lines (docs/binlog.md; dcp binlog --help)\n"
     "\n"
     "Not built yet (each arrives with its issue):\n"
     "  run              run the checker daemon from a TOML config (--config F)\n"
-    "  binlog           decode binlog files or a live binlog stream to JSON lines\n"
     "  push             push JSON-lines row changes to a dcp gRPC collector\n"
     "  collect          run only the configured collectors and stream to a remote checker\n";
 
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "check-config") return CheckConfig(argc - 2, argv + 2);
+  if (command == "binlog") return dcp::mysql::binlog::BinlogMain(argc - 1, argv + 1);
   std::fprintf(stderr, "dcp: '%s' is not available in this build\n\n%s", command.c_str(), kUsage);
   return 2;
 }

@@ -1,11 +1,11 @@
-#include "cmd/tool_main.h"
+// verifier: offline schema and data comparison of a source and a target. See docs/verifier.md.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "verifier/cli.h"
 
 int main(int argc, char** argv) {
-  static constexpr dcp::cmd::PlannedCommand kCommands[] = {
-      {"schema", "compare the schemas of a source and a target"},
-      {"data", "compare the data of a source and a target, row-exact"},
-      {"--config F", "gravity-compatible verifier.conf mode"},
-  };
-  return dcp::cmd::RunUnbuiltTool("verifier", "offline schema and data comparison", kCommands,
-                                  argc, argv);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return dcp::verifier::RunCli(args, std::cout, std::cerr);
 }

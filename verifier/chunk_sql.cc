@@ -1,0 +1,163 @@
+#include "verifier/chunk_sql.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace dcp::verifier {
+namespace {
+
+using mysql::QuoteIdentifier;
+
+bool IsCharacter(const mysql::ColumnSchema& c) { return c.charset.has_value(); }
+
+std::string Where(const TablePlan& plan, const std::string& range) {
+  if (plan.where.empty()) return range;
+  return absl::StrCat("(", range, ") AND (", plan.where, ")");
+}
+
+std::string From(const TablePlan& plan, const std::string& table) {
+  if (plan.key_index.empty()) return table;
+  return absl::StrCat(table, " FORCE INDEX (", QuoteIdentifier(plan.key_index), ")");
+}
+
+std::string OrderBy(const TablePlan& plan) {
+  if (plan.key_columns.empty()) return "";
+  std::vector<std::string> cols;
+  for (const std::string& k : plan.key_columns) cols.push_back(QuoteIdentifier(k));
+  return absl::StrCat(" ORDER BY ", absl::StrJoin(cols, ", "));
+}
+
+// (k1 op1 v1) OR (k1 = v1 AND k2 op v2) ... with the last comparison `last_op`.
+std::string Compare(const TablePlan& plan, const KeyValue& v, const char* op,
+                    const char* last_op) {
+  std::vector<std::string> terms;
+  const size_t n = plan.key_columns.size();
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<std::string> parts;
+    for (size_t j = 0; j < i; ++j) {
+      parts.push_back(absl::StrCat(QuoteIdentifier(plan.key_columns[j]), " = ",
+                                   SqlLiteral(v[j], plan.key_binary[j])));
+    }
+    parts.push_back(absl::StrCat(QuoteIdentifier(plan.key_columns[i]), " ",
+                                 i + 1 == n ? last_op : op, " ",
+                                 SqlLiteral(v[i], plan.key_binary[i])));
+    terms.push_back(absl::StrCat("(", absl::StrJoin(parts, " AND "), ")"));
+  }
+  return absl::StrCat("(", absl::StrJoin(terms, " OR "), ")");
+}
+
+}  // namespace
+
+std::string SqlLiteral(absl::string_view value, bool binary) {
+  std::string out = binary ? "_binary'" : "'";
+  out.reserve(out.size() + value.size() + 8);
+  for (char c : value) {
+    switch (c) {
+      case '\0': out += "\\0"; break;
+      case '\'': out += "\\'"; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\032': out += "\\Z"; break;
+      default: out += c;
+    }
+  }
+  out += "'";
+  return out;
+}
+
+std::string NormalizedExpr(const mysql::ColumnSchema& s, const mysql::ColumnSchema& t) {
+  const std::string c = QuoteIdentifier(s.name);
+  if (s.IsBit() || t.IsBit()) return absl::StrCat("CAST(", c, " AS UNSIGNED)");
+  if (s.data_type == "float" || t.data_type == "float") {
+    return absl::StrCat("CAST(", c, " AS DOUBLE)");
+  }
+  if (s.IsDecimal() && t.IsDecimal() && s.Scale() != t.Scale()) {
+    return absl::StrCat("CAST(", c, " AS DECIMAL(65,", std::max(s.Scale(), t.Scale()), "))");
+  }
+  if (s.IsTemporal() && t.IsTemporal() && s.Scale() != t.Scale()) {
+    const char* type = s.data_type == "time" ? "TIME" : "DATETIME";
+    return absl::StrCat("CAST(", c, " AS ", type, "(", std::max(s.Scale(), t.Scale()), "))");
+  }
+  if (IsCharacter(s) && IsCharacter(t) && s.charset != t.charset) {
+    return absl::StrCat("CONVERT(", c, " USING utf8mb4)");
+  }
+  return c;
+}
+
+std::string RangePredicate(const TablePlan& plan, const std::optional<KeyValue>& lower,
+                           const std::optional<KeyValue>& upper) {
+  std::vector<std::string> parts;
+  if (lower) parts.push_back(Compare(plan, *lower, ">", ">"));
+  if (upper) parts.push_back(Compare(plan, *upper, "<", "<="));
+  if (parts.empty()) return "1";
+  return absl::StrJoin(parts, " AND ");
+}
+
+std::string RowHashExpr(const TablePlan& plan) {
+  std::vector<std::string> values;
+  std::vector<std::string> nulls;
+  for (const ComparedColumn& c : plan.columns) {
+    values.push_back(c.expr);
+    nulls.push_back(absl::StrCat("ISNULL(", QuoteIdentifier(c.name), ")"));
+  }
+  return absl::StrCat("MD5(CONCAT_WS('#', ", absl::StrJoin(values, ", "), ", CONCAT(",
+                      absl::StrJoin(nulls, ", "), ")))");
+}
+
+std::string ChecksumSql(const TablePlan& plan, const std::string& table,
+                        const std::optional<KeyValue>& lower,
+                        const std::optional<KeyValue>& upper) {
+  return absl::StrCat(
+      "SELECT COUNT(*), COALESCE(SUM(CAST(CONV(SUBSTRING(h, 1, 16), 16, 10) AS UNSIGNED)), 0), "
+      "COALESCE(BIT_XOR(CAST(CONV(SUBSTRING(h, 17, 16), 16, 10) AS UNSIGNED)), 0) FROM (SELECT ",
+      RowHashExpr(plan), " AS h FROM ", From(plan, table), " WHERE ",
+      Where(plan, RangePredicate(plan, lower, upper)), ") AS chunk");
+}
+
+std::string BoundarySql(const TablePlan& plan, const std::string& table,
+                        const std::optional<KeyValue>& lower, const std::optional<KeyValue>& upper,
+                        uint64_t offset) {
+  std::vector<std::string> cols;
+  for (const std::string& k : plan.key_columns) cols.push_back(QuoteIdentifier(k));
+  return absl::StrCat("SELECT ", absl::StrJoin(cols, ", "), " FROM ", From(plan, table),
+                      " WHERE ", Where(plan, RangePredicate(plan, lower, upper)), OrderBy(plan),
+                      " LIMIT 1 OFFSET ", offset);
+}
+
+namespace {
+std::string SelectList(const TablePlan& plan, const std::vector<std::string>& extra) {
+  std::vector<std::string> exprs;
+  for (const ComparedColumn& c : plan.columns) exprs.push_back(c.expr);
+  exprs.insert(exprs.end(), extra.begin(), extra.end());
+  return absl::StrJoin(exprs, ", ");
+}
+}  // namespace
+
+std::string FetchRowsSql(const TablePlan& plan, const std::string& table,
+                         const std::optional<KeyValue>& lower,
+                         const std::optional<KeyValue>& upper,
+                         const std::vector<std::string>& extra) {
+  return absl::StrCat("SELECT ", SelectList(plan, extra), " FROM ", From(plan, table), " WHERE ",
+                      Where(plan, RangePredicate(plan, lower, upper)), OrderBy(plan));
+}
+
+std::string FetchKeysSql(const TablePlan& plan, const std::string& table,
+                         const std::vector<KeyValue>& keys, const std::vector<std::string>& extra) {
+  std::vector<std::string> terms;
+  for (const KeyValue& k : keys) {
+    std::vector<std::string> parts;
+    for (size_t i = 0; i < plan.key_columns.size(); ++i) {
+      parts.push_back(absl::StrCat(QuoteIdentifier(plan.key_columns[i]), " = ",
+                                   SqlLiteral(k[i], plan.key_binary[i])));
+    }
+    terms.push_back(absl::StrCat("(", absl::StrJoin(parts, " AND "), ")"));
+  }
+  if (terms.empty()) terms.push_back("0");
+  return absl::StrCat("SELECT ", SelectList(plan, extra), " FROM ", table, " WHERE ",
+                      Where(plan, absl::StrJoin(terms, " OR ")), OrderBy(plan));
+}
+
+}  // namespace dcp::verifier

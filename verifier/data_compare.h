@@ -1,0 +1,127 @@
+// `verifier data`: row-exact comparison of the selected tables of a source and a target.
+//
+// Per table, the rows are walked in chunks over the row key (the primary key, else a unique
+// index over NOT NULL columns); chunk boundaries come from the source, so a chunk is a key
+// range that both sides checksum in SQL (chunk_sql.h) at the same time. The first and last
+// chunks are open-ended, so target rows outside the source's key range are covered too. Chunk
+// sizes adapt toward `chunk_time`. A chunk whose count or checksum differs is bisected on the
+// key until a range holds at most `row_fetch_limit` rows; those rows are fetched from both
+// sides and compared column by column.
+//
+// Parallelism: `parallel` workers, each with its own source and target connection, take
+// chunks of any unfinished table (boundaries of one table are found one at a time; checksums
+// run concurrently); within a chunk the source and target queries run at the same time.
+//
+// Thread-safety: CompareData() is a blocking call that owns its threads.
+#ifndef DCP_VERIFIER_DATA_COMPARE_H_
+#define DCP_VERIFIER_DATA_COMPARE_H_
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "mysql/connection.h"
+#include "mysql/dsn.h"
+#include "util/clock.h"
+#include "verifier/chunk_sql.h"
+
+namespace dcp::verifier {
+
+struct DataOptions {
+  mysql::Dsn source;
+  mysql::Dsn target;
+  std::vector<std::string> tables;   // globs, as for schema
+  std::vector<std::string> exclude;
+  std::vector<std::string> maps;
+  std::vector<std::string> columns;         // compare only these (key columns always used)
+  std::vector<std::string> ignore_columns;  // never compare these
+  std::string where;                        // SQL condition applied on both sides
+  int parallel = 2;
+  absl::Duration chunk_time = absl::Milliseconds(500);
+  uint64_t initial_chunk_rows = 1000;
+  uint64_t min_chunk_rows = 100;
+  uint64_t max_chunk_rows = 500000;
+  uint64_t row_fetch_limit = 256;  // bisect until a range holds at most this many rows
+  // Tables with neither a primary key nor a unique NOT NULL key: compared as a whole (one
+  // checksum, then every row as a multiset) when true; an error otherwise.
+  bool allow_full_scan = false;
+  // Compare a native replica with its primary at one point in time (see docs/verifier.md):
+  // the target is treated as a replica of the source.
+  bool snapshot = false;
+  // Re-fetch differing rows after this delay and keep only the differences that persist
+  // (0: off). Repeated `recheck_rounds` times.
+  absl::Duration recheck_delay = absl::ZeroDuration();
+  int recheck_rounds = 0;
+  bool collect_fix_values = false;  // fetch source rows for fix SQL
+  std::string resume_file;          // empty: no resume state
+  // Progress output (a single updated line), or nullptr.
+  std::ostream* progress = nullptr;
+  Clock* clock = Clock::Real();
+};
+
+struct ColumnDifference {
+  std::string column;
+  std::optional<std::string> source;
+  std::optional<std::string> target;
+};
+
+struct RowDifference {
+  enum class Kind { kMissing, kExtra, kDifferent };
+  Kind kind = Kind::kDifferent;
+  // The row's key values (normalised text), or every column in full-scan mode.
+  KeyValue key;
+  std::vector<ColumnDifference> columns;  // kDifferent only
+  // The source row for fix SQL (kMissing/kDifferent, when collected): one value per
+  // TableResult::fix_columns entry, hex text for binary columns.
+  std::vector<std::optional<std::string>> source_values;
+
+  static const char* KindName(Kind k);  // "missing", "extra", "different"
+};
+
+struct TableResult {
+  std::string source_table;  // schema.table
+  std::string target_table;
+  bool missing_on_target = false;  // the table exists on the source only
+  bool extra_on_target = false;    // on the target only
+  std::vector<std::string> key_columns;
+  std::vector<bool> key_binary;  // per key column: a binary type (literals need _binary)
+  std::vector<std::string> compared_columns;
+  std::vector<std::string> fix_columns;  // columns written by fix SQL
+  // Per fix column, how its value is written: 's' string literal, 'x' hex (binary types),
+  // 'n' bare number (BIT).
+  std::string fix_kinds;
+  uint64_t source_rows = 0;
+  uint64_t target_rows = 0;
+  uint64_t chunks = 0;
+  uint64_t mismatched_chunks = 0;
+  std::vector<RowDifference> differences;
+  std::string error;  // non-empty: this table could not be compared
+  absl::Duration elapsed;
+  bool resumed_complete = false;  // skipped: a resumed run had already verified it
+
+  bool identical() const {
+    return error.empty() && !missing_on_target && !extra_on_target && differences.empty();
+  }
+};
+
+struct DataReport {
+  std::vector<TableResult> tables;
+  absl::Duration elapsed;
+  std::string snapshot_position;  // the GTID position compared at (--snapshot)
+
+  bool identical() const;
+  bool has_error() const;
+  uint64_t total_rows() const;
+};
+
+// Runs the comparison. Errors that stop the whole run (connection, bad options) are statuses;
+// a table that cannot be compared (no usable key) is reported in its TableResult::error.
+absl::StatusOr<DataReport> CompareData(const DataOptions& options);
+
+}  // namespace dcp::verifier
+
+#endif  // DCP_VERIFIER_DATA_COMPARE_H_

@@ -3,6 +3,7 @@
 // each step. The decoded changes are replayed into an in-memory table keyed by primary key;
 // after each step that table must equal the server's.
 #include <cmath>
+#include <filesystem>
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -16,6 +17,7 @@
 #include "mysql/binlog/file_reader.h"
 #include "mysql/binlog/reader.h"
 #include "mysql/binlog/rows.h"
+#include "mysql/binlog/stream_reader.h"
 #include "tests/harness/mariadb_server.h"
 #include "tests/integration/binlog_live_util.h"
 
@@ -39,12 +41,10 @@ std::vector<std::string> BinlogFiles(testing::MariaDbServer& server, mysql::Conn
   return files;
 }
 
-absl::StatusOr<Table> DecodeAll(const std::vector<std::string>& files, const std::string& db,
-                                const std::string& name, const std::vector<Column>& cols) {
-  FileReader::Options o;
-  o.files = files;
-  ASSIGN_OR_RETURN(auto reader_files, FileReader::Open(o));
-  EventReader reader(reader_files.get());
+absl::StatusOr<Table> DecodeAll(RawEventSource* source, Decoder::Options decoder_options,
+                                const std::string& db, const std::string& name,
+                                const std::vector<Column>& cols) {
+  EventReader reader(source, decoder_options);
   Table table;
   RowChange change;
   for (;;) {
@@ -88,11 +88,33 @@ class BinlogLiveTest : public ::testing::Test {
     SCOPED_TRACE(step);
     auto server_rows = ServerTable(*conn_, "w", name, cols);
     ASSERT_TRUE(server_rows.ok()) << server_rows.status();
-    auto decoded = DecodeAll(BinlogFiles(*server_, *conn_), "w", name, cols);
+    EXPECT_FALSE(server_rows->empty());
+    // From the files.
+    FileReader::Options fo;
+    fo.files = BinlogFiles(*server_, *conn_);
+    auto files = FileReader::Open(fo);
+    ASSERT_TRUE(files.ok()) << files.status();
+    auto decoded = DecodeAll(files->get(), Decoder::Options(), "w", name, cols);
     ASSERT_TRUE(decoded.ok()) << decoded.status();
-    EXPECT_FALSE(server_rows->empty() && decoded->empty() && std::string(step) == "insert");
     Compare(cols, *server_rows, *decoded);
+    // From the live stream, as a replica, from the first file to the current end.
+    StreamReader::Options so;
+    so.dsn = server_->Dsn();
+    so.server_id = 9000 + (++stream_count_);
+    so.file = std::filesystem::path(fo.files[0]).filename().string();
+    so.position = 4;
+    auto stream = StreamReader::Open(so);
+    ASSERT_TRUE(stream.ok()) << stream.status();
+    EXPECT_TRUE((*stream)->is_mariadb());
+    EXPECT_EQ((*stream)->checksum(), ChecksumAlg::kCrc32);
+    Decoder::Options dopts;
+    dopts.initial_checksum = (*stream)->checksum();
+    auto streamed = DecodeAll(stream->get(), dopts, "w", name, cols);
+    ASSERT_TRUE(streamed.ok()) << streamed.status();
+    Compare(cols, *server_rows, *streamed);
   }
+
+  int stream_count_ = 0;
 
   std::unique_ptr<testing::MariaDbServer> server_;
   std::unique_ptr<mysql::Connection> conn_;
@@ -262,6 +284,117 @@ TEST_F(BinlogLiveTest, CompositeKeysAndMultiRowStatements) {
   Exec("FLUSH BINARY LOGS");
   Exec("DELETE FROM w.ck WHERE a = 101");
   ExpectSame("ck", cols, "rotation");
+}
+
+TEST_F(BinlogLiveTest, CompressedEvents) {
+  // MariaDB's log_bin_compress: QUERY_COMPRESSED and *_ROWS_COMPRESSED_V1 events (zlib).
+  Exec("SET GLOBAL log_bin_compress=ON, GLOBAL log_bin_compress_min_len=10");
+  auto c = server_->Connect();
+  ASSERT_TRUE(c.ok()) << c.status();
+  conn_ = std::make_unique<mysql::Connection>(*std::move(c));
+  const std::vector<Column> cols = {
+      {"id", "INT NOT NULL", Kind::kText, true},
+      {"txt", "TEXT", Kind::kText},
+      {"n", "DECIMAL(12,3)", Kind::kText},
+  };
+  Exec(CreateTable("cz", cols, "id"));
+  Exec("INSERT INTO w.cz VALUES (1, REPEAT('abc', 1000), -1.5), (2, 'short', NULL), "
+       "(3, REPEAT('😀', 500), 123456789.123)");
+  Exec("UPDATE w.cz SET txt = CONCAT(txt, 'x'), n = n * 2");
+  Exec("DELETE FROM w.cz WHERE id = 2");
+  ExpectSame("cz", cols, "compressed");
+  // The events really were compressed.
+  FileReader::Options o;
+  o.files = BinlogFiles(*server_, *conn_);
+  auto files = FileReader::Open(o);
+  ASSERT_TRUE(files.ok()) << files.status();
+  EventReader reader(files->get());
+  int compressed_rows = 0, compressed_queries = 0;
+  for (;;) {
+    auto ev = reader.Next();
+    ASSERT_TRUE(ev.ok()) << ev.status();
+    if (*ev == nullptr) break;
+    const EventType t = (*ev)->header.type;
+    compressed_queries += t == EventType::kQueryCompressed;
+    compressed_rows += t == EventType::kWriteRowsCompressedV1 ||
+                       t == EventType::kUpdateRowsCompressedV1 ||
+                       t == EventType::kDeleteRowsCompressedV1;
+    if (const auto* q = std::get_if<QueryEvent>(&(*ev)->body);
+        q != nullptr && t == EventType::kQueryCompressed) {
+      EXPECT_THAT(std::string(q->statement), ::testing::HasSubstr("w.cz"));
+    }
+  }
+  EXPECT_GE(compressed_rows, 3);
+  EXPECT_GE(compressed_queries, 1);
+}
+
+std::vector<std::string> RunLines(const std::string& cmd) {
+  std::vector<std::string> lines;
+  std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
+  if (p == nullptr) return lines;
+  char buf[1 << 16];
+  while (fgets(buf, sizeof(buf), p.get()) != nullptr) lines.emplace_back(buf);
+  return lines;
+}
+
+TEST_F(BinlogLiveTest, StreamFromGtidAndPosition) {
+  Exec("CREATE TABLE w.g (id INT PRIMARY KEY, v VARCHAR(10))");
+  Exec("INSERT INTO w.g VALUES (1, 'a')");
+  Exec("INSERT INTO w.g VALUES (2, 'b')");
+  auto gtid = conn_->QueryValue("SELECT @@gtid_binlog_pos");
+  ASSERT_TRUE(gtid.ok() && gtid->has_value());
+  auto status = conn_->Query("SHOW MASTER STATUS");
+  ASSERT_TRUE(status.ok()) << status.status();
+  const std::string file = *status->rows[0][0], pos = *status->rows[0][1];
+  Exec("INSERT INTO w.g VALUES (3, 'c'), (4, 'd')");
+  Exec("UPDATE w.g SET v = 'e' WHERE id = 1");
+
+  // The library, from the GTID position: only what followed it.
+  StreamReader::Options so;
+  so.dsn = server_->Dsn();
+  so.server_id = 8001;
+  so.gtid = **gtid;
+  auto stream = StreamReader::Open(so);
+  ASSERT_TRUE(stream.ok()) << stream.status();
+  Decoder::Options dopts;
+  dopts.initial_checksum = (*stream)->checksum();
+  EventReader reader(stream->get(), dopts);
+  std::vector<std::string> seen;
+  RowChange change;
+  for (;;) {
+    auto ev = reader.Next();
+    ASSERT_TRUE(ev.ok()) << ev.status();
+    if (*ev == nullptr) break;
+    const auto* rows = std::get_if<RowsEvent>(&(*ev)->body);
+    if (rows == nullptr || rows->table == nullptr || rows->table->table != "g") continue;
+    RowIterator it(*rows);
+    while (!it.done()) {
+      ASSERT_TRUE(it.Next(change).ok());
+      const Value& id = change.after[0];
+      seen.push_back(absl::StrCat(change.op == RowOp::kInsert ? "insert " : "update ", id.i));
+    }
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"insert 3", "insert 4", "update 1"}));
+
+  // The command, from the GTID and from file:pos.
+  const char* build = std::getenv("DCP_BUILD_DIR");
+  ASSERT_NE(build, nullptr);
+  const std::string base = absl::StrCat(build, "/bin/dcp binlog --dsn mysql://dcp:dcp@127.0.0.1:",
+                                        server_->port(), " --tables 'w.g'");
+  for (const std::string& from : {absl::StrCat(" --server-id 8002 --gtid ", **gtid),
+                                  absl::StrCat(" --server-id 8003 --position ", file, ":", pos)}) {
+    SCOPED_TRACE(from);
+    const std::vector<std::string> lines = RunLines(base + from);
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_THAT(lines[0], ::testing::HasSubstr("\"op\":\"insert\",\"db\":\"w\",\"table\":\"g\","
+                                               "\"after\":{\"id\":3,\"v\":\"c\"}"));
+    EXPECT_THAT(lines[0], ::testing::HasSubstr(absl::StrCat("\"pos\":\"", file, ":")));
+    EXPECT_THAT(lines[0], ::testing::MatchesRegex(".*\"gtid\":\"0-71-[0-9]+\".*\n"));
+    EXPECT_THAT(lines[2], ::testing::HasSubstr("\"before\":{\"id\":1,\"v\":\"a\"},"
+                                               "\"after\":{\"id\":1,\"v\":\"e\"}"));
+  }
+  // A server id is required; a bad position is the server's error.
+  EXPECT_TRUE(RunLines(base + " --position nosuch.000001:4 --server-id 8004 2>/dev/null").empty());
 }
 
 }  // namespace

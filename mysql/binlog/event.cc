@@ -385,8 +385,8 @@ absl::Status MariaDbUncompress(Cursor& c, std::string* out) {
 }
 
 Decoder::Decoder(Options options) : options_(options) {
-  // Until a FORMAT_DESCRIPTION arrives: v4 with no checksum.
-  format_.server_version = "";
+  // Until a FORMAT_DESCRIPTION arrives: v4 with the configured checksum.
+  format_.checksum = options_.initial_checksum;
 }
 
 absl::StatusOr<Event> Decoder::Decode(absl::string_view raw, uint64_t offset, bool in_payload) {

@@ -173,6 +173,9 @@ class Decoder {
  public:
   struct Options {
     bool verify_checksums = true;
+    // The checksum of events before the first FORMAT_DESCRIPTION: kOff for files; a live
+    // stream's artificial ROTATE carries the negotiated one (StreamReader::checksum()).
+    ChecksumAlg initial_checksum = ChecksumAlg::kOff;
   };
   Decoder() : Decoder(Options()) {}
   explicit Decoder(Options options);

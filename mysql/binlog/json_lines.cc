@@ -91,6 +91,14 @@ absl::Status AppendValueJson(const ColumnDef& col, const Value& v, std::string* 
       return absl::OkStatus();
     case ValueKind::kString:
     case ValueKind::kBlob:
+      if (v.kind == ValueKind::kString && col.real_type == ColumnType::kString &&
+          v.charset == kBinaryCollation && v.bytes.size() < col.max_length) {
+        // BINARY(N) is logged without its trailing zero bytes; SELECT returns N bytes.
+        std::string padded(v.bytes);
+        padded.resize(col.max_length, '\0');
+        AppendBase64(padded, out);
+        return absl::OkStatus();
+      }
       if (v.charset != kBinaryCollation && IsValidUtf8(v.bytes)) {
         AppendJsonString(v.bytes, out);
       } else {

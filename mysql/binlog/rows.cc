@@ -57,7 +57,7 @@ absl::Status DecodeTime2(Cursor& c, int fsp, Value& v) {
       ASSIGN_OR_RETURN(uint64_t ip, c.UintBe(3, "TIME2"));
       ASSIGN_OR_RETURN(uint64_t fb, c.UintBe(1, "TIME2 fraction"));
       int64_t intpart = static_cast<int64_t>(ip) - 0x800000;
-      int64_t frac = static_cast<int8_t>(fb);
+      int64_t frac = static_cast<int64_t>(fb);
       if (intpart < 0 && frac != 0) {
         ++intpart;
         frac -= 0x100;
@@ -69,7 +69,7 @@ absl::Status DecodeTime2(Cursor& c, int fsp, Value& v) {
       ASSIGN_OR_RETURN(uint64_t ip, c.UintBe(3, "TIME2"));
       ASSIGN_OR_RETURN(uint64_t fb, c.UintBe(2, "TIME2 fraction"));
       int64_t intpart = static_cast<int64_t>(ip) - 0x800000;
-      int64_t frac = static_cast<int16_t>(fb);
+      int64_t frac = static_cast<int64_t>(fb);
       if (intpart < 0 && frac != 0) {
         ++intpart;
         frac -= 0x10000;

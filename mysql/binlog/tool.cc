@@ -14,6 +14,8 @@
 #include "mysql/binlog/json_lines.h"
 #include "mysql/binlog/reader.h"
 #include "mysql/binlog/rows.h"
+#include "mysql/binlog/stream_reader.h"
+#include "mysql/dsn.h"
 #include "util/status_macros.h"
 
 namespace dcp::mysql::binlog {
@@ -22,12 +24,19 @@ namespace {
 constexpr char kUsage[] =
     "usage: dcp binlog --file F [F...] [--start-position N] [--stop-position N]\n"
     "                  [--follow-rotation] [--tables GLOB[,GLOB...]] [--stats | --events]\n"
+    "       dcp binlog --dsn mysql://user:pw@host:port --server-id N\n"
+    "                  [--position FILE:POS | --gtid D-S-N[,...]] [--stop-never] [...]\n"
     "Prints one JSON line per row change (format: docs/binlog.md).\n"
     "  --file F...          binlog files, read in the order given\n"
     "  --start-position N   first event offset in the first file (default 4)\n"
     "  --stop-position N    stop before the first event at or after N in the last file\n"
     "  --follow-rotation    after the last file, follow its ROTATE to the next file\n"
     "  --tables GLOBS       only tables whose db.table matches one glob (fnmatch)\n"
+    "  --dsn DSN            read a live server's binlog as a replica (see docs/binlog.md)\n"
+    "  --server-id N        the replica server id to register with (required with --dsn)\n"
+    "  --position FILE:POS  start there (default: the first binlog, position 4)\n"
+    "  --gtid LIST          MariaDB: start after this GTID position\n"
+    "  --stop-never         keep reading new events (default: stop at the current end)\n"
     "  --stats              print per-table row counts instead of rows\n"
     "  --events             print one line per event (type, position) instead of rows\n";
 
@@ -122,16 +131,35 @@ absl::StatusOr<ToolOptions> ParseToolArgs(int argc, char** argv) {
 }
 
 absl::Status RunTool(const ToolOptions& options, std::FILE* out) {
+  std::unique_ptr<RawEventSource> source;
+  Decoder::Options decoder_options;
   if (!options.dsn.empty()) {
-    return absl::UnimplementedError("--dsn (live stream) is not built yet");
+    StreamReader::Options so;
+    ASSIGN_OR_RETURN(so.dsn, Dsn::Parse(options.dsn));
+    so.server_id = options.server_id;
+    if (so.server_id == 0) return absl::InvalidArgumentError("--dsn needs --server-id");
+    if (!options.position.empty()) {
+      const size_t colon = options.position.rfind(':');
+      if (colon == std::string::npos ||
+          !absl::SimpleAtoi(options.position.substr(colon + 1), &so.position)) {
+        return absl::InvalidArgumentError("--position: expected file:pos");
+      }
+      so.file = options.position.substr(0, colon);
+    }
+    so.gtid = options.gtid;
+    so.stop_never = options.stop_never;
+    ASSIGN_OR_RETURN(std::unique_ptr<StreamReader> stream, StreamReader::Open(so));
+    decoder_options.initial_checksum = stream->checksum();
+    source = std::move(stream);
+  } else {
+    FileReader::Options fo;
+    fo.files = options.files;
+    fo.start_position = options.start_position;
+    fo.stop_position = options.stop_position;
+    fo.follow_rotation = options.follow_rotation;
+    ASSIGN_OR_RETURN(source, FileReader::Open(fo));
   }
-  FileReader::Options fo;
-  fo.files = options.files;
-  fo.start_position = options.start_position;
-  fo.stop_position = options.stop_position;
-  fo.follow_rotation = options.follow_rotation;
-  ASSIGN_OR_RETURN(std::unique_ptr<FileReader> files, FileReader::Open(fo));
-  EventReader reader(files.get());
+  EventReader reader(source.get(), decoder_options);
   Output output(out);
   RowChange change;
   std::string gtid;

@@ -1,6 +1,11 @@
 #include "checker/checker.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -524,6 +529,66 @@ TEST_F(CheckerTest, OversizedOpenWindowIsAnOverflow) {
   EXPECT_THAT(alarms[0].message, HasSubstr("more than 5 changes"));
   Bar("dst", 2);
   EXPECT_THAT(Take(), SizeIs(0));
+}
+
+TEST_F(CheckerTest, CollectorsOnSeveralThreads) {
+  Make(Mode::kState, {"dst"});
+  auto feed = [this](const std::string& tag) {
+    for (int w = 0; w < 200; ++w) {
+      for (int k = 0; k < 20; ++k) {
+        EXPECT_TRUE(checker_->Add(Change::MakeRow(tag, absl::StrCat("t:", w * 20 + k), Sum(k))).ok());
+      }
+      EXPECT_TRUE(checker_->Add(Change::MakeBarrier(tag, 1 + w)).ok());
+    }
+  };
+  std::thread a(feed, "src");
+  std::thread b(feed, "dst");
+  std::thread ticker([this] {
+    for (int i = 0; i < 100; ++i) checker_->Tick();
+  });
+  a.join();
+  b.join();
+  ticker.join();
+  EXPECT_THAT(Take(), SizeIs(2));  // each tag's changes before its first barrier: one Gap each
+  EXPECT_EQ(Target().windows_compared, 199u);
+  EXPECT_EQ(Target().windows_same, 199u);
+}
+
+TEST(JsonLinesSink, AppendsOneDocumentPerLine) {
+  char tmpl[] = "/tmp/dcp-alarm-log-XXXXXX";
+  int fd = mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  const std::string path = tmpl;
+  {
+    auto sink = JsonLinesSink::Open(path);
+    ASSERT_TRUE(sink.ok()) << sink.status();
+    Alarm a;
+    a.kind = AlarmKind::kTimeout;
+    a.source_tag = "src";
+    a.target_tag = "dst";
+    a.waited = absl::Seconds(12);
+    (*sink)->Emit(a);
+    a.kind = AlarmKind::kRecovered;
+    (*sink)->Emit(a);
+    // Log rotation: the old file is renamed, Reopen() starts a new one.
+    ASSERT_EQ(std::rename(path.c_str(), (path + ".1").c_str()), 0);
+    ASSERT_TRUE((*sink)->Reopen().ok());
+    (*sink)->Emit(a);
+  }
+  std::ifstream rotated(path + ".1");
+  std::string l1, l2, l3;
+  std::getline(rotated, l1);
+  std::getline(rotated, l2);
+  EXPECT_THAT(l1, HasSubstr("{\"sequence\":1,\"kind\":\"timeout\""));
+  EXPECT_THAT(l1, HasSubstr("\"waited_seconds\":12"));
+  EXPECT_THAT(l2, HasSubstr("{\"sequence\":2,\"kind\":\"recovered\""));
+  std::ifstream current(path);
+  std::getline(current, l3);
+  EXPECT_THAT(l3, HasSubstr("{\"sequence\":3,\"kind\":\"recovered\""));
+  std::remove(path.c_str());
+  std::remove((path + ".1").c_str());
+  EXPECT_FALSE(JsonLinesSink::Open("/nonexistent-dir/x.jsonl").ok());
 }
 
 TEST(CheckerOptions, Validation) {

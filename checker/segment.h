@@ -60,6 +60,7 @@ class Interner {
   size_t max_entries_;
   std::vector<std::string> strings_;
   absl::flat_hash_map<std::string, uint32_t> ids_;
+  uint32_t last_ = 0;
 };
 
 // A compact origin: prefix id + optional trailing decimal number.

@@ -130,6 +130,7 @@ absl::Status Checker::Add(const Change& change) {
   if (const auto* row = std::get_if<RowChange>(&change.body)) {
     OnRow(*tag, *row, change.seq);
   } else if (const auto* barrier = std::get_if<Barrier>(&change.body)) {
+    if (options_.on_barrier) options_.on_barrier(tag->name, barrier->offset, clock_->Now());
     OnBarrier(*tag, barrier->offset);
   } else {
     OnReconnect(*tag, std::get<Reconnect>(change.body).cause);
@@ -325,24 +326,42 @@ void Checker::CloseWindow(TagState& tag, uint64_t from, uint64_t to, std::string
 }
 
 void Checker::EnforceCap(TargetState& t) {
+  auto first_buffered = [](std::deque<Window>& q) -> size_t {
+    for (size_t i = 0; i < q.size(); ++i) {
+      if (q[i].segment) return i;
+    }
+    return q.size();
+  };
   while (t.buffered > options_.max_buffered_changes) {
-    Window* victim = nullptr;
-    for (Window& w : t.source_windows) {
-      if (w.segment) {
-        victim = &w;
-        break;
-      }
+    const size_t si = first_buffered(t.source_windows);
+    const size_t ti = first_buffered(t.target_windows);
+    std::deque<Window>* queue = nullptr;
+    size_t index = 0;
+    if (si < t.source_windows.size()) {
+      queue = &t.source_windows;
+      index = si;
     }
-    for (Window& w : t.target_windows) {
-      if (w.segment) {
-        if (victim == nullptr || w.from < victim->from) victim = &w;
-        break;
-      }
+    if (ti < t.target_windows.size() &&
+        (queue == nullptr || t.target_windows[ti].from < t.source_windows[si].from)) {
+      queue = &t.target_windows;
+      index = ti;
     }
-    if (victim == nullptr) break;
-    t.buffered -= victim->changes();
-    victim->segment.reset();
-    victim->dropped_by_overflow = true;
+    if (queue == nullptr) break;
+    {
+      Window& w = (*queue)[index];
+      t.buffered -= w.changes();
+      w.segment.reset();
+      w.dropped_by_overflow = true;
+    }
+    if (index > 0 && (*queue)[index - 1].dropped_by_overflow &&
+        (*queue)[index - 1].to == (*queue)[index].from) {
+      // Merge with the dropped predecessor so that a long outage costs one entry, not one
+      // per window. (Erasing invalidates references: re-index afterwards.)
+      (*queue)[index - 1].to = (*queue)[index].to;
+      queue->erase(queue->begin() + static_cast<std::ptrdiff_t>(index));
+      --index;
+    }
+    const Window* victim = &(*queue)[index];
     ++t.stats.overflows;
     if (!t.overflow_range) {
       t.overflow_range = std::make_pair(victim->from, victim->to);

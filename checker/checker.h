@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -66,6 +67,9 @@ struct CheckerOptions {
   size_t max_sample_keys = 20;
   // Keep row contents (RowChange::content) to show them in Diff alarms; costs memory.
   bool keep_content = false;
+  // Called (under the checker's lock; must be quick) for every barrier a tag delivers, with
+  // the checker clock's time: feed it to barrier::LagTracker::OnArrived for lag per target.
+  std::function<void(const std::string& tag, uint64_t offset, absl::Time arrival)> on_barrier;
 
   // kInvalidArgument naming the problem: empty tags, source also a target, duplicate target,
   // negative tolerance, non-positive timeout, zero caps.

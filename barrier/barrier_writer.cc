@@ -108,17 +108,17 @@ absl::Status BarrierWriter::Setup() {
                                 "ON UPDATE CURRENT_TIMESTAMP, PRIMARY KEY (id)) "
                                 "ENGINE=InnoDB DEFAULT CHARSET=utf8")
                       .status());
-  RETURN_IF_ERROR(
-      session_->Execute(absl::StrCat("INSERT IGNORE INTO drc.barrier (id, `offset`) VALUES (", id,
-                                     ", 0)"))
-          .status());
-  ASSIGN_OR_RETURN(std::optional<std::string> value,
-                   session_->QueryValue(absl::StrCat(
-                       "SELECT `offset` FROM drc.barrier WHERE id = ", id)));
+  RETURN_IF_ERROR(session_
+                      ->Execute(absl::StrCat(
+                          "INSERT IGNORE INTO drc.barrier (id, `offset`) VALUES (", id, ", 0)"))
+                      .status());
+  ASSIGN_OR_RETURN(
+      std::optional<std::string> value,
+      session_->QueryValue(absl::StrCat("SELECT `offset` FROM drc.barrier WHERE id = ", id)));
   uint64_t current = 0;
   if (!value || !absl::SimpleAtoi(*value, &current)) {
-    return absl::DataLossError(absl::StrCat("drc.barrier row ", id, " has offset '",
-                                            value.value_or("NULL"), "'"));
+    return absl::DataLossError(
+        absl::StrCat("drc.barrier row ", id, " has offset '", value.value_or("NULL"), "'"));
   }
   if (pending_) {
     if (current == *pending_) {
@@ -149,9 +149,9 @@ absl::Duration BarrierWriter::RunOnce() {
 
   const uint64_t from = *offset_;
   pending_ = from + 1;
-  auto affected = session_->Execute(absl::StrCat("UPDATE drc.barrier SET `offset` = ", from + 1,
-                                                 " WHERE id = ", options_.id,
-                                                 " AND `offset` = ", from));
+  auto affected =
+      session_->Execute(absl::StrCat("UPDATE drc.barrier SET `offset` = ", from + 1,
+                                     " WHERE id = ", options_.id, " AND `offset` = ", from));
   if (!affected.ok()) return Fail(absl::StrCat("bump to ", from + 1), affected.status());
   pending_.reset();
   if (*affected == 1) {
@@ -169,9 +169,8 @@ absl::Duration BarrierWriter::RunOnce() {
     return Fail("re-reading the barrier row",
                 value.ok() ? absl::NotFoundError("row missing or not a number") : value.status());
   }
-  DCP_LOG_EVERY_N_SEC(WARNING, 30) << "barrier writer: row " << options_.id << " was at "
-                                   << current << ", expected " << from
-                                   << "; is another writer using this id?";
+  DCP_LOG_EVERY_N_SEC(WARNING, 30) << "barrier writer: row " << options_.id << " was at " << current
+                                   << ", expected " << from << "; is another writer using this id?";
   offset_ = current;
   return options_.interval;
 }

@@ -32,8 +32,7 @@ std::optional<absl::Duration> LagTracker::LastLag(const std::string& tag) const 
   return it->second.lag;
 }
 
-std::optional<absl::Duration> LagTracker::CurrentLag(const std::string& tag,
-                                                     absl::Time now) const {
+std::optional<absl::Duration> LagTracker::CurrentLag(const std::string& tag, absl::Time now) const {
   absl::MutexLock lock(&mu_);
   auto it = tags_.find(tag);
   if (it == tags_.end()) {

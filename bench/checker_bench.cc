@@ -20,9 +20,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "checker/alarm.h"
 #include "checker/checker.h"
 #include "util/clock.h"
@@ -48,11 +48,10 @@ void BuildWindow(const std::string& tag, uint64_t first, uint64_t n, uint64_t gt
   out.clear();
   for (uint64_t k = first; k < first + n; ++k) {
     const uint64_t h = k * 0x9e3779b97f4a7c15ULL;
-    out.push_back(Change::MakeRow(tag, absl::StrCat("sbtest.sbtest1:", k),
-                                  absl::StrFormat("%016x%016x", h, ~h),
-                                  absl::StrCat("3e11fa47-71ca-11e1-9e33-c80aa9429562:",
-                                               gtid_base + k),
-                                  1700000000 + k / 1000));
+    out.push_back(Change::MakeRow(
+        tag, absl::StrCat("sbtest.sbtest1:", k), absl::StrFormat("%016x%016x", h, ~h),
+        absl::StrCat("3e11fa47-71ca-11e1-9e33-c80aa9429562:", gtid_base + k),
+        1700000000 + k / 1000));
   }
 }
 
@@ -154,11 +153,11 @@ void Memory(const Config& c) {
   const size_t after = mallinfo2().uordblks;
   const auto stats = checker->Stats();
   const uint64_t buffered = stats.targets[0].buffered_changes;
-  std::printf("memory: %llu changes buffered (target stopped), heap %.1f bytes/change, "
-              "checker estimate %.1f bytes/change\n",
-              static_cast<unsigned long long>(buffered),
-              static_cast<double>(after - before) / buffered,
-              static_cast<double>(checker->MemoryBytes()) / buffered);
+  std::printf(
+      "memory: %llu changes buffered (target stopped), heap %.1f bytes/change, "
+      "checker estimate %.1f bytes/change\n",
+      static_cast<unsigned long long>(buffered), static_cast<double>(after - before) / buffered,
+      static_cast<double>(checker->MemoryBytes()) / buffered);
 }
 
 int Main(int argc, char** argv) {
@@ -184,9 +183,10 @@ int Main(int argc, char** argv) {
   size_t alarms = 0;
   const double ours = CheckerThroughput(c, alarms);
   const double ref = ReferenceThroughput(c);
-  std::printf("throughput: %.0f messages/s per core (reference naive map checker %.0f; "
-              "ratio %.2f), %zu alarms\n",
-              ours, ref, ours / ref, alarms);
+  std::printf(
+      "throughput: %.0f messages/s per core (reference naive map checker %.0f; "
+      "ratio %.2f), %zu alarms\n",
+      ours, ref, ours / ref, alarms);
   Memory(c);
   return alarms == 0 ? 0 : 1;
 }

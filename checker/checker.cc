@@ -194,9 +194,9 @@ void Checker::OnBarrier(TagState& tag, uint64_t b) {
       auto report = [&](const std::string& target) {
         Alarm a = NewAlarm(AlarmKind::kGap, target);
         a.to_barrier = b;
-        a.message = absl::StrCat(tag.stats.dropped_before_first_barrier, " changes of tag '",
-                                 tag.name, "' arrived before its first barrier ", b,
-                                 " and were not checked");
+        a.message =
+            absl::StrCat(tag.stats.dropped_before_first_barrier, " changes of tag '", tag.name,
+                         "' arrived before its first barrier ", b, " and were not checked");
         Raise(std::move(a));
       };
       if (tag.is_source) {
@@ -232,9 +232,9 @@ void Checker::OnBarrier(TagState& tag, uint64_t b) {
       Alarm alarm = NewAlarm(AlarmKind::kGap, target);
       alarm.from_barrier = a;
       alarm.to_barrier = a + 1;
-      alarm.message = absl::StrCat("duplicate barrier ", a, " on tag '", tag.name, "' after ",
-                                   discarded,
-                                   " changes: the window was restarted at the duplicate");
+      alarm.message =
+          absl::StrCat("duplicate barrier ", a, " on tag '", tag.name, "' after ", discarded,
+                       " changes: the window was restarted at the duplicate");
       Raise(std::move(alarm));
     };
     if (tag.is_source) {
@@ -251,8 +251,8 @@ void Checker::OnBarrier(TagState& tag, uint64_t b) {
       Alarm alarm = NewAlarm(AlarmKind::kGap, target);
       alarm.from_barrier = b;
       alarm.to_barrier = a;
-      alarm.message = absl::StrCat("out-of-order barrier ", b, " after ", a, " on tag '",
-                                   tag.name, "': changes are ignored until barrier ", a,
+      alarm.message = absl::StrCat("out-of-order barrier ", b, " after ", a, " on tag '", tag.name,
+                                   "': changes are ignored until barrier ", a,
                                    " arrives again, then checking resumes");
       Raise(std::move(alarm));
     };
@@ -293,9 +293,9 @@ void Checker::CloseWindow(TagState& tag, uint64_t from, uint64_t to, std::string
       Alarm a = NewAlarm(AlarmKind::kOverflow, t->tag);
       a.from_barrier = from;
       a.to_barrier = to;
-      a.message = absl::StrCat("window [", from, ",", to, ") of tag '", tag.name,
-                               "' had more than ", options_.max_buffered_changes,
-                               " changes and was not checked");
+      a.message =
+          absl::StrCat("window [", from, ",", to, ") of tag '", tag.name, "' had more than ",
+                       options_.max_buffered_changes, " changes and was not checked");
       Raise(std::move(a));
     }
   } else if (!gap_cause.empty()) {
@@ -411,8 +411,8 @@ void Checker::Match(TargetState& t) {
         Alarm a = NewAlarm(AlarmKind::kGap, t.tag);
         a.from_barrier = s.from;
         a.to_barrier = s.to;
-        a.message = absl::StrCat("target '", t.tag, "' delivered no window [", s.from, ",",
-                                 s.to, ")");
+        a.message =
+            absl::StrCat("target '", t.tag, "' delivered no window [", s.from, ",", s.to, ")");
         Raise(std::move(a));
       }
       if (!s.segment) PopSkipped(t, s);
@@ -466,8 +466,8 @@ void Checker::Match(TargetState& t) {
 }
 
 void Checker::CheckTimeout(TargetState& t, absl::Time now) {
-  const bool late = !t.source_windows.empty() &&
-                    now - t.source_windows.front().closed_at > options_.timeout;
+  const bool late =
+      !t.source_windows.empty() && now - t.source_windows.front().closed_at > options_.timeout;
   if (late && !t.in_timeout) {
     const Window& w = t.source_windows.front();
     t.in_timeout = true;
@@ -478,8 +478,8 @@ void Checker::CheckTimeout(TargetState& t, absl::Time now) {
     a.from_barrier = w.from;
     a.to_barrier = w.to;
     a.waited = now - w.closed_at;
-    a.message = absl::StrCat("target '", t.tag, "' has not delivered window [", w.from, ",",
-                             w.to, ") within ", absl::FormatDuration(options_.timeout),
+    a.message = absl::StrCat("target '", t.tag, "' has not delivered window [", w.from, ",", w.to,
+                             ") within ", absl::FormatDuration(options_.timeout),
                              "; its last barrier is ", OptionalBarrier(target_tag.last_barrier));
     Raise(std::move(a));
   } else if (!late && t.in_timeout) {
@@ -555,8 +555,8 @@ void Checker::Compare(TargetState& t, const Window& source, const Window& target
   a.mode = std::string(ModeName(options_.mode));
   a.total_keys = total;
   a.keys = std::move(diffs);
-  a.message = absl::StrCat(total, total == 1 ? " key differs" : " keys differ",
-                           " between '", options_.source_tag, "' and '", t.tag, "'");
+  a.message = absl::StrCat(total, total == 1 ? " key differs" : " keys differ", " between '",
+                           options_.source_tag, "' and '", t.tag, "'");
   Raise(std::move(a));
 }
 
@@ -674,8 +674,8 @@ void Checker::CompareSequence(TargetState& t, const Window& source, const Window
       }
       if (i == Segment::kNone && j == Segment::kNone) return;
     }
-    KeyDiff d = MakeKeyDiff(key, image(S, first, last),
-                            tg ? image(G, tg->first, tg->second) : Image{});
+    KeyDiff d =
+        MakeKeyDiff(key, image(S, first, last), tg ? image(G, tg->first, tg->second) : Image{});
     if (tg) d.kind = KeyDiffKind::kSequenceDiffers;
     diffs.push_back(std::move(d));
   });

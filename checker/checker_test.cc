@@ -26,8 +26,8 @@ std::string Sum(int v) { return absl::StrFormat("%016x", v); }
 
 class CheckerTest : public ::testing::Test {
  protected:
-  void Make(Mode mode = Mode::kState, std::vector<std::string> targets = {"dst"},
-            int tolerance = 2, size_t cap = 1'000'000) {
+  void Make(Mode mode = Mode::kState, std::vector<std::string> targets = {"dst"}, int tolerance = 2,
+            size_t cap = 1'000'000) {
     CheckerOptions o;
     o.source_tag = "src";
     o.target_tags = std::move(targets);
@@ -40,9 +40,10 @@ class CheckerTest : public ::testing::Test {
     checker_ = std::move(*c);
   }
   void Row(const std::string& tag, const std::string& key, int sum) {
-    ASSERT_TRUE(checker_->Add(Change::MakeRow(tag, key, Sum(sum), absl::StrCat("0-1-", ++gtid_),
-                                              1700000000))
-                    .ok());
+    ASSERT_TRUE(
+        checker_
+            ->Add(Change::MakeRow(tag, key, Sum(sum), absl::StrCat("0-1-", ++gtid_), 1700000000))
+            .ok());
   }
   void Del(const std::string& tag, const std::string& key) {
     ASSERT_TRUE(checker_->Add(Change::MakeDelete(tag, key, absl::StrCat("0-1-", ++gtid_))).ok());
@@ -539,7 +540,8 @@ TEST_F(CheckerTest, CollectorsOnSeveralThreads) {
   auto feed = [this](const std::string& tag) {
     for (int w = 0; w < 200; ++w) {
       for (int k = 0; k < 20; ++k) {
-        EXPECT_TRUE(checker_->Add(Change::MakeRow(tag, absl::StrCat("t:", w * 20 + k), Sum(k))).ok());
+        EXPECT_TRUE(
+            checker_->Add(Change::MakeRow(tag, absl::StrCat("t:", w * 20 + k), Sum(k))).ok());
       }
       EXPECT_TRUE(checker_->Add(Change::MakeBarrier(tag, 1 + w)).ok());
     }

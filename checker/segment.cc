@@ -99,8 +99,8 @@ size_t Interner::MemoryBytes() const {
 Origin Origin::Of(absl::string_view origin, Interner& interner) {
   Origin o;
   size_t digits = 0;
-  while (digits < origin.size() && digits < 19 &&
-         origin[origin.size() - 1 - digits] >= '0' && origin[origin.size() - 1 - digits] <= '9') {
+  while (digits < origin.size() && digits < 19 && origin[origin.size() - 1 - digits] >= '0' &&
+         origin[origin.size() - 1 - digits] <= '9') {
     ++digits;
   }
   if (digits > 0 && !(digits > 1 && origin[origin.size() - digits] == '0')) {

@@ -37,9 +37,7 @@ struct Digest {
 
   static Digest Of(absl::string_view checksum);
   std::string ToString() const;
-  bool operator==(const Digest& o) const {
-    return hi == o.hi && lo == o.lo && format == o.format;
-  }
+  bool operator==(const Digest& o) const { return hi == o.hi && lo == o.lo && format == o.format; }
   bool operator!=(const Digest& o) const { return !(*this == o); }
 };
 
@@ -144,7 +142,9 @@ class Segment {
   struct KeyHash {
     using is_transparent = void;
     const Segment* segment;
-    size_t operator()(uint32_t i) const { return absl::Hash<absl::string_view>()(segment->KeyOf(i)); }
+    size_t operator()(uint32_t i) const {
+      return absl::Hash<absl::string_view>()(segment->KeyOf(i));
+    }
     size_t operator()(absl::string_view s) const { return absl::Hash<absl::string_view>()(s); }
   };
   struct KeyEq {

@@ -127,9 +127,9 @@ class Receiver {
       }
       return;
     }
-    const std::string answer = mode == Mode::kOk
-                                   ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
-                                   : "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    const std::string answer =
+        mode == Mode::kOk ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                          : "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     if (mode == Mode::kOk) {
       absl::MutexLock lock(&mu_);
       accepted_.push_back(r);
@@ -157,7 +157,10 @@ std::string TempDir() {
 
 class WebhookTest : public ::testing::Test {
  protected:
-  void SetUp() override { dir_ = TempDir(); ASSERT_FALSE(dir_.empty()); }
+  void SetUp() override {
+    dir_ = TempDir();
+    ASSERT_FALSE(dir_.empty());
+  }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   WebhookOptions Options(const std::string& url) {
     WebhookOptions o;
@@ -184,7 +187,9 @@ class WebhookTest : public ::testing::Test {
     std::vector<std::string> out;
     for (const auto& r : rs) {
       size_t p = r.body.find("\"message\":\"alarm ");
-      out.push_back(p == std::string::npos ? r.body : r.body.substr(p + 11, r.body.find('"', p + 11) - p - 11));
+      out.push_back(p == std::string::npos
+                        ? r.body
+                        : r.body.substr(p + 11, r.body.find('"', p + 11) - p - 11));
     }
     return out;
   }
@@ -211,9 +216,11 @@ TEST_F(WebhookTest, DeliversInOrderWithVerifiableSignature) {
   for (size_t i = 0; i < reqs.size(); ++i) {
     EXPECT_EQ(reqs[i].headers["content-type"], "application/json");
     EXPECT_EQ(reqs[i].headers["x-dcp-alarm-sequence"], absl::StrCat(i + 1));
-    EXPECT_EQ(reqs[i].headers["x-dcp-signature"], "sha256=" + HmacSha256Hex("s3cret", reqs[i].body));
+    EXPECT_EQ(reqs[i].headers["x-dcp-signature"],
+              "sha256=" + HmacSha256Hex("s3cret", reqs[i].body));
     EXPECT_NE(reqs[i].headers["x-dcp-signature"], "sha256=" + HmacSha256Hex("other", reqs[i].body));
-    EXPECT_THAT(reqs[i].body, HasSubstr(absl::StrCat("{\"sequence\":", i + 1, ",\"kind\":\"gap\"")));
+    EXPECT_THAT(reqs[i].body,
+                HasSubstr(absl::StrCat("{\"sequence\":", i + 1, ",\"kind\":\"gap\"")));
     EXPECT_THAT(reqs[i].body, HasSubstr("\"text\":\"GAP src->dst barriers"));
   }
   EXPECT_EQ((*sink)->stats().delivered, 3u);

@@ -148,6 +148,26 @@ class Receiver {
   std::vector<Request> accepted_ ABSL_GUARDED_BY(mu_);
 };
 
+// Wraps the libcurl poster and counts attempts, so a test can wait for failures without
+// polling.
+class CountingPoster final : public HttpPoster {
+ public:
+  explicit CountingPoster(absl::Mutex* mu, int* attempts) : mu_(mu), attempts_(attempts) {}
+  absl::StatusOr<int> Post(const std::string& url, const std::string& body,
+                           const std::vector<std::pair<std::string, std::string>>& headers,
+                           absl::Duration timeout) override {
+    auto result = inner_->Post(url, body, headers, timeout);
+    absl::MutexLock lock(mu_);
+    ++*attempts_;
+    return result;
+  }
+
+ private:
+  std::unique_ptr<HttpPoster> inner_ = NewCurlPoster();
+  absl::Mutex* mu_;
+  int* attempts_;
+};
+
 std::string TempDir() {
   const char* base = std::getenv("TMPDIR");
   std::string tmpl = absl::StrCat(base ? base : "/tmp", "/dcp-webhook-test-XXXXXX");
@@ -238,12 +258,17 @@ TEST_F(WebhookTest, ReceiverDownThenUpDeliversEveryAlarmOnceInOrder) {
     Receiver probe;  // find a free port, then close it: the receiver is "down"
     port = probe.port();
   }
-  auto sink = WebhookSink::Start(Options(absl::StrCat("http://127.0.0.1:", port, "/hook")));
+  absl::Mutex mu;
+  int attempts = 0;
+  auto sink = WebhookSink::Start(Options(absl::StrCat("http://127.0.0.1:", port, "/hook")),
+                                 std::make_unique<CountingPoster>(&mu, &attempts));
   ASSERT_TRUE(sink.ok()) << sink.status();
   for (int i = 1; i <= 5; ++i) (*sink)->Emit(Numbered(i));
-  // Let it fail a few times against the closed port.
-  for (int i = 0; i < 200 && (*sink)->stats().failed_attempts < 3; ++i) {
-    absl::SleepFor(absl::Milliseconds(10));
+  {
+    // Let it fail a few times against the closed port.
+    absl::MutexLock lock(&mu);
+    auto failed_thrice = [&attempts]() { return attempts >= 3; };
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&failed_thrice), absl::Seconds(20)));
   }
   EXPECT_GE((*sink)->stats().failed_attempts, 3u);
   EXPECT_EQ((*sink)->stats().pending, 5u);

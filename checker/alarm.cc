@@ -102,8 +102,8 @@ void AppendSide(std::string& out, const SideImage& s) {
 
 std::string Alarm::Summary() const {
   std::string pair = target_tag.empty() ? source_tag : absl::StrCat(source_tag, "->", target_tag);
-  std::string s = absl::StrCat(absl::AsciiStrToUpper(AlarmKindName(kind)), " ", pair,
-                               RangeText(*this));
+  std::string s =
+      absl::StrCat(absl::AsciiStrToUpper(AlarmKindName(kind)), " ", pair, RangeText(*this));
   if (kind == AlarmKind::kDiff) {
     absl::StrAppend(&s, ": ", total_keys, total_keys == 1 ? " key differs" : " keys differ");
     for (size_t i = 0; i < keys.size() && i < 3; ++i) {

@@ -40,7 +40,7 @@ struct SideImage {
   std::string checksum;  // of the last change (empty when deleted or not seen)
   std::string origin;    // GTID/position of the last change
   uint64_t timestamp = 0;
-  uint64_t changes = 0;  // number of changes in the compared windows
+  uint64_t changes = 0;                // number of changes in the compared windows
   std::optional<std::string> content;  // the last row image, when kept
 };
 
@@ -71,8 +71,8 @@ struct Alarm {
   // The barrier range [from_barrier, to_barrier) concerned, when known.
   std::optional<uint64_t> from_barrier;
   std::optional<uint64_t> to_barrier;
-  std::string mode;     // "state" or "sequence" (Diff only)
-  std::string message;  // one human line: the cause of a Gap, the wait of a Timeout, ...
+  std::string mode;           // "state" or "sequence" (Diff only)
+  std::string message;        // one human line: the cause of a Gap, the wait of a Timeout, ...
   std::vector<KeyDiff> keys;  // Diff: sample of differing keys
   uint64_t total_keys = 0;    // Diff: number of differing keys (>= keys.size())
   std::optional<absl::Duration> waited;  // Timeout/Recovered: how long the target was late

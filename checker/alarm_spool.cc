@@ -90,8 +90,8 @@ absl::Status AlarmSpool::Load() {
           absl::StrSplit(ss.str(), absl::ByAnyChar(" \n"), absl::SkipEmpty());
       if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &ack_offset_) ||
           !absl::SimpleAtoi(parts[1], &ack_sequence_)) {
-        return absl::DataLossError(absl::StrCat("alarm spool ack file ", ack_path,
-                                                " is corrupt: \"", ss.str(), "\""));
+        return absl::DataLossError(
+            absl::StrCat("alarm spool ack file ", ack_path, " is corrupt: \"", ss.str(), "\""));
       }
     }
   }

@@ -3,8 +3,8 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "proto/dcp.pb.h"
 
 namespace dcp::checker {
@@ -29,8 +29,8 @@ Change Change::MakeBarrier(std::string tag, uint64_t offset, uint64_t seq) {
   return c;
 }
 
-Change Change::MakeRow(std::string tag, std::string key, std::string checksum,
-                       std::string origin, uint64_t timestamp, uint64_t seq) {
+Change Change::MakeRow(std::string tag, std::string key, std::string checksum, std::string origin,
+                       uint64_t timestamp, uint64_t seq) {
   Change c;
   c.tag = std::move(tag);
   RowChange row;
@@ -43,8 +43,8 @@ Change Change::MakeRow(std::string tag, std::string key, std::string checksum,
   return c;
 }
 
-Change Change::MakeDelete(std::string tag, std::string key, std::string origin,
-                          uint64_t timestamp, uint64_t seq) {
+Change Change::MakeDelete(std::string tag, std::string key, std::string origin, uint64_t timestamp,
+                          uint64_t seq) {
   Change c = MakeRow(std::move(tag), std::move(key), "", std::move(origin), timestamp, seq);
   std::get<RowChange>(c.body).deleted = true;
   return c;
@@ -55,8 +55,7 @@ bool IsDeleteContent(absl::string_view content) {
   return content.size() == 6 || content[6] == ' ';
 }
 
-absl::StatusOr<Change> FromProto(const ::dcp::Message& message, uint64_t seq,
-                                 bool keep_content) {
+absl::StatusOr<Change> FromProto(const ::dcp::Message& message, uint64_t seq, bool keep_content) {
   if (message.tag().empty()) {
     return absl::InvalidArgumentError(absl::StrCat("message ", message.id(), " has no tag"));
   }

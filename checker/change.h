@@ -41,12 +41,12 @@ struct RowChange {
   std::string key;       // table + key values
   std::string checksum;  // checksum of the row image
   bool deleted = false;
-  std::string origin;      // GTID or binlog position of the change
-  uint64_t timestamp = 0;  // commit time, seconds since the epoch
+  std::string origin;                  // GTID or binlog position of the change
+  uint64_t timestamp = 0;              // commit time, seconds since the epoch
   std::optional<std::string> content;  // the row image as text, when the collector sends it
   bool operator==(const RowChange& o) const {
-    return key == o.key && checksum == o.checksum && deleted == o.deleted &&
-           origin == o.origin && timestamp == o.timestamp && content == o.content;
+    return key == o.key && checksum == o.checksum && deleted == o.deleted && origin == o.origin &&
+           timestamp == o.timestamp && content == o.content;
   }
 };
 
@@ -67,9 +67,7 @@ struct Change {
   bool is_barrier() const { return std::holds_alternative<Barrier>(body); }
   bool is_row() const { return std::holds_alternative<RowChange>(body); }
   std::string ToString() const;
-  bool operator==(const Change& o) const {
-    return tag == o.tag && body == o.body && seq == o.seq;
-  }
+  bool operator==(const Change& o) const { return tag == o.tag && body == o.body && seq == o.seq; }
 
   static Change MakeBarrier(std::string tag, uint64_t offset, uint64_t seq = 0);
   static Change MakeRow(std::string tag, std::string key, std::string checksum,

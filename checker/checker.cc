@@ -130,6 +130,7 @@ absl::Status Checker::Add(const Change& change) {
   if (const auto* row = std::get_if<RowChange>(&change.body)) {
     OnRow(*tag, *row, change.seq);
   } else if (const auto* barrier = std::get_if<Barrier>(&change.body)) {
+    if (options_.on_barrier) options_.on_barrier(tag->name, barrier->offset, clock_->Now());
     OnBarrier(*tag, barrier->offset);
   } else {
     OnReconnect(*tag, std::get<Reconnect>(change.body).cause);
@@ -193,9 +194,9 @@ void Checker::OnBarrier(TagState& tag, uint64_t b) {
       auto report = [&](const std::string& target) {
         Alarm a = NewAlarm(AlarmKind::kGap, target);
         a.to_barrier = b;
-        a.message = absl::StrCat(tag.stats.dropped_before_first_barrier, " changes of tag '",
-                                 tag.name, "' arrived before its first barrier ", b,
-                                 " and were not checked");
+        a.message =
+            absl::StrCat(tag.stats.dropped_before_first_barrier, " changes of tag '", tag.name,
+                         "' arrived before its first barrier ", b, " and were not checked");
         Raise(std::move(a));
       };
       if (tag.is_source) {
@@ -231,9 +232,9 @@ void Checker::OnBarrier(TagState& tag, uint64_t b) {
       Alarm alarm = NewAlarm(AlarmKind::kGap, target);
       alarm.from_barrier = a;
       alarm.to_barrier = a + 1;
-      alarm.message = absl::StrCat("duplicate barrier ", a, " on tag '", tag.name, "' after ",
-                                   discarded,
-                                   " changes: the window was restarted at the duplicate");
+      alarm.message =
+          absl::StrCat("duplicate barrier ", a, " on tag '", tag.name, "' after ", discarded,
+                       " changes: the window was restarted at the duplicate");
       Raise(std::move(alarm));
     };
     if (tag.is_source) {
@@ -250,8 +251,8 @@ void Checker::OnBarrier(TagState& tag, uint64_t b) {
       Alarm alarm = NewAlarm(AlarmKind::kGap, target);
       alarm.from_barrier = b;
       alarm.to_barrier = a;
-      alarm.message = absl::StrCat("out-of-order barrier ", b, " after ", a, " on tag '",
-                                   tag.name, "': changes are ignored until barrier ", a,
+      alarm.message = absl::StrCat("out-of-order barrier ", b, " after ", a, " on tag '", tag.name,
+                                   "': changes are ignored until barrier ", a,
                                    " arrives again, then checking resumes");
       Raise(std::move(alarm));
     };
@@ -292,9 +293,9 @@ void Checker::CloseWindow(TagState& tag, uint64_t from, uint64_t to, std::string
       Alarm a = NewAlarm(AlarmKind::kOverflow, t->tag);
       a.from_barrier = from;
       a.to_barrier = to;
-      a.message = absl::StrCat("window [", from, ",", to, ") of tag '", tag.name,
-                               "' had more than ", options_.max_buffered_changes,
-                               " changes and was not checked");
+      a.message =
+          absl::StrCat("window [", from, ",", to, ") of tag '", tag.name, "' had more than ",
+                       options_.max_buffered_changes, " changes and was not checked");
       Raise(std::move(a));
     }
   } else if (!gap_cause.empty()) {
@@ -325,24 +326,42 @@ void Checker::CloseWindow(TagState& tag, uint64_t from, uint64_t to, std::string
 }
 
 void Checker::EnforceCap(TargetState& t) {
+  auto first_buffered = [](std::deque<Window>& q) -> size_t {
+    for (size_t i = 0; i < q.size(); ++i) {
+      if (q[i].segment) return i;
+    }
+    return q.size();
+  };
   while (t.buffered > options_.max_buffered_changes) {
-    Window* victim = nullptr;
-    for (Window& w : t.source_windows) {
-      if (w.segment) {
-        victim = &w;
-        break;
-      }
+    const size_t si = first_buffered(t.source_windows);
+    const size_t ti = first_buffered(t.target_windows);
+    std::deque<Window>* queue = nullptr;
+    size_t index = 0;
+    if (si < t.source_windows.size()) {
+      queue = &t.source_windows;
+      index = si;
     }
-    for (Window& w : t.target_windows) {
-      if (w.segment) {
-        if (victim == nullptr || w.from < victim->from) victim = &w;
-        break;
-      }
+    if (ti < t.target_windows.size() &&
+        (queue == nullptr || t.target_windows[ti].from < t.source_windows[si].from)) {
+      queue = &t.target_windows;
+      index = ti;
     }
-    if (victim == nullptr) break;
-    t.buffered -= victim->changes();
-    victim->segment.reset();
-    victim->dropped_by_overflow = true;
+    if (queue == nullptr) break;
+    {
+      Window& w = (*queue)[index];
+      t.buffered -= w.changes();
+      w.segment.reset();
+      w.dropped_by_overflow = true;
+    }
+    if (index > 0 && (*queue)[index - 1].dropped_by_overflow &&
+        (*queue)[index - 1].to == (*queue)[index].from) {
+      // Merge with the dropped predecessor so that a long outage costs one entry, not one
+      // per window. (Erasing invalidates references: re-index afterwards.)
+      (*queue)[index - 1].to = (*queue)[index].to;
+      queue->erase(queue->begin() + static_cast<std::ptrdiff_t>(index));
+      --index;
+    }
+    const Window* victim = &(*queue)[index];
     ++t.stats.overflows;
     if (!t.overflow_range) {
       t.overflow_range = std::make_pair(victim->from, victim->to);
@@ -392,8 +411,8 @@ void Checker::Match(TargetState& t) {
         Alarm a = NewAlarm(AlarmKind::kGap, t.tag);
         a.from_barrier = s.from;
         a.to_barrier = s.to;
-        a.message = absl::StrCat("target '", t.tag, "' delivered no window [", s.from, ",",
-                                 s.to, ")");
+        a.message =
+            absl::StrCat("target '", t.tag, "' delivered no window [", s.from, ",", s.to, ")");
         Raise(std::move(a));
       }
       if (!s.segment) PopSkipped(t, s);
@@ -447,8 +466,8 @@ void Checker::Match(TargetState& t) {
 }
 
 void Checker::CheckTimeout(TargetState& t, absl::Time now) {
-  const bool late = !t.source_windows.empty() &&
-                    now - t.source_windows.front().closed_at > options_.timeout;
+  const bool late =
+      !t.source_windows.empty() && now - t.source_windows.front().closed_at > options_.timeout;
   if (late && !t.in_timeout) {
     const Window& w = t.source_windows.front();
     t.in_timeout = true;
@@ -459,8 +478,8 @@ void Checker::CheckTimeout(TargetState& t, absl::Time now) {
     a.from_barrier = w.from;
     a.to_barrier = w.to;
     a.waited = now - w.closed_at;
-    a.message = absl::StrCat("target '", t.tag, "' has not delivered window [", w.from, ",",
-                             w.to, ") within ", absl::FormatDuration(options_.timeout),
+    a.message = absl::StrCat("target '", t.tag, "' has not delivered window [", w.from, ",", w.to,
+                             ") within ", absl::FormatDuration(options_.timeout),
                              "; its last barrier is ", OptionalBarrier(target_tag.last_barrier));
     Raise(std::move(a));
   } else if (!late && t.in_timeout) {
@@ -536,8 +555,8 @@ void Checker::Compare(TargetState& t, const Window& source, const Window& target
   a.mode = std::string(ModeName(options_.mode));
   a.total_keys = total;
   a.keys = std::move(diffs);
-  a.message = absl::StrCat(total, total == 1 ? " key differs" : " keys differ",
-                           " between '", options_.source_tag, "' and '", t.tag, "'");
+  a.message = absl::StrCat(total, total == 1 ? " key differs" : " keys differ", " between '",
+                           options_.source_tag, "' and '", t.tag, "'");
   Raise(std::move(a));
 }
 
@@ -655,8 +674,8 @@ void Checker::CompareSequence(TargetState& t, const Window& source, const Window
       }
       if (i == Segment::kNone && j == Segment::kNone) return;
     }
-    KeyDiff d = MakeKeyDiff(key, image(S, first, last),
-                            tg ? image(G, tg->first, tg->second) : Image{});
+    KeyDiff d =
+        MakeKeyDiff(key, image(S, first, last), tg ? image(G, tg->first, tg->second) : Image{});
     if (tg) d.kind = KeyDiffKind::kSequenceDiffers;
     diffs.push_back(std::move(d));
   });

@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -66,6 +67,9 @@ struct CheckerOptions {
   size_t max_sample_keys = 20;
   // Keep row contents (RowChange::content) to show them in Diff alarms; costs memory.
   bool keep_content = false;
+  // Called (under the checker's lock; must be quick) for every barrier a tag delivers, with
+  // the checker clock's time: feed it to barrier::LagTracker::OnArrived for lag per target.
+  std::function<void(const std::string& tag, uint64_t offset, absl::Time arrival)> on_barrier;
 
   // kInvalidArgument naming the problem: empty tags, source also a target, duplicate target,
   // negative tolerance, non-positive timeout, zero caps.
@@ -81,11 +85,11 @@ struct TargetStats {
   uint64_t timeouts = 0;
   uint64_t recovered = 0;
   uint64_t gaps = 0;
-  uint64_t overflows = 0;          // windows dropped because of the cap
-  uint64_t suspects = 0;           // current
-  uint64_t suspects_cleared = 0;   // cleared silently (late but consistent)
-  uint64_t suspects_dropped = 0;   // dropped because a window in between went unchecked
-  uint64_t buffered_changes = 0;   // current
+  uint64_t overflows = 0;         // windows dropped because of the cap
+  uint64_t suspects = 0;          // current
+  uint64_t suspects_cleared = 0;  // cleared silently (late but consistent)
+  uint64_t suspects_dropped = 0;  // dropped because a window in between went unchecked
+  uint64_t buffered_changes = 0;  // current
   uint64_t pending_source_windows = 0;
   uint64_t pending_target_windows = 0;
   bool in_timeout = false;
@@ -157,8 +161,8 @@ class Checker {
   struct Suspect {
     uint64_t first_from = 0;  // window where the key first differed
     uint64_t first_to = 0;
-    Image target;             // kUnknown: target never changed it since
-    bool reported = false;    // already in a Diff; kept to recognise a late convergence
+    Image target;           // kUnknown: target never changed it since
+    bool reported = false;  // already in a Diff; kept to recognise a late convergence
     // Source images in order, each with the end barrier of the window it was current from.
     std::vector<std::pair<uint64_t, Image>> source;
   };
@@ -178,8 +182,7 @@ class Checker {
   Checker(CheckerOptions options, Clock* clock, AlarmSink* sink);
 
   TagState* FindTag(absl::string_view tag) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnRow(TagState& tag, const RowChange& row, uint64_t seq)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnRow(TagState& tag, const RowChange& row, uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnBarrier(TagState& tag, uint64_t offset) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnReconnect(TagState& tag, const std::string& cause) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Closes the tag's open window as [from, to); `gap_cause` non-empty makes it a skipped
@@ -202,8 +205,7 @@ class Checker {
   KeyDiff MakeKeyDiff(absl::string_view key, const Image& source, const Image& target) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Raise(Alarm alarm) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  Alarm NewAlarm(AlarmKind kind, const std::string& target_tag)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Alarm NewAlarm(AlarmKind kind, const std::string& target_tag) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const CheckerOptions options_;
   Clock* const clock_;

@@ -1,6 +1,13 @@
 #include "checker/checker.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -19,8 +26,8 @@ std::string Sum(int v) { return absl::StrFormat("%016x", v); }
 
 class CheckerTest : public ::testing::Test {
  protected:
-  void Make(Mode mode = Mode::kState, std::vector<std::string> targets = {"dst"},
-            int tolerance = 2, size_t cap = 1'000'000) {
+  void Make(Mode mode = Mode::kState, std::vector<std::string> targets = {"dst"}, int tolerance = 2,
+            size_t cap = 1'000'000) {
     CheckerOptions o;
     o.source_tag = "src";
     o.target_tags = std::move(targets);
@@ -33,9 +40,10 @@ class CheckerTest : public ::testing::Test {
     checker_ = std::move(*c);
   }
   void Row(const std::string& tag, const std::string& key, int sum) {
-    ASSERT_TRUE(checker_->Add(Change::MakeRow(tag, key, Sum(sum), absl::StrCat("0-1-", ++gtid_),
-                                              1700000000))
-                    .ok());
+    ASSERT_TRUE(
+        checker_
+            ->Add(Change::MakeRow(tag, key, Sum(sum), absl::StrCat("0-1-", ++gtid_), 1700000000))
+            .ok());
   }
   void Del(const std::string& tag, const std::string& key) {
     ASSERT_TRUE(checker_->Add(Change::MakeDelete(tag, key, absl::StrCat("0-1-", ++gtid_))).ok());
@@ -497,6 +505,7 @@ TEST_F(CheckerTest, MemoryCapWithStoppedTarget) {
   EXPECT_EQ(alarms[0].from_barrier, 1u);
   EXPECT_EQ(alarms[0].to_barrier, 2u);
   EXPECT_EQ(Target().overflows, 40u);
+  EXPECT_EQ(Target().pending_source_windows, 11u);  // the dropped windows merged into one
   // The target comes back with the same content: the remaining windows match, and the
   // episode ends with the full unchecked range.
   for (int w = 0; w < 50; ++w) {
@@ -524,6 +533,130 @@ TEST_F(CheckerTest, OversizedOpenWindowIsAnOverflow) {
   EXPECT_THAT(alarms[0].message, HasSubstr("more than 5 changes"));
   Bar("dst", 2);
   EXPECT_THAT(Take(), SizeIs(0));
+}
+
+TEST_F(CheckerTest, CollectorsOnSeveralThreads) {
+  Make(Mode::kState, {"dst"});
+  auto feed = [this](const std::string& tag) {
+    for (int w = 0; w < 200; ++w) {
+      for (int k = 0; k < 20; ++k) {
+        EXPECT_TRUE(
+            checker_->Add(Change::MakeRow(tag, absl::StrCat("t:", w * 20 + k), Sum(k))).ok());
+      }
+      EXPECT_TRUE(checker_->Add(Change::MakeBarrier(tag, 1 + w)).ok());
+    }
+  };
+  std::thread a(feed, "src");
+  std::thread b(feed, "dst");
+  std::thread ticker([this] {
+    for (int i = 0; i < 100; ++i) checker_->Tick();
+  });
+  a.join();
+  b.join();
+  ticker.join();
+  EXPECT_THAT(Take(), SizeIs(2));  // each tag's changes before its first barrier: one Gap each
+  EXPECT_EQ(Target().windows_compared, 199u);
+  EXPECT_EQ(Target().windows_same, 199u);
+}
+
+TEST(JsonLinesSink, AppendsOneDocumentPerLine) {
+  char tmpl[] = "/tmp/dcp-alarm-log-XXXXXX";
+  int fd = mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  const std::string path = tmpl;
+  {
+    auto sink = JsonLinesSink::Open(path);
+    ASSERT_TRUE(sink.ok()) << sink.status();
+    Alarm a;
+    a.kind = AlarmKind::kTimeout;
+    a.source_tag = "src";
+    a.target_tag = "dst";
+    a.waited = absl::Seconds(12);
+    (*sink)->Emit(a);
+    a.kind = AlarmKind::kRecovered;
+    (*sink)->Emit(a);
+    // Log rotation: the old file is renamed, Reopen() starts a new one.
+    ASSERT_EQ(std::rename(path.c_str(), (path + ".1").c_str()), 0);
+    ASSERT_TRUE((*sink)->Reopen().ok());
+    (*sink)->Emit(a);
+  }
+  std::ifstream rotated(path + ".1");
+  std::string l1, l2, l3;
+  std::getline(rotated, l1);
+  std::getline(rotated, l2);
+  EXPECT_THAT(l1, HasSubstr("{\"sequence\":1,\"kind\":\"timeout\""));
+  EXPECT_THAT(l1, HasSubstr("\"waited_seconds\":12"));
+  EXPECT_THAT(l2, HasSubstr("{\"sequence\":2,\"kind\":\"recovered\""));
+  std::ifstream current(path);
+  std::getline(current, l3);
+  EXPECT_THAT(l3, HasSubstr("{\"sequence\":3,\"kind\":\"recovered\""));
+  std::remove(path.c_str());
+  std::remove((path + ".1").c_str());
+  EXPECT_FALSE(JsonLinesSink::Open("/nonexistent-dir/x.jsonl").ok());
+}
+
+TEST_F(CheckerTest, ReportsBarrierArrivalsForLag) {
+  CheckerOptions o;
+  o.source_tag = "src";
+  o.target_tags = {"dst"};
+  std::vector<std::string> seen;
+  o.on_barrier = [&](const std::string& tag, uint64_t offset, absl::Time at) {
+    seen.push_back(absl::StrCat(tag, ":", offset, "@", absl::ToUnixSeconds(at)));
+  };
+  clock_.SetTime(absl::FromUnixSeconds(100));
+  checker_ = std::move(*Checker::Create(o, &clock_, &sink_));
+  Bar("src", 5);
+  clock_.Advance(absl::Seconds(3));
+  Bar("dst", 5);
+  EXPECT_THAT(seen, ::testing::ElementsAre("src:5@100", "dst:5@103"));
+}
+
+// Random streams with every anomaly mixed in: the checker must never crash, keep its caps,
+// and still compare windows.
+TEST_F(CheckerTest, RandomAnomaliesNeverBreakIt) {
+  for (Mode mode : {Mode::kState, Mode::kSequence}) {
+    Make(mode, {"d1", "d2"}, 2, /*cap=*/300);
+    std::mt19937_64 rng(42);
+    const std::vector<std::string> tags = {"src", "d1", "d2", "bogus"};
+    std::map<std::string, uint64_t> barrier;
+    for (int i = 0; i < 200000; ++i) {
+      const std::string& tag = tags[rng() % (rng() % 50 == 0 ? 4 : 3)];
+      const int r = static_cast<int>(rng() % 1000);
+      Change c;
+      if (r < 30) {
+        uint64_t& b = barrier[tag];
+        const int kind = static_cast<int>(rng() % 100);
+        if (kind < 85) {
+          ++b;  // normal
+        } else if (kind < 90) {
+          b += 1 + rng() % 4;  // jump
+        } else if (kind < 95 && b > 0) {
+          b -= rng() % std::min<uint64_t>(b, 3);  // duplicate or out of order
+        }
+        c = Change::MakeBarrier(tag, b);
+      } else if (r < 32) {
+        c = Change{tag, Reconnect{"test"}, 0};
+      } else if (r < 40) {
+        c = Change::MakeDelete(tag, absl::StrCat("t:", rng() % 50));
+      } else {
+        c = Change::MakeRow(tag, absl::StrCat("t:", rng() % 50), Sum(static_cast<int>(rng() % 3)),
+                            absl::StrCat("u:", i), 0, rng() % 20 == 0 ? 1 : 0);
+      }
+      (void)checker_->Add(c);
+      if (i % 1000 == 0) {
+        clock_.Advance(absl::Seconds(1 + rng() % 5));
+        checker_->Tick();
+      }
+      if (i % 5000 == 0) {
+        for (const auto& t : checker_->Stats().targets) ASSERT_LE(t.buffered_changes, 300u);
+      }
+    }
+    auto stats = checker_->Stats();
+    EXPECT_GT(stats.targets[0].windows_compared + stats.targets[1].windows_compared, 0u);
+    EXPECT_GT(sink_.All().size(), 0u);
+    Take();
+  }
 }
 
 TEST(CheckerOptions, Validation) {

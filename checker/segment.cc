@@ -9,22 +9,30 @@
 namespace dcp::checker {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// 0-15 for a hex digit, 0xff otherwise.
+struct HexTable {
+  uint8_t value[256];
+  constexpr HexTable() : value() {
+    for (int i = 0; i < 256; ++i) value[i] = 0xff;
+    for (int i = 0; i < 10; ++i) value['0' + i] = static_cast<uint8_t>(i);
+    for (int i = 0; i < 6; ++i) {
+      value['a' + i] = static_cast<uint8_t>(10 + i);
+      value['A' + i] = static_cast<uint8_t>(10 + i);
+    }
+  }
+};
+constexpr HexTable kHex;
 
 bool ParseHex64(absl::string_view s, uint64_t& out) {
   uint64_t v = 0;
+  uint8_t bad = 0;
   for (char c : s) {
-    int h = HexValue(c);
-    if (h < 0) return false;
-    v = (v << 4) | static_cast<uint64_t>(h);
+    const uint8_t h = kHex.value[static_cast<unsigned char>(c)];
+    bad |= h & 0xf0;
+    v = (v << 4) | (h & 0x0f);
   }
   out = v;
-  return true;
+  return bad == 0;
 }
 
 }  // namespace
@@ -70,13 +78,15 @@ Interner::Interner(size_t max_entries) : max_entries_(std::max<size_t>(max_entri
 }
 
 uint32_t Interner::Intern(absl::string_view s) {
+  // Consecutive changes usually share their origin prefix (one server's GTID domain).
+  if (strings_[last_].size() == s.size() && strings_[last_] == s) return last_;
   auto it = ids_.find(s);
-  if (it != ids_.end()) return it->second;
+  if (it != ids_.end()) return last_ = it->second;
   if (strings_.size() >= max_entries_) return 1;
   uint32_t id = static_cast<uint32_t>(strings_.size());
   strings_.emplace_back(s);
   ids_.emplace(std::string(s), id);
-  return id;
+  return last_ = id;
 }
 
 size_t Interner::MemoryBytes() const {
@@ -89,8 +99,8 @@ size_t Interner::MemoryBytes() const {
 Origin Origin::Of(absl::string_view origin, Interner& interner) {
   Origin o;
   size_t digits = 0;
-  while (digits < origin.size() && digits < 19 &&
-         origin[origin.size() - 1 - digits] >= '0' && origin[origin.size() - 1 - digits] <= '9') {
+  while (digits < origin.size() && digits < 19 && origin[origin.size() - 1 - digits] >= '0' &&
+         origin[origin.size() - 1 - digits] <= '9') {
     ++digits;
   }
   if (digits > 0 && !(digits > 1 && origin[origin.size() - digits] == '0')) {

@@ -37,9 +37,7 @@ struct Digest {
 
   static Digest Of(absl::string_view checksum);
   std::string ToString() const;
-  bool operator==(const Digest& o) const {
-    return hi == o.hi && lo == o.lo && format == o.format;
-  }
+  bool operator==(const Digest& o) const { return hi == o.hi && lo == o.lo && format == o.format; }
   bool operator!=(const Digest& o) const { return !(*this == o); }
 };
 
@@ -60,6 +58,7 @@ class Interner {
   size_t max_entries_;
   std::vector<std::string> strings_;
   absl::flat_hash_map<std::string, uint32_t> ids_;
+  uint32_t last_ = 0;
 };
 
 // A compact origin: prefix id + optional trailing decimal number.
@@ -143,7 +142,9 @@ class Segment {
   struct KeyHash {
     using is_transparent = void;
     const Segment* segment;
-    size_t operator()(uint32_t i) const { return absl::Hash<absl::string_view>()(segment->KeyOf(i)); }
+    size_t operator()(uint32_t i) const {
+      return absl::Hash<absl::string_view>()(segment->KeyOf(i));
+    }
     size_t operator()(absl::string_view s) const { return absl::Hash<absl::string_view>()(s); }
   };
   struct KeyEq {

@@ -57,7 +57,8 @@ class CurlPoster final : public HttpPoster {
     curl_easy_setopt(c, CURLOPT_USERAGENT, "dcp-alarm/1");
     CURLcode rc = curl_easy_perform(c);
     if (rc == CURLE_OPERATION_TIMEDOUT) {
-      return absl::DeadlineExceededError(absl::StrCat("webhook timed out: ", curl_easy_strerror(rc)));
+      return absl::DeadlineExceededError(
+          absl::StrCat("webhook timed out: ", curl_easy_strerror(rc)));
     }
     if (rc != CURLE_OK) {
       return absl::UnavailableError(absl::StrCat("webhook POST failed: ", curl_easy_strerror(rc)));
@@ -181,8 +182,8 @@ void WebhookSink::Run() {
     DCP_LOG_EVERY_N_SEC(WARNING, 30)
         << "webhook delivery of alarm " << entry.sequence << " failed ("
         << (code.ok() ? absl::StrCat("HTTP ", *code) : code.status().ToString())
-        << "); retrying in " << absl::FormatDuration(backoff) << ", "
-        << spool_->pending() << " pending";
+        << "); retrying in " << absl::FormatDuration(backoff) << ", " << spool_->pending()
+        << " pending";
     auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_; };
     if (mu_.AwaitWithTimeout(absl::Condition(&stopping), backoff)) return;
     backoff = std::min(backoff * 2, options_.max_backoff);

@@ -127,9 +127,9 @@ class Receiver {
       }
       return;
     }
-    const std::string answer = mode == Mode::kOk
-                                   ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
-                                   : "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    const std::string answer =
+        mode == Mode::kOk ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                          : "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
     if (mode == Mode::kOk) {
       absl::MutexLock lock(&mu_);
       accepted_.push_back(r);
@@ -148,6 +148,26 @@ class Receiver {
   std::vector<Request> accepted_ ABSL_GUARDED_BY(mu_);
 };
 
+// Wraps the libcurl poster and counts attempts, so a test can wait for failures without
+// polling.
+class CountingPoster final : public HttpPoster {
+ public:
+  explicit CountingPoster(absl::Mutex* mu, int* attempts) : mu_(mu), attempts_(attempts) {}
+  absl::StatusOr<int> Post(const std::string& url, const std::string& body,
+                           const std::vector<std::pair<std::string, std::string>>& headers,
+                           absl::Duration timeout) override {
+    auto result = inner_->Post(url, body, headers, timeout);
+    absl::MutexLock lock(mu_);
+    ++*attempts_;
+    return result;
+  }
+
+ private:
+  std::unique_ptr<HttpPoster> inner_ = NewCurlPoster();
+  absl::Mutex* mu_;
+  int* attempts_;
+};
+
 std::string TempDir() {
   const char* base = std::getenv("TMPDIR");
   std::string tmpl = absl::StrCat(base ? base : "/tmp", "/dcp-webhook-test-XXXXXX");
@@ -157,7 +177,10 @@ std::string TempDir() {
 
 class WebhookTest : public ::testing::Test {
  protected:
-  void SetUp() override { dir_ = TempDir(); ASSERT_FALSE(dir_.empty()); }
+  void SetUp() override {
+    dir_ = TempDir();
+    ASSERT_FALSE(dir_.empty());
+  }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   WebhookOptions Options(const std::string& url) {
     WebhookOptions o;
@@ -184,7 +207,9 @@ class WebhookTest : public ::testing::Test {
     std::vector<std::string> out;
     for (const auto& r : rs) {
       size_t p = r.body.find("\"message\":\"alarm ");
-      out.push_back(p == std::string::npos ? r.body : r.body.substr(p + 11, r.body.find('"', p + 11) - p - 11));
+      out.push_back(p == std::string::npos
+                        ? r.body
+                        : r.body.substr(p + 11, r.body.find('"', p + 11) - p - 11));
     }
     return out;
   }
@@ -211,9 +236,11 @@ TEST_F(WebhookTest, DeliversInOrderWithVerifiableSignature) {
   for (size_t i = 0; i < reqs.size(); ++i) {
     EXPECT_EQ(reqs[i].headers["content-type"], "application/json");
     EXPECT_EQ(reqs[i].headers["x-dcp-alarm-sequence"], absl::StrCat(i + 1));
-    EXPECT_EQ(reqs[i].headers["x-dcp-signature"], "sha256=" + HmacSha256Hex("s3cret", reqs[i].body));
+    EXPECT_EQ(reqs[i].headers["x-dcp-signature"],
+              "sha256=" + HmacSha256Hex("s3cret", reqs[i].body));
     EXPECT_NE(reqs[i].headers["x-dcp-signature"], "sha256=" + HmacSha256Hex("other", reqs[i].body));
-    EXPECT_THAT(reqs[i].body, HasSubstr(absl::StrCat("{\"sequence\":", i + 1, ",\"kind\":\"gap\"")));
+    EXPECT_THAT(reqs[i].body,
+                HasSubstr(absl::StrCat("{\"sequence\":", i + 1, ",\"kind\":\"gap\"")));
     EXPECT_THAT(reqs[i].body, HasSubstr("\"text\":\"GAP src->dst barriers"));
   }
   EXPECT_EQ((*sink)->stats().delivered, 3u);
@@ -231,12 +258,17 @@ TEST_F(WebhookTest, ReceiverDownThenUpDeliversEveryAlarmOnceInOrder) {
     Receiver probe;  // find a free port, then close it: the receiver is "down"
     port = probe.port();
   }
-  auto sink = WebhookSink::Start(Options(absl::StrCat("http://127.0.0.1:", port, "/hook")));
+  absl::Mutex mu;
+  int attempts = 0;
+  auto sink = WebhookSink::Start(Options(absl::StrCat("http://127.0.0.1:", port, "/hook")),
+                                 std::make_unique<CountingPoster>(&mu, &attempts));
   ASSERT_TRUE(sink.ok()) << sink.status();
   for (int i = 1; i <= 5; ++i) (*sink)->Emit(Numbered(i));
-  // Let it fail a few times against the closed port.
-  for (int i = 0; i < 200 && (*sink)->stats().failed_attempts < 3; ++i) {
-    absl::SleepFor(absl::Milliseconds(10));
+  {
+    // Let it fail a few times against the closed port.
+    absl::MutexLock lock(&mu);
+    auto failed_thrice = [&attempts]() { return attempts >= 3; };
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&failed_thrice), absl::Seconds(20)));
   }
   EXPECT_GE((*sink)->stats().failed_attempts, 3u);
   EXPECT_EQ((*sink)->stats().pending, 5u);

@@ -18,6 +18,7 @@
 #include "util/status_macros.h"
 #include "verifier/data_compare.h"
 #include "verifier/data_report.h"
+#include "verifier/gravity_mode.h"
 #include "verifier/schema_compare.h"
 
 namespace dcp::verifier {
@@ -301,6 +302,19 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (cmd == "--version") {
     out << "verifier " << DCP_VERSION << "\n";
     return 0;
+  }
+  if (cmd == "--config" || absl::StartsWith(cmd, "--config=") || cmd == "-config") {
+    std::string path = cmd.find('=') != std::string::npos ? cmd.substr(cmd.find('=') + 1)
+                       : args.size() > 1                 ? args[1]
+                                                         : "";
+    if (path.empty()) return Fail(err, absl::InvalidArgumentError("--config needs a file"));
+    std::ifstream f(path);
+    if (!f) return Fail(err, absl::NotFoundError(absl::StrCat("cannot read ", path)));
+    std::stringstream text;
+    text << f.rdbuf();
+    auto config = GravityConfig::Parse(text.str());
+    if (!config.ok()) return Fail(err, config.status());
+    return RunGravityMode(*config, out, err);
   }
   if (cmd == "schema") return RunSchema(args, out, err);
   if (cmd == "data") return RunData(args, out, err);

@@ -258,9 +258,12 @@ absl::Status Engine::Plan(Connection& source, Connection& target, const TablePai
         const char kind = sc.IsBinary() ? 'x' : sc.IsBit() ? 'n' : 's';
         t.result.fix_kinds.push_back(kind);
         const std::string q = mysql::QuoteIdentifier(sc.name);
-        t.fix_exprs.push_back(kind == 'x'   ? absl::StrCat("HEX(", q, ")")
-                              : kind == 'n' ? absl::StrCat("CAST(", q, " AS UNSIGNED)")
-                                            : q);
+        // FLOAT through DOUBLE: the text protocol rounds FLOAT to 6 digits, which would not
+        // write the same value back.
+        t.fix_exprs.push_back(kind == 'x'                ? absl::StrCat("HEX(", q, ")")
+                              : kind == 'n'              ? absl::StrCat("CAST(", q, " AS UNSIGNED)")
+                              : sc.data_type == "float" ? absl::StrCat("CAST(", q, " AS DOUBLE)")
+                                                         : q);
       }
       if (InList(t.plan.key_columns, sc.name)) continue;
       if (!options_.columns.empty() && !InList(options_.columns, sc.name)) continue;

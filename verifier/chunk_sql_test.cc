@@ -1,0 +1,93 @@
+#include "verifier/chunk_sql.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace dcp::verifier {
+namespace {
+
+using ::testing::HasSubstr;
+
+mysql::ColumnSchema Col(const std::string& name, const std::string& data_type,
+                        const std::string& column_type,
+                        std::optional<std::string> charset = std::nullopt) {
+  mysql::ColumnSchema c;
+  c.name = name;
+  c.data_type = data_type;
+  c.column_type = column_type;
+  c.charset = charset;
+  return c;
+}
+
+TablePlan Plan() {
+  TablePlan p;
+  p.source_table = "`db`.`t`";
+  p.target_table = "`db`.`t`";
+  p.key_columns = {"a", "b"};
+  p.key_binary = {false, true};
+  p.key_index = "PRIMARY";
+  p.columns = {{"a", "`a`", false}, {"b", "`b`", true}, {"v", "CAST(`v` AS DOUBLE)", false}};
+  return p;
+}
+
+TEST(ChunkSql, Literals) {
+  EXPECT_EQ(SqlLiteral("it's", false), "'it\\'s'");
+  EXPECT_EQ(SqlLiteral(std::string("a\0\\", 3), true), "_binary'a\\0\\\\'");
+}
+
+TEST(ChunkSql, Normalisation) {
+  EXPECT_EQ(NormalizedExpr(Col("i", "int", "int(11)"), Col("i", "bigint", "bigint(20)")), "`i`");
+  EXPECT_EQ(NormalizedExpr(Col("d", "decimal", "decimal(10,2)"),
+                           Col("d", "decimal", "decimal(12,4)")),
+            "CAST(`d` AS DECIMAL(65,4))");
+  EXPECT_EQ(NormalizedExpr(Col("d", "decimal", "decimal(10,2)"),
+                           Col("d", "decimal", "decimal(10,2)")),
+            "`d`");
+  EXPECT_EQ(NormalizedExpr(Col("f", "float", "float"), Col("f", "float", "float")),
+            "CAST(`f` AS DOUBLE)");
+  EXPECT_EQ(NormalizedExpr(Col("t", "datetime", "datetime"), Col("t", "datetime", "datetime(3)")),
+            "CAST(`t` AS DATETIME(3))");
+  EXPECT_EQ(NormalizedExpr(Col("t", "time", "time(1)"), Col("t", "time", "time(2)")),
+            "CAST(`t` AS TIME(2))");
+  EXPECT_EQ(NormalizedExpr(Col("s", "varchar", "varchar(5)", "utf8mb3"),
+                           Col("s", "varchar", "varchar(5)", "utf8mb4")),
+            "CONVERT(`s` USING utf8mb4)");
+  EXPECT_EQ(NormalizedExpr(Col("b", "bit", "bit(8)"), Col("b", "bit", "bit(8)")),
+            "CAST(`b` AS UNSIGNED)");
+}
+
+TEST(ChunkSql, CompositeRange) {
+  TablePlan p = Plan();
+  EXPECT_EQ(RangePredicate(p, std::nullopt, std::nullopt), "1");
+  EXPECT_EQ(RangePredicate(p, KeyValue{"1", "x"}, std::nullopt),
+            "((`a` > '1') OR (`a` = '1' AND `b` > _binary'x'))");
+  EXPECT_EQ(RangePredicate(p, std::nullopt, KeyValue{"2", "y"}),
+            "((`a` < '2') OR (`a` = '2' AND `b` <= _binary'y'))");
+}
+
+TEST(ChunkSql, ChecksumHasNullMarkersAndTwoHalves) {
+  TablePlan p = Plan();
+  p.where = "a > 0";
+  const std::string sql = ChecksumSql(p, p.source_table, KeyValue{"1", "x"}, std::nullopt);
+  EXPECT_THAT(sql, HasSubstr("CONCAT(ISNULL(`a`), ISNULL(`b`), ISNULL(`v`))"));
+  EXPECT_THAT(sql, HasSubstr("SUM(CAST(CONV(SUBSTRING(h, 1, 16), 16, 10) AS UNSIGNED))"));
+  EXPECT_THAT(sql, HasSubstr("BIT_XOR(CAST(CONV(SUBSTRING(h, 17, 16), 16, 10) AS UNSIGNED))"));
+  EXPECT_THAT(sql, HasSubstr("FORCE INDEX (`PRIMARY`)"));
+  EXPECT_THAT(sql, HasSubstr(") AND (a > 0)"));
+  EXPECT_THAT(sql, Not(HasSubstr("CRC32")));
+}
+
+TEST(ChunkSql, BoundaryAndFetch) {
+  TablePlan p = Plan();
+  EXPECT_EQ(BoundarySql(p, p.source_table, std::nullopt, std::nullopt, 999),
+            "SELECT `a`, `b` FROM `db`.`t` FORCE INDEX (`PRIMARY`) WHERE 1 ORDER BY `a`, `b` "
+            "LIMIT 1 OFFSET 999");
+  EXPECT_THAT(FetchRowsSql(p, p.target_table, std::nullopt, std::nullopt, {"HEX(`b`)"}),
+              HasSubstr("SELECT `a`, `b`, CAST(`v` AS DOUBLE), HEX(`b`) FROM"));
+  EXPECT_THAT(FetchKeysSql(p, p.target_table, {{"1", "x"}, {"2", "y"}}, {}),
+              HasSubstr("WHERE (`a` = '1' AND `b` = _binary'x') OR (`a` = '2' AND `b` = "
+                        "_binary'y') ORDER BY"));
+}
+
+}  // namespace
+}  // namespace dcp::verifier

@@ -51,6 +51,23 @@ absl::StatusOr<std::vector<std::string>> ConnectionSchemaSource::JsonColumns(
   return s;
 }
 
+SourceFactory LiveBinlogSource(mysql::Dsn dsn, uint32_t server_id, absl::Duration heartbeat) {
+  return [dsn = std::move(dsn), server_id, heartbeat](const StartPoint& start)
+             -> absl::StatusOr<std::unique_ptr<mysql::binlog::RawEventSource>> {
+    mysql::binlog::StreamReader::Options o;
+    o.dsn = dsn;
+    o.server_id = server_id;
+    o.file = start.file;
+    o.position = start.position;
+    o.gtid = start.gtid;
+    o.stop_never = true;
+    o.heartbeat = heartbeat;
+    ASSIGN_OR_RETURN(std::unique_ptr<mysql::binlog::StreamReader> reader,
+                     mysql::binlog::StreamReader::Open(o));
+    return std::unique_ptr<mysql::binlog::RawEventSource>(std::move(reader));
+  };
+}
+
 // What the collector knows about one table of the binlog.
 struct MysqlCollector::TableState {
   bool barrier = false;

@@ -42,6 +42,7 @@
 #include "collector/row_encoder.h"
 #include "collector/tags.h"
 #include "mysql/binlog/file_reader.h"
+#include "mysql/binlog/stream_reader.h"
 #include "mysql/connection.h"
 #include "mysql/schema.h"
 #include "util/clock.h"
@@ -86,6 +87,12 @@ class ConnectionSchemaSource final : public SchemaSource {
 using SourceFactory =
     std::function<absl::StatusOr<std::unique_ptr<mysql::binlog::RawEventSource>>(
         const StartPoint&)>;
+
+// Opens a live replica stream of the server at `dsn`, registering as `server_id`, from the
+// start point (MariaDB GTID position when set, else file:position). The stream never ends;
+// heartbeats every `heartbeat` keep Run() responsive to its stop flag.
+SourceFactory LiveBinlogSource(mysql::Dsn dsn, uint32_t server_id,
+                               absl::Duration heartbeat = absl::Seconds(1));
 
 class MysqlCollector {
  public:

@@ -3,7 +3,9 @@
 // the first barrier are dropped, checkpoints resume without loss, DDL keeps checksums right.
 #include "collector/mysql_collector.h"
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -205,6 +207,133 @@ TEST_F(MysqlCollectorTest, DdlReadLiveKeepsEveryRow) {
               ElementsAre(R"(src|["shop.orders","n:3"]|{"id":"n:3","item":"s:c","note":"s:y"})",
                           R"(orders|["shop.orders","n:3"]|{"id":"n:3","item":"s:c","note":"s:y"})"));
   EXPECT_EQ(stats.skipped_rows, 0u);
+}
+
+}  // namespace
+}  // namespace dcp::collector
+
+namespace dcp::collector {
+namespace {
+
+// A collector on a live replica stream, in its own thread.
+class LiveCollector {
+ public:
+  LiveCollector(MysqlCollector::Options options, const testing::MariaDbServer& server,
+                uint32_t server_id)
+      : schemas_(server.Dsn()),
+        collector_(std::move(options), LiveBinlogSource(server.Dsn(), server_id),
+                   &schemas_, &queue_),
+        thread_([this] { status_ = collector_.Run([this] { return stop_.load(); }); }) {}
+  ~LiveCollector() { Stop().IgnoreError(); }
+
+  absl::Status Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    return status_;
+  }
+
+  // Waits for `n` more messages (up to 30 s).
+  std::vector<std::string> Take(size_t n) {
+    std::vector<std::string> out;
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (out.size() < n && absl::Now() < deadline) {
+      auto m = queue_.Pop(absl::Milliseconds(100));
+      if (!m) continue;
+      out.push_back(m->has_barrier() ? absl::StrCat(m->tag(), "|B:", m->barrier())
+                                     : absl::StrCat(m->tag(), "|", m->payload().id(), "|",
+                                                    m->payload().content()));
+    }
+    return out;
+  }
+  size_t queued() const { return queue_.size(); }
+  MysqlCollector::Stats stats() const { return collector_.stats(); }
+
+ private:
+  BoundedMessageQueue queue_{100000};
+  ConnectionSchemaSource schemas_;
+  MysqlCollector collector_;
+  std::atomic<bool> stop_{false};
+  absl::Status status_;
+  std::thread thread_;
+};
+
+std::string Row(int id, const std::string& item, int qty) {
+  return absl::StrCat(R"(src|["shop.orders","n:)", id, R"("]|{"id":"n:)", id, R"(","item":"s:)",
+                      item, R"(","qty":"n:)", qty, R"("})");
+}
+
+TEST_F(MysqlCollectorTest, LiveStreamSurvivesKilledConnectionAndServerRestart) {
+  auto status = conn_->Query("SHOW MASTER STATUS");
+  ASSERT_TRUE(status.ok());
+  options_.start.file = *status->rows[0][0];
+  options_.start.position = std::stoull(*status->rows[0][1]);
+  options_.tags.resize(1);  // only "src"
+  options_.stop_at_end = false;
+  options_.initial_backoff = absl::Milliseconds(50);
+  options_.max_backoff = absl::Milliseconds(500);
+  std::vector<std::string> reconnects;
+  absl::Mutex mu;
+  options_.on_reconnect = [&](const std::string& cause) {
+    absl::MutexLock lock(&mu);
+    reconnects.push_back(cause);
+  };
+  LiveCollector live(options_, *server_, /*server_id=*/1071);
+
+  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  Exec("INSERT INTO shop.orders VALUES (1, 'a', 1)");
+  EXPECT_THAT(live.Take(2), ElementsAre("src|B:1", Row(1, "a", 1)));
+
+  // Kill the collector's dump connection on the server.
+  auto dumps = conn_->Query(
+      "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND = 'Binlog Dump'");
+  ASSERT_TRUE(dumps.ok());
+  ASSERT_EQ(dumps->rows.size(), 1u);
+  Exec("KILL " + *dumps->rows[0][0]);
+  Exec("INSERT INTO shop.orders VALUES (2, 'b', 2)");
+  Exec("UPDATE shop.orders SET qty = 3 WHERE id = 1");
+  EXPECT_THAT(live.Take(2), ElementsAre(Row(2, "b", 2), Row(1, "a", 3)));
+
+  // Restart the server under the collector.
+  conn_.reset();
+  ASSERT_TRUE(server_->Stop().ok());
+  ASSERT_TRUE(server_->Restart().ok());
+  auto conn = server_->Connect();
+  ASSERT_TRUE(conn.ok());
+  conn_ = std::make_unique<mysql::Connection>(std::move(*conn));
+  Exec("INSERT INTO shop.orders VALUES (3, 'c', 3)");
+  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  EXPECT_THAT(live.Take(2), ElementsAre(Row(3, "c", 3), "src|B:2"));
+
+  // Exactly once: nothing more arrives.
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(live.queued(), 0u);
+  EXPECT_TRUE(live.Stop().ok());
+  EXPECT_GE(live.stats().reconnects, 2u);
+  absl::MutexLock lock(&mu);
+  EXPECT_GE(reconnects.size(), 2u);
+}
+
+TEST_F(MysqlCollectorTest, LiveCollectorStoppedAndRestartedLosesNothing) {
+  auto status = conn_->Query("SHOW MASTER STATUS");
+  ASSERT_TRUE(status.ok());
+  options_.start.file = *status->rows[0][0];
+  options_.start.position = std::stoull(*status->rows[0][1]);
+  options_.tags.resize(1);
+  options_.stop_at_end = false;
+  {
+    LiveCollector live(options_, *server_, 1072);
+    Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+    Exec("INSERT INTO shop.orders VALUES (1, 'a', 1)");
+    EXPECT_THAT(live.Take(2), ElementsAre("src|B:1", Row(1, "a", 1)));
+    EXPECT_TRUE(live.Stop().ok());
+  }
+  // Written while no collector runs.
+  Exec("INSERT INTO shop.orders VALUES (2, 'b', 2)");
+  Exec("INSERT INTO shop.orders VALUES (3, 'c', 3)");
+  LiveCollector again(options_, *server_, 1072);
+  EXPECT_THAT(again.Take(2), ElementsAre(Row(2, "b", 2), Row(3, "c", 3)));
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(again.queued(), 0u);
 }
 
 }  // namespace

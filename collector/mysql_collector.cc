@@ -163,7 +163,7 @@ void MysqlCollector::Notice(const std::string& text) {
 }
 
 absl::Status MysqlCollector::SaveCheckpoint() {
-  if (!checkpoints_) return absl::OkStatus();
+  if (!checkpoints_ || !options_.auto_checkpoint) return absl::OkStatus();
   Checkpoint c;
   {
     absl::MutexLock lock(&mu_);
@@ -269,6 +269,10 @@ absl::Status MysqlCollector::HandleRows(const Event& event, const RowsEvent& row
         pending_.push_back(std::move(m));
       }
       ++barriers;
+      {
+        absl::MutexLock lock(&mu_);
+        txn_barriers_.emplace_back(*offset, position_);  // position_: before this transaction
+      }
       seen_barrier_ = true;
       pending_barrier_ = true;
       continue;
@@ -313,6 +317,10 @@ absl::Status MysqlCollector::Commit(const std::string& file, uint64_t next_posit
     if (!put.ok()) return put;
   }
   pending_.clear();
+  if (options_.on_barrier_position) {
+    for (const auto& [offset, before] : txn_barriers_) options_.on_barrier_position(offset, before);
+  }
+  txn_barriers_.clear();
   if (!txn_gtid_.empty()) {
     std::vector<absl::string_view> parts = absl::StrSplit(txn_gtid_, '-');
     uint32_t domain = 0;
@@ -373,6 +381,7 @@ absl::Status MysqlCollector::Stream(const std::function<bool()>& stop,
         RETURN_IF_ERROR(Commit(file, next, stop));
       } else if (absl::EqualsIgnoreCase(stmt, "ROLLBACK")) {
         pending_.clear();
+        txn_barriers_.clear();
         txn_gtid_.clear();
         in_txn_ = false;
       } else {
@@ -426,6 +435,7 @@ absl::Status MysqlCollector::Run(const std::function<bool()>& stop) {
     }
     // Whatever was not committed is read again from the last delivered position.
     pending_.clear();
+    txn_barriers_.clear();
     pending_barrier_ = false;
     txn_gtid_.clear();
     in_txn_ = false;

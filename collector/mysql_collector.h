@@ -115,6 +115,14 @@ class MysqlCollector {
     std::function<void(const std::string& cause)> on_reconnect;
     // Called for conditions an operator must know about (stale schema, skipped rows).
     std::function<void(const std::string& notice)> on_notice;
+    // Called after a transaction holding this collector's barrier row was delivered, with the
+    // barrier's offset and the position *before* that transaction: resuming there re-reads
+    // the barrier first, so a checker that lost its state restarts at that window. A daemon
+    // that checkpoints by completed windows uses this with auto_checkpoint = false.
+    std::function<void(uint64_t offset, const StartPoint& before)> on_barrier_position;
+    // Save the checkpoint file as described above; false leaves checkpointing to the caller
+    // (the checkpoint file is then only read, at start).
+    bool auto_checkpoint = true;
   };
 
   struct Stats {
@@ -173,6 +181,7 @@ class MysqlCollector {
   std::string txn_gtid_;
   std::map<uint32_t, std::string> gtid_domains_;  // MariaDB domain -> "d-s-n"
   bool seen_barrier_ = false;
+  std::vector<std::pair<uint64_t, StartPoint>> txn_barriers_;  // in the pending transaction
   bool in_txn_ = false;
   bool reached_end_ = false;
   std::string position_file_hint_;  // the file of the current event, for origins

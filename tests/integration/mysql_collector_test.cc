@@ -338,3 +338,32 @@ TEST_F(MysqlCollectorTest, LiveCollectorStoppedAndRestartedLosesNothing) {
 
 }  // namespace
 }  // namespace dcp::collector
+
+namespace dcp::collector {
+namespace {
+
+TEST_F(MysqlCollectorTest, BarrierPositionsLetAResumeStartAtTheBarrier) {
+  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  Exec("INSERT INTO shop.orders VALUES (1, 'a', 1)");
+  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  Exec("INSERT INTO shop.orders VALUES (2, 'b', 2)");
+  options_.tags.resize(1);
+  options_.auto_checkpoint = false;
+  std::vector<std::pair<uint64_t, StartPoint>> seen;
+  options_.on_barrier_position = [&](uint64_t offset, const StartPoint& before) {
+    seen.emplace_back(offset, before);
+  };
+  ASSERT_EQ(RunToEnd().size(), 4u);
+  EXPECT_FALSE(std::filesystem::exists(options_.checkpoint_path));
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].first, 1u);
+  EXPECT_EQ(seen[1].first, 2u);
+  // Resuming from barrier 2's position re-reads barrier 2, then what follows it.
+  options_.on_barrier_position = nullptr;
+  options_.start = seen[1].second;
+  options_.checkpoint_path.clear();
+  EXPECT_THAT(RunToEnd(), ElementsAre("src|B:2", Row(2, "b", 2)));
+}
+
+}  // namespace
+}  // namespace dcp::collector

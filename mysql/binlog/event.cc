@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "mysql/gtid.h"
 #include "util/status_macros.h"
 
 namespace dcp::mysql::binlog {
@@ -585,27 +586,9 @@ absl::Status Decoder::DecodeBody(const EventHeader& h, Cursor& body, bool in_pay
     case EventType::kPreviousGtids: {
       PreviousGtidsEvent p;
       p.encoded = body.Rest();
-      // n_sids u64, then per sid: uuid[16], n_intervals u64, [start, end) pairs of i64.
-      Cursor c(p.encoded, body.absolute_offset() - p.encoded.size());
-      ASSIGN_OR_RETURN(uint64_t n_sids, c.U64("sid count"));
-      if (n_sids > c.remaining() / 24) return c.Corrupt("sid count too large");
-      for (uint64_t i = 0; i < n_sids; ++i) {
-        ASSIGN_OR_RETURN(absl::string_view sid, c.Bytes(16, "sid"));
-        ASSIGN_OR_RETURN(uint64_t n_iv, c.U64("interval count"));
-        if (n_iv > c.remaining() / 16) return c.Corrupt("interval count too large");
-        if (i > 0) p.text.push_back(',');
-        AppendUuid(reinterpret_cast<const uint8_t*>(sid.data()), &p.text);
-        for (uint64_t k = 0; k < n_iv; ++k) {
-          const uint64_t start = *c.U64();
-          const uint64_t end = *c.U64();
-          if (end <= start) return c.Corrupt("empty GTID interval");
-          if (end - 1 == start) {
-            absl::StrAppend(&p.text, ":", start);
-          } else {
-            absl::StrAppend(&p.text, ":", start, "-", end - 1);
-          }
-        }
-      }
+      auto set = GtidSet::Decode(p.encoded);
+      if (!set.ok()) return body.Corrupt(set.status().message());
+      p.text = set->ToString();
       event.body = std::move(p);
       return absl::OkStatus();
     }

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "mysql/binlog/event.h"
 #include "util/status_macros.h"
@@ -137,6 +138,31 @@ absl::StatusOr<std::optional<RawEvent>> FileReader::Next() {
     }
     return ev;
   }
+}
+
+BufferReader::BufferReader(absl::string_view bytes, std::string name)
+    : bytes_(bytes), name_(std::move(name)) {
+  if (absl::StartsWith(bytes_, kBinlogMagic)) pos_ = 4;
+}
+
+absl::StatusOr<std::optional<RawEvent>> BufferReader::Next() {
+  if (pos_ >= bytes_.size()) return std::nullopt;
+  const uint64_t left = bytes_.size() - pos_;
+  if (left < EventHeader::kSize) {
+    return absl::DataLossError(absl::StrCat(name_, " ends inside an event header at offset ", pos_));
+  }
+  uint32_t event_size;
+  std::memcpy(&event_size, bytes_.data() + pos_ + 9, 4);
+  if (event_size < EventHeader::kSize || event_size > left) {
+    return absl::DataLossError(absl::StrCat(name_, ": event at offset ", pos_, " has size ",
+                                            event_size, " with ", left, " bytes left"));
+  }
+  RawEvent ev;
+  ev.bytes = bytes_.substr(pos_, event_size);
+  ev.file = name_;
+  ev.offset = pos_;
+  pos_ += event_size;
+  return ev;
 }
 
 }  // namespace dcp::mysql::binlog

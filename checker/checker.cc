@@ -218,7 +218,9 @@ void Checker::OnBarrier(TagState& tag, uint64_t b) {
     tag.last_barrier = r;
     OpenWindow(tag);
     if (b == r) return;
-    // Jumped past the resynchronisation point: [r, b) is unchecked (handled below).
+    // Barrier r never came back: the changes after it were ignored, so [r, b) is unchecked.
+    tag.open_gap_cause = absl::StrCat("tag '", tag.name, "' resumed at barrier ", b,
+                                      " without barrier ", r, " coming back");
   }
   const uint64_t a = *tag.last_barrier;
   if (b == a) {
@@ -238,8 +240,12 @@ void Checker::OnBarrier(TagState& tag, uint64_t b) {
       Raise(std::move(alarm));
     };
     if (tag.is_source) {
-      for (TargetState& t : targets_) report(t.tag);
+      for (TargetState& t : targets_) {
+        ++t.stats.gaps;
+        report(t.tag);
+      }
     } else {
+      ++targets_[tag.target_index].stats.gaps;
       report(tag.name);
     }
     return;
@@ -257,8 +263,12 @@ void Checker::OnBarrier(TagState& tag, uint64_t b) {
       Raise(std::move(alarm));
     };
     if (tag.is_source) {
-      for (TargetState& t : targets_) report(t.tag);
+      for (TargetState& t : targets_) {
+        ++t.stats.gaps;
+        report(t.tag);
+      }
     } else {
+      ++targets_[tag.target_index].stats.gaps;
       report(tag.name);
     }
     return;

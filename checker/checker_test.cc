@@ -438,6 +438,27 @@ TEST_F(RobustTest, OutOfOrderBarrier) {
   ExpectStillChecking(3);
 }
 
+TEST_F(RobustTest, OutOfOrderBarrierThatNeverComesBack) {
+  Make(Mode::kSequence);
+  BarAll(1);
+  BarAll(2);
+  BarAll(3);
+  Bar("dst", 2);  // went back
+  Row("dst", "t:x", 1);
+  Row("src", "t:x", 1);
+  Bar("src", 4);
+  Bar("dst", 4);  // 3 never came back: [3,4) was not collected on the target
+  auto alarms = Take();
+  ASSERT_THAT(alarms, SizeIs(2));
+  EXPECT_THAT(alarms[0].message, HasSubstr("out-of-order barrier 2 after 3"));
+  EXPECT_EQ(alarms[1].kind, AlarmKind::kGap);
+  EXPECT_EQ(alarms[1].from_barrier, 3u);
+  EXPECT_EQ(alarms[1].to_barrier, 4u);
+  EXPECT_THAT(alarms[1].message, HasSubstr("without barrier 3 coming back"));
+  EXPECT_EQ(Target().gaps, 2u);
+  ExpectStillChecking(4);
+}
+
 TEST_F(RobustTest, BarrierJump) {
   Make(Mode::kSequence);
   BarAll(1);

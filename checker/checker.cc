@@ -539,39 +539,56 @@ KeyDiff Checker::MakeKeyDiff(absl::string_view key, const Image& source,
   return d;
 }
 
+void Checker::DiffSample::Add(KeyDiff diff) {
+  ++total_;
+  keys_.push_back(std::move(diff));
+  if (keys_.size() >= 2 * cap_ + 16) Trim();
+}
+
+void Checker::DiffSample::Trim() {
+  auto by_key = [](const KeyDiff& a, const KeyDiff& b) { return a.key < b.key; };
+  if (keys_.size() > cap_) {
+    std::nth_element(keys_.begin(), keys_.begin() + static_cast<std::ptrdiff_t>(cap_), keys_.end(),
+                     by_key);
+    keys_.resize(cap_);
+  }
+  std::sort(keys_.begin(), keys_.end(), by_key);
+}
+
+std::vector<KeyDiff> Checker::DiffSample::Take() {
+  Trim();
+  return std::move(keys_);
+}
+
 void Checker::Compare(TargetState& t, const Window& source, const Window& target) {
   ++t.stats.windows_compared;
-  std::vector<KeyDiff> diffs;
-  uint64_t total = 0;
+  DiffSample diffs(options_.max_sample_keys);
   uint64_t diff_from = source.from;
   if (options_.mode == Mode::kState) {
     CompareState(t, source, target, diffs, diff_from);
   } else {
     CompareSequence(t, source, target, diffs);
   }
-  total = diffs.size();
-  if (diffs.empty()) {
+  const uint64_t total = diffs.total();
+  if (total == 0) {
     ++t.stats.windows_same;
     return;
   }
   ++t.stats.windows_diff;
   t.stats.diff_keys += total;
-  std::sort(diffs.begin(), diffs.end(),
-            [](const KeyDiff& a, const KeyDiff& b) { return a.key < b.key; });
-  if (diffs.size() > options_.max_sample_keys) diffs.resize(options_.max_sample_keys);
   Alarm a = NewAlarm(AlarmKind::kDiff, t.tag);
   a.from_barrier = diff_from;
   a.to_barrier = source.to;
   a.mode = std::string(ModeName(options_.mode));
   a.total_keys = total;
-  a.keys = std::move(diffs);
+  a.keys = diffs.Take();
   a.message = absl::StrCat(total, total == 1 ? " key differs" : " keys differ", " between '",
                            options_.source_tag, "' and '", t.tag, "'");
   Raise(std::move(a));
 }
 
 void Checker::CompareState(TargetState& t, const Window& source, const Window& target,
-                           std::vector<KeyDiff>& diffs, uint64_t& diff_from) {
+                           DiffSample& diffs, uint64_t& diff_from) {
   const Segment& S = *source.segment;
   const Segment& G = *target.segment;
   const uint64_t w = source.to;
@@ -583,7 +600,7 @@ void Checker::CompareState(TargetState& t, const Window& source, const Window& t
   };
   auto new_suspect = [&](absl::string_view key, Image src, Image tgt) {
     if (t.suspects.size() >= options_.max_suspects) {
-      diffs.push_back(MakeKeyDiff(key, src, tgt));
+      diffs.Add(MakeKeyDiff(key, src, tgt));
       return;
     }
     Suspect s;
@@ -653,7 +670,7 @@ void Checker::CompareState(TargetState& t, const Window& source, const Window& t
       }
     }
     if (lag >= tolerance) {
-      diffs.push_back(MakeKeyDiff(it->first, src, sus.target));
+      diffs.Add(MakeKeyDiff(it->first, src, sus.target));
       diff_from = std::min(diff_from, sus.first_from);
       sus.reported = true;
       ++it;
@@ -664,7 +681,7 @@ void Checker::CompareState(TargetState& t, const Window& source, const Window& t
 }
 
 void Checker::CompareSequence(TargetState& t, const Window& source, const Window& target,
-                              std::vector<KeyDiff>& diffs) {
+                              DiffSample& diffs) {
   const Segment& S = *source.segment;
   const Segment& G = *target.segment;
   auto image = [](const Segment& seg, uint32_t first, uint32_t last) {
@@ -687,12 +704,12 @@ void Checker::CompareSequence(TargetState& t, const Window& source, const Window
     KeyDiff d =
         MakeKeyDiff(key, image(S, first, last), tg ? image(G, tg->first, tg->second) : Image{});
     if (tg) d.kind = KeyDiffKind::kSequenceDiffers;
-    diffs.push_back(std::move(d));
+    diffs.Add(std::move(d));
   });
   G.ForEachKey([&](uint32_t first, uint32_t last) {
     absl::string_view key = G.KeyOf(first);
     if (S.Find(key)) return;
-    diffs.push_back(MakeKeyDiff(key, Image{}, image(G, first, last)));
+    diffs.Add(MakeKeyDiff(key, Image{}, image(G, first, last)));
   });
 }
 

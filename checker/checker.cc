@@ -410,6 +410,7 @@ void Checker::Match(TargetState& t) {
         PopSkipped(t, s.segment ? g : s);
       }
       t.buffered -= s.changes() + g.changes();
+      t.stats.last_done_barrier = s.to;
       t.source_windows.pop_front();
       t.target_windows.pop_front();
       continue;
@@ -449,6 +450,7 @@ void Checker::Match(TargetState& t) {
     const bool pop_s = s.to <= g.to;
     const bool pop_g = g.to <= s.to;
     PopSkipped(t, s);
+    t.stats.last_done_barrier = std::min(s.to, g.to);
     if (pop_s) {
       t.buffered -= s.changes();
       t.source_windows.pop_front();

@@ -93,6 +93,9 @@ struct TargetStats {
   uint64_t pending_source_windows = 0;
   uint64_t pending_target_windows = 0;
   bool in_timeout = false;
+  // The end barrier of the last window this target is done with (compared or skipped): the
+  // daemon's resume point for the checker.
+  std::optional<uint64_t> last_done_barrier;
 };
 
 struct TagStats {

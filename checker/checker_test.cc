@@ -80,6 +80,7 @@ TEST_F(CheckerTest, GravityOneIdenticalBatch) {
     EXPECT_EQ(Target().windows_compared, 1u);
     EXPECT_EQ(Target().windows_same, 1u);
     EXPECT_EQ(Target().buffered_changes, 0u);
+    EXPECT_EQ(Target().last_done_barrier, 2u);
   }
 }
 

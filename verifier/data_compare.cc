@@ -409,13 +409,41 @@ absl::Status Engine::CompareRange(Workers* conns, TableState* t,
                                   uint64_t t_count, int depth,
                                   std::vector<RowDifference>* out) {
   if (std::max(s_count, t_count) <= options_.row_fetch_limit || depth > 64) {
+    // Key and row MD5 from both sides; then whole rows only for the keys that differ.
+    auto [sh, th] = QueryBoth(conns->source, RowHashesSql(t->plan, t->plan.source_table, lower, upper),
+                              conns->target, RowHashesSql(t->plan, t->plan.target_table, lower, upper));
+    if (!sh.ok()) return sh.status();
+    if (!th.ok()) return th.status();
+    const size_t nkey = t->plan.key_columns.size();
+    auto key_of = [nkey](const Row& r) {
+      KeyValue k;
+      for (size_t i = 0; i < nkey; ++i) k.push_back(r[i].value_or(""));
+      return k;
+    };
+    absl::flat_hash_map<KeyValue, std::string, absl::Hash<KeyValue>> target_hash;
+    for (const Row& r : th->rows) target_hash[key_of(r)] = r[nkey].value_or("");
+    std::vector<KeyValue> keys;
+    for (const Row& r : sh->rows) {
+      KeyValue k = key_of(r);
+      auto it = target_hash.find(k);
+      if (it == target_hash.end() || it->second != r[nkey].value_or("")) keys.push_back(k);
+      if (it != target_hash.end()) target_hash.erase(it);
+    }
+    for (const Row& r : th->rows) {
+      KeyValue k = key_of(r);
+      if (target_hash.count(k) > 0) keys.push_back(std::move(k));
+    }
     const std::vector<std::string> none;
-    auto [sr, tr] = QueryBoth(
-        conns->source,
-        FetchRowsSql(t->plan, t->plan.source_table, lower, upper,
-                     options_.collect_fix_values ? t->fix_exprs : none),
-        conns->target, FetchRowsSql(t->plan, t->plan.target_table, lower, upper, none));
-    return CompareRows(*t, sr, tr, out);
+    for (size_t i = 0; i < keys.size(); i += 500) {
+      std::vector<KeyValue> batch(keys.begin() + i, keys.begin() + std::min(keys.size(), i + 500));
+      auto [sr, tr] = QueryBoth(
+          conns->source,
+          FetchKeysSql(t->plan, t->plan.source_table, batch,
+                       options_.collect_fix_values ? t->fix_exprs : none),
+          conns->target, FetchKeysSql(t->plan, t->plan.target_table, batch, none));
+      RETURN_IF_ERROR(CompareRows(*t, sr, tr, out));
+    }
+    return absl::OkStatus();
   }
   // Split at the middle row of the side that has more than one row (the source first).
   const bool use_source = s_count >= 2;

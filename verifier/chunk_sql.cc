@@ -101,10 +101,10 @@ std::string RowHashExpr(const TablePlan& plan) {
   std::vector<std::string> nulls;
   for (const ComparedColumn& c : plan.columns) {
     values.push_back(c.expr);
-    nulls.push_back(absl::StrCat("ISNULL(", QuoteIdentifier(c.name), ")"));
+    if (c.nullable) nulls.push_back(absl::StrCat("ISNULL(", QuoteIdentifier(c.name), ")"));
   }
-  return absl::StrCat("MD5(CONCAT_WS('#', ", absl::StrJoin(values, ", "), ", CONCAT(",
-                      absl::StrJoin(nulls, ", "), ")))");
+  if (!nulls.empty()) values.push_back(absl::StrCat("CONCAT(", absl::StrJoin(nulls, ", "), ")"));
+  return absl::StrCat("MD5(CONCAT_WS('#', ", absl::StrJoin(values, ", "), "))");
 }
 
 std::string ChecksumSql(const TablePlan& plan, const std::string& table,

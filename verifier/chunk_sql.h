@@ -3,7 +3,8 @@
 //
 // Checksum: per row, MD5 over CONCAT_WS('#', e1, ..., en, CONCAT(ISNULL(c1), ..., ISNULL(cn)))
 // where ei is column i normalised (below) and the ISNULL string marks NULLs, so that NULL and
-// '' differ and NULLs in different columns differ. Per chunk: COUNT(*), the SUM of CRC32 and
+// '' differ and NULLs in different columns differ (only columns nullable on either side get a
+// marker). Per chunk: COUNT(*), the SUM of CRC32 and
 // the BIT_XOR of CRC32C of the row MD5s. The CRCs only fold each row's MD5 (a non-linear hash,
 // so equal edits in different rows do not cancel as they do under CRC32 of the row text)
 // into 2 x 32 bits with two different polynomials; SUM is not blind to rows that appear
@@ -47,6 +48,7 @@ struct ComparedColumn {
   std::string name;
   std::string expr;  // NormalizedExpr
   bool binary = false;
+  bool nullable = true;  // on either side; only nullable columns need a NULL marker
 };
 
 // What one table's comparison reads, on either side.

@@ -104,13 +104,13 @@ std::string RowHashExpr(const TablePlan& plan) {
     if (c.nullable) nulls.push_back(absl::StrCat("ISNULL(", QuoteIdentifier(c.name), ")"));
   }
   if (!nulls.empty()) values.push_back(absl::StrCat("CONCAT(", absl::StrJoin(nulls, ", "), ")"));
-  return absl::StrCat("MD5(CONCAT_WS('#', ", absl::StrJoin(values, ", "), "))");
+  return absl::StrCat("SHA2(CONCAT_WS('#', ", absl::StrJoin(values, ", "), "), 256)");
 }
 
 std::string ChecksumSql(const TablePlan& plan, const std::string& table,
                         const std::optional<KeyValue>& lower,
                         const std::optional<KeyValue>& upper) {
-  // The row's MD5 is kept in a session variable so it is computed once per row (select
+  // The row's hash is kept in a session variable so it is computed once per row (select
   // expressions of one row are evaluated left to right, as pt-table-checksum relies on too).
   return absl::StrCat("SELECT COUNT(*), COALESCE(SUM(CRC32(@dcp_h := ", RowHashExpr(plan),
                       ")), 0), COALESCE(BIT_XOR(CRC32C(@dcp_h)), 0) FROM ", From(plan, table),

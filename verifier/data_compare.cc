@@ -456,7 +456,7 @@ absl::Status Engine::CompareRange(Workers* conns, TableState* t,
                                   uint64_t t_count, int depth,
                                   std::vector<RowDifference>* out) {
   if (std::max(s_count, t_count) <= options_.row_fetch_limit || depth > 64) {
-    // Key and row MD5 from both sides; then whole rows only for the keys that differ.
+    // Key and row hash from both sides; then whole rows only for the keys that differ.
     auto [sh, th] = QueryBoth(conns->source, RowHashesSql(t->plan, t->plan.source_table, lower, upper),
                               conns->target, RowHashesSql(t->plan, t->plan.target_table, lower, upper));
     if (!sh.ok()) return sh.status();

@@ -46,9 +46,9 @@ struct DataOptions {
   uint64_t initial_chunk_rows = 1000;
   uint64_t min_chunk_rows = 100;
   uint64_t max_chunk_rows = 100000;
-  // Bisect until a range holds at most this many rows; then compare per-row MD5s and fetch
+  // Bisect until a range holds at most this many rows; then compare per-row hashes and fetch
   // whole rows only for the keys that differ.
-  // Fetching key + MD5 of 100,000 rows costs less than the checksums of bisecting them.
+  // Fetching key + hash of 100,000 rows costs less than the checksums of bisecting them.
   uint64_t row_fetch_limit = 100000;
   // Tables with neither a primary key nor a unique NOT NULL key: compared as a whole (one
   // checksum, then every row as a multiset) when true; an error otherwise.

@@ -53,3 +53,57 @@ TEST(Log, RateLimitedSiteLogsOnce) {
 
 }  // namespace
 }  // namespace dcp
+
+#include "util/glob.h"
+
+namespace dcp {
+namespace {
+
+TEST(Glob, Matches) {
+  EXPECT_TRUE(GlobMatch("shop.*", "shop.orders"));
+  EXPECT_TRUE(GlobMatch("shop.*", "shop."));
+  EXPECT_FALSE(GlobMatch("shop.*", "shop_v2.orders"));
+  EXPECT_TRUE(GlobMatch("*.orders", "a.orders"));
+  EXPECT_TRUE(GlobMatch("s?op.*s", "shop.orders"));
+  EXPECT_FALSE(GlobMatch("s?op.*s", "shop.order"));
+  EXPECT_TRUE(GlobMatch("*", ""));
+  EXPECT_FALSE(GlobMatch("", "x"));
+  EXPECT_FALSE(GlobMatch("Shop.*", "shop.x"));
+}
+
+TEST(Glob, CaptureAndSubstitute) {
+  auto caps = GlobCapture("shop_v2.*", "shop_v2.orders");
+  ASSERT_TRUE(caps.has_value());
+  EXPECT_EQ(*caps, std::vector<std::string>{"orders"});
+  EXPECT_EQ(GlobSubstitute("shop.*", *caps), "shop.orders");
+  auto two = GlobCapture("*_v2.t_*", "shop_v2.t_items");
+  ASSERT_TRUE(two.has_value());
+  EXPECT_EQ(GlobSubstitute("*.*", *two), "shop.items");
+  EXPECT_FALSE(GlobCapture("a.*", "b.c").has_value());
+  EXPECT_EQ(GlobSubstitute("fixed.name", {"x"}), "fixed.name");
+}
+
+}  // namespace
+}  // namespace dcp
+
+#include "util/atomic_file.h"
+
+namespace dcp {
+namespace {
+
+TEST(AtomicFile, WriteReplaceAndRead) {
+  const std::string path = ::testing::TempDir() + "/atomic_file_test";
+  std::remove(path.c_str());
+  auto missing = ReadFileIfExists(path);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+  ASSERT_TRUE(WriteFileAtomically(path, "first").ok());
+  ASSERT_TRUE(WriteFileAtomically(path, "second").ok());
+  auto got = ReadFileIfExists(path);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->value_or(""), "second");
+  EXPECT_FALSE(WriteFileAtomically("/nonexistent-dir/x", "y").ok());
+}
+
+}  // namespace
+}  // namespace dcp

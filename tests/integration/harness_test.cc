@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -59,6 +60,13 @@ TEST(Harness, ServersHaveReplicationSettings) {
 }
 
 TEST(Harness, KilledTestProcessLeavesNothingAfterSweep) {
+  // A private parent directory, so that the sweep of a test running in parallel does not
+  // remove the dead process's directory before this test looks at it.
+  std::string root = "/tmp/dcp-harness-kill-XXXXXX";
+  ASSERT_NE(mkdtemp(root.data()), nullptr);
+  const char* old_env = std::getenv("DCP_TEST_TMPDIR");
+  const std::string saved = old_env != nullptr ? old_env : "";
+  setenv("DCP_TEST_TMPDIR", root.c_str(), 1);
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   pid_t child = fork();
@@ -94,6 +102,12 @@ TEST(Harness, KilledTestProcessLeavesNothingAfterSweep) {
   EXPECT_TRUE(std::filesystem::exists(dir));
   MariaDbServer::Sweep(/*all=*/false);
   EXPECT_FALSE(std::filesystem::exists(dir));
+  if (old_env != nullptr) {
+    setenv("DCP_TEST_TMPDIR", saved.c_str(), 1);
+  } else {
+    unsetenv("DCP_TEST_TMPDIR");
+  }
+  std::filesystem::remove_all(root);
 }
 
 }  // namespace

@@ -1,0 +1,144 @@
+// Alarm: what the checker reports to the operator, and the sinks that deliver it.
+//
+// Kinds (docs/alarms.md has the JSON document):
+//   Diff      a window (or a suspect kept over several windows) where source and target differ;
+//             carries up to `max_sample_keys` keys with what each side did, and the total.
+//   Timeout   a target's window did not arrive within the timeout; once per target per episode.
+//   Recovered the target caught up after a Timeout.
+//   Gap       a window that could not be checked (barrier jump, duplicate or out-of-order
+//             barrier, collector reconnect, payload before the first barrier), with its cause.
+//   Overflow  a window dropped unchecked because the memory cap was reached.
+// Same windows are only counted (CheckerStats), never alarmed.
+//
+// Value types; thread-compatible. Sinks are thread-safe.
+#ifndef DCP_CHECKER_ALARM_H_
+#define DCP_CHECKER_ALARM_H_
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace dcp::checker {
+
+enum class AlarmKind { kDiff, kTimeout, kRecovered, kGap, kOverflow };
+
+absl::string_view AlarmKindName(AlarmKind kind);  // "diff", "timeout", ...
+
+// What one side did to a key, as far as the checker saw it.
+struct SideImage {
+  bool seen = false;     // false: no change to this key on this side in the compared windows
+  bool deleted = false;  // the last change deleted the row
+  std::string checksum;  // of the last change (empty when deleted or not seen)
+  std::string origin;    // GTID/position of the last change
+  uint64_t timestamp = 0;
+  uint64_t changes = 0;                // number of changes in the compared windows
+  std::optional<std::string> content;  // the last row image, when kept
+};
+
+// Why a key differs.
+enum class KeyDiffKind {
+  kMissingOnTarget,     // source has the row, target deleted it
+  kExtraOnTarget,       // source deleted the row, target still has it
+  kDifferent,           // both have the row with different checksums
+  kNotAppliedOnTarget,  // source changed the key, target never did
+  kTargetOnlyChange,    // target changed the key, source never did
+  kSequenceDiffers,     // sequence mode: the ordered lists of changes differ
+};
+absl::string_view KeyDiffKindName(KeyDiffKind kind);  // "missing_on_target", ...
+
+struct KeyDiff {
+  std::string key;
+  std::string table;  // the key's text before the first ':' when it has one, else empty
+  KeyDiffKind kind = KeyDiffKind::kDifferent;
+  SideImage source;
+  SideImage target;
+};
+
+struct Alarm {
+  AlarmKind kind = AlarmKind::kDiff;
+  absl::Time time;  // when the checker raised it
+  std::string source_tag;
+  std::string target_tag;  // empty for a Gap that concerns the source alone before matching
+  // The barrier range [from_barrier, to_barrier) concerned, when known.
+  std::optional<uint64_t> from_barrier;
+  std::optional<uint64_t> to_barrier;
+  std::string mode;           // "state" or "sequence" (Diff only)
+  std::string message;        // one human line: the cause of a Gap, the wait of a Timeout, ...
+  std::vector<KeyDiff> keys;  // Diff: sample of differing keys
+  uint64_t total_keys = 0;    // Diff: number of differing keys (>= keys.size())
+  std::optional<absl::Duration> waited;  // Timeout/Recovered: how long the target was late
+
+  // One line of text for people and chat: "DIFF src->dst barriers [4,5): 3 keys differ ...".
+  std::string Summary() const;
+  // The JSON document of docs/alarms.md, on one line. `sequence` is the sink's delivery
+  // number (0: omitted); `slack_text` adds a "text" field with Summary().
+  std::string ToJson(uint64_t sequence = 0, bool slack_text = false) const;
+};
+
+// Appends `s` to `out` as a JSON string literal (quotes included).
+void AppendJsonString(std::string& out, absl::string_view s);
+
+// Receives alarms. Implementations are thread-safe and must not block for long: the checker
+// calls Emit() while holding its lock.
+class AlarmSink {
+ public:
+  virtual ~AlarmSink() = default;
+  virtual void Emit(const Alarm& alarm) = 0;
+};
+
+// Keeps every alarm in memory; for tests and /status. Thread-safe.
+class MemorySink final : public AlarmSink {
+ public:
+  void Emit(const Alarm& alarm) override;
+  std::vector<Alarm> Take();  // returns and clears
+  std::vector<Alarm> All() const;
+  size_t Count(AlarmKind kind) const;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<Alarm> alarms_ ABSL_GUARDED_BY(mu_);
+};
+
+// Sends each alarm to every sink in order. Does not own them.
+class FanOutSink final : public AlarmSink {
+ public:
+  explicit FanOutSink(std::vector<AlarmSink*> sinks) : sinks_(std::move(sinks)) {}
+  void Emit(const Alarm& alarm) override {
+    for (AlarmSink* s : sinks_) s->Emit(alarm);
+  }
+
+ private:
+  std::vector<AlarmSink*> sinks_;
+};
+
+// Writes one JSON document per line to a file (appending) or to stdout, flushed per alarm.
+// Thread-safe.
+class JsonLinesSink final : public AlarmSink {
+ public:
+  // `path` "-" means stdout. kUnavailable when the file cannot be opened.
+  static absl::StatusOr<std::unique_ptr<JsonLinesSink>> Open(const std::string& path);
+  ~JsonLinesSink() override;
+  void Emit(const Alarm& alarm) override;
+  // Reopens the file (after log rotation); no-op for stdout.
+  absl::Status Reopen();
+
+ private:
+  JsonLinesSink(std::string path, std::FILE* file) : path_(std::move(path)), file_(file) {}
+  absl::Mutex mu_;
+  std::string path_;
+  std::FILE* file_ ABSL_GUARDED_BY(mu_);
+  uint64_t sequence_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace dcp::checker
+
+#endif  // DCP_CHECKER_ALARM_H_

@@ -1,0 +1,385 @@
+// The webhook sink against a real HTTP receiver on 127.0.0.1 (a tiny socket server written
+// here), and the spool on its own.
+#include "checker/webhook.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace dcp::checker {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Request {
+  std::map<std::string, std::string> headers;  // lowercase names
+  std::string body;
+};
+
+// A one-connection-at-a-time HTTP/1.1 receiver. Mode decides the answer.
+class Receiver {
+ public:
+  enum class Mode { kOk, kFail503, kHang };
+
+  // Listens on `port` (0: any free port).
+  explicit Receiver(uint16_t port = 0) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    ok_ = bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 && listen(fd_, 16) == 0;
+    socklen_t len = sizeof(addr);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~Receiver() {
+    stop_ = true;
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  bool ok() const { return ok_; }
+  uint16_t port() const { return port_; }
+  std::string url() const { return absl::StrCat("http://127.0.0.1:", port_, "/hook"); }
+  void set_mode(Mode m) {
+    absl::MutexLock lock(&mu_);
+    mode_ = m;
+  }
+  std::vector<Request> requests() {
+    absl::MutexLock lock(&mu_);
+    return requests_;
+  }
+  // Requests answered 2xx.
+  std::vector<Request> accepted() {
+    absl::MutexLock lock(&mu_);
+    return accepted_;
+  }
+  bool WaitForRequests(size_t n, absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return requests_.size() >= n; };
+    return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
+  }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) return;
+      Handle(c);
+      close(c);
+    }
+  }
+  void Handle(int c) {
+    std::string data;
+    char buf[4096];
+    size_t header_end;
+    while ((header_end = data.find("\r\n\r\n")) == std::string::npos) {
+      ssize_t n = read(c, buf, sizeof(buf));
+      if (n <= 0) return;
+      data.append(buf, n);
+    }
+    Request r;
+    std::vector<std::string> lines = absl::StrSplit(data.substr(0, header_end), "\r\n");
+    size_t length = 0;
+    for (size_t i = 1; i < lines.size(); ++i) {
+      size_t colon = lines[i].find(':');
+      if (colon == std::string::npos) continue;
+      std::string name = absl::AsciiStrToLower(lines[i].substr(0, colon));
+      std::string value(absl::StripAsciiWhitespace(lines[i].substr(colon + 1)));
+      r.headers[name] = value;
+      if (name == "content-length") (void)absl::SimpleAtoi(value, &length);
+    }
+    r.body = data.substr(header_end + 4);
+    while (r.body.size() < length) {
+      ssize_t n = read(c, buf, sizeof(buf));
+      if (n <= 0) return;
+      r.body.append(buf, n);
+    }
+    Mode mode;
+    {
+      absl::MutexLock lock(&mu_);
+      mode = mode_;
+      requests_.push_back(r);
+    }
+    if (mode == Mode::kHang) {
+      // Never answer; the client's request timeout must fire.
+      while (!stop_ && read(c, buf, sizeof(buf)) > 0) {
+      }
+      return;
+    }
+    const std::string answer =
+        mode == Mode::kOk ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                          : "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    if (mode == Mode::kOk) {
+      absl::MutexLock lock(&mu_);
+      accepted_.push_back(r);
+    }
+    (void)!write(c, answer.data(), answer.size());
+  }
+
+  int fd_ = -1;
+  bool ok_ = false;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  absl::Mutex mu_;
+  Mode mode_ ABSL_GUARDED_BY(mu_) = Mode::kOk;
+  std::vector<Request> requests_ ABSL_GUARDED_BY(mu_);
+  std::vector<Request> accepted_ ABSL_GUARDED_BY(mu_);
+};
+
+// Wraps the libcurl poster and counts attempts, so a test can wait for failures without
+// polling.
+class CountingPoster final : public HttpPoster {
+ public:
+  explicit CountingPoster(absl::Mutex* mu, int* attempts) : mu_(mu), attempts_(attempts) {}
+  absl::StatusOr<int> Post(const std::string& url, const std::string& body,
+                           const std::vector<std::pair<std::string, std::string>>& headers,
+                           absl::Duration timeout) override {
+    auto result = inner_->Post(url, body, headers, timeout);
+    absl::MutexLock lock(mu_);
+    ++*attempts_;
+    return result;
+  }
+
+ private:
+  std::unique_ptr<HttpPoster> inner_ = NewCurlPoster();
+  absl::Mutex* mu_;
+  int* attempts_;
+};
+
+std::string TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = absl::StrCat(base ? base : "/tmp", "/dcp-webhook-test-XXXXXX");
+  char* dir = mkdtemp(tmpl.data());
+  return dir ? std::string(dir) : std::string();
+}
+
+class WebhookTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = TempDir();
+    ASSERT_FALSE(dir_.empty());
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  WebhookOptions Options(const std::string& url) {
+    WebhookOptions o;
+    o.url = url;
+    o.spool_dir = dir_ + "/spool";
+    o.initial_backoff = absl::Milliseconds(20);
+    o.max_backoff = absl::Milliseconds(100);
+    o.request_timeout = absl::Milliseconds(500);
+    return o;
+  }
+  static Alarm Numbered(int i) {
+    Alarm a;
+    a.kind = AlarmKind::kGap;
+    a.time = absl::FromUnixSeconds(1700000000 + i);
+    a.source_tag = "src";
+    a.target_tag = "dst";
+    a.from_barrier = i;
+    a.to_barrier = i + 1;
+    a.message = absl::StrCat("alarm ", i);
+    return a;
+  }
+  // The "message" of each request body, in order.
+  static std::vector<std::string> Messages(const std::vector<Request>& rs) {
+    std::vector<std::string> out;
+    for (const auto& r : rs) {
+      size_t p = r.body.find("\"message\":\"alarm ");
+      out.push_back(p == std::string::npos
+                        ? r.body
+                        : r.body.substr(p + 11, r.body.find('"', p + 11) - p - 11));
+    }
+    return out;
+  }
+  static std::vector<std::string> Expected(int from, int to) {
+    std::vector<std::string> out;
+    for (int i = from; i <= to; ++i) out.push_back(absl::StrCat("alarm ", i));
+    return out;
+  }
+  std::string dir_;
+};
+
+TEST_F(WebhookTest, DeliversInOrderWithVerifiableSignature) {
+  Receiver receiver;
+  ASSERT_TRUE(receiver.ok());
+  WebhookOptions o = Options(receiver.url());
+  o.hmac_secret = "s3cret";
+  o.slack_text = true;
+  auto sink = WebhookSink::Start(o);
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  for (int i = 1; i <= 3; ++i) (*sink)->Emit(Numbered(i));
+  ASSERT_TRUE((*sink)->WaitIdle(absl::Seconds(20)));
+  auto reqs = receiver.accepted();
+  EXPECT_EQ(Messages(reqs), Expected(1, 3));
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    EXPECT_EQ(reqs[i].headers["content-type"], "application/json");
+    EXPECT_EQ(reqs[i].headers["x-dcp-alarm-sequence"], absl::StrCat(i + 1));
+    EXPECT_EQ(reqs[i].headers["x-dcp-signature"],
+              "sha256=" + HmacSha256Hex("s3cret", reqs[i].body));
+    EXPECT_NE(reqs[i].headers["x-dcp-signature"], "sha256=" + HmacSha256Hex("other", reqs[i].body));
+    EXPECT_THAT(reqs[i].body,
+                HasSubstr(absl::StrCat("{\"sequence\":", i + 1, ",\"kind\":\"gap\"")));
+    EXPECT_THAT(reqs[i].body, HasSubstr("\"text\":\"GAP src->dst barriers"));
+  }
+  EXPECT_EQ((*sink)->stats().delivered, 3u);
+}
+
+TEST(Hmac, KnownVector) {
+  // RFC 4231 test case 2.
+  EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST_F(WebhookTest, ReceiverDownThenUpDeliversEveryAlarmOnceInOrder) {
+  uint16_t port;
+  {
+    Receiver probe;  // find a free port, then close it: the receiver is "down"
+    port = probe.port();
+  }
+  absl::Mutex mu;
+  int attempts = 0;
+  auto sink = WebhookSink::Start(Options(absl::StrCat("http://127.0.0.1:", port, "/hook")),
+                                 std::make_unique<CountingPoster>(&mu, &attempts));
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  for (int i = 1; i <= 5; ++i) (*sink)->Emit(Numbered(i));
+  {
+    // Let it fail a few times against the closed port.
+    absl::MutexLock lock(&mu);
+    auto failed_thrice = [&attempts]() { return attempts >= 3; };
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&failed_thrice), absl::Seconds(20)));
+  }
+  EXPECT_GE((*sink)->stats().failed_attempts, 3u);
+  EXPECT_EQ((*sink)->stats().pending, 5u);
+  Receiver receiver(port);
+  ASSERT_TRUE(receiver.ok());
+  receiver.set_mode(Receiver::Mode::kFail503);  // up but failing first
+  ASSERT_TRUE(receiver.WaitForRequests(2, absl::Seconds(20)));
+  receiver.set_mode(Receiver::Mode::kOk);
+  ASSERT_TRUE((*sink)->WaitIdle(absl::Seconds(20)));
+  EXPECT_EQ(Messages(receiver.accepted()), Expected(1, 5));
+}
+
+TEST_F(WebhookTest, RequestTimeoutIsRetried) {
+  Receiver receiver;
+  receiver.set_mode(Receiver::Mode::kHang);
+  WebhookOptions o = Options(receiver.url());
+  o.request_timeout = absl::Milliseconds(200);
+  auto sink = WebhookSink::Start(o);
+  ASSERT_TRUE(sink.ok());
+  (*sink)->Emit(Numbered(1));
+  ASSERT_TRUE(receiver.WaitForRequests(1, absl::Seconds(20)));
+  receiver.set_mode(Receiver::Mode::kOk);
+  ASSERT_TRUE((*sink)->WaitIdle(absl::Seconds(20)));
+  EXPECT_GE((*sink)->stats().failed_attempts, 1u);
+  EXPECT_EQ(Messages(receiver.accepted()), Expected(1, 1));
+}
+
+TEST_F(WebhookTest, SpooledAlarmsSurviveASinkRestart) {
+  uint16_t port;
+  {
+    Receiver probe;
+    port = probe.port();
+  }
+  const std::string url = absl::StrCat("http://127.0.0.1:", port, "/hook");
+  {
+    auto sink = WebhookSink::Start(Options(url));
+    ASSERT_TRUE(sink.ok());
+    for (int i = 1; i <= 3; ++i) (*sink)->Emit(Numbered(i));
+    EXPECT_EQ((*sink)->stats().pending, 3u);
+  }  // dcp stops with the receiver still down
+  Receiver receiver(port);
+  ASSERT_TRUE(receiver.ok());
+  auto sink = WebhookSink::Start(Options(url));
+  ASSERT_TRUE(sink.ok());
+  ASSERT_TRUE((*sink)->WaitIdle(absl::Seconds(20)));
+  for (int i = 4; i <= 5; ++i) (*sink)->Emit(Numbered(i));
+  ASSERT_TRUE((*sink)->WaitIdle(absl::Seconds(20)));
+  auto reqs = receiver.accepted();
+  EXPECT_EQ(Messages(reqs), Expected(1, 5));
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    EXPECT_EQ(reqs[i].headers["x-dcp-alarm-sequence"], absl::StrCat(i + 1));
+  }
+  // A third start has nothing left to send.
+  sink->reset();
+  auto again = WebhookSink::Start(Options(url));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->stats().pending, 0u);
+}
+
+TEST_F(WebhookTest, SpoolCutsATornTailAndKeepsTheRest) {
+  const std::string spool_dir = dir_ + "/s";
+  {
+    auto spool = AlarmSpool::Open(spool_dir);
+    ASSERT_TRUE(spool.ok()) << spool.status();
+    ASSERT_TRUE((*spool)->Append("one").ok());
+    ASSERT_TRUE((*spool)->Append("two").ok());
+    ASSERT_TRUE((*spool)->Append("three").ok());
+    ASSERT_TRUE((*spool)->Ack().ok());  // "one" delivered
+  }
+  {
+    std::ofstream out(spool_dir + "/alarms.spool", std::ios::binary | std::ios::app);
+    out.write("DS\x10\x00", 4);  // a torn record
+  }
+  auto spool = AlarmSpool::Open(spool_dir);
+  ASSERT_TRUE(spool.ok()) << spool.status();
+  EXPECT_EQ((*spool)->dropped_corrupt_bytes(), 4u);
+  ASSERT_EQ((*spool)->pending(), 2u);
+  EXPECT_EQ((*spool)->Front()->body, "two");
+  EXPECT_EQ((*spool)->Front()->sequence, 2u);
+  EXPECT_EQ((*spool)->next_sequence(), 4u);
+  ASSERT_TRUE((*spool)->Append("four").ok());
+  ASSERT_TRUE((*spool)->Ack().ok());
+  ASSERT_TRUE((*spool)->Ack().ok());
+  EXPECT_EQ((*spool)->Front()->body, "four");
+}
+
+TEST_F(WebhookTest, SpoolCompactsWhenDrained) {
+  const std::string spool_dir = dir_ + "/c";
+  auto spool = AlarmSpool::Open(spool_dir, /*compact_bytes=*/10);
+  ASSERT_TRUE(spool.ok());
+  ASSERT_TRUE((*spool)->Append("a long enough body").ok());
+  ASSERT_TRUE((*spool)->Ack().ok());
+  EXPECT_EQ(std::filesystem::file_size(spool_dir + "/alarms.spool"), 0u);
+  ASSERT_TRUE((*spool)->Append("next").ok());
+  spool->reset();
+  auto reopened = AlarmSpool::Open(spool_dir, 10);
+  ASSERT_TRUE(reopened.ok());
+  ASSERT_EQ((*reopened)->pending(), 1u);
+  EXPECT_EQ((*reopened)->Front()->body, "next");
+  EXPECT_EQ((*reopened)->Front()->sequence, 2u);
+}
+
+TEST(WebhookOptions, Validation) {
+  WebhookOptions o;
+  EXPECT_FALSE(o.Validate().ok());
+  o.url = "ftp://x";
+  o.spool_dir = "/tmp/x";
+  EXPECT_FALSE(o.Validate().ok());
+  o.url = "https://hooks.example/x";
+  EXPECT_TRUE(o.Validate().ok());
+}
+
+}  // namespace
+}  // namespace dcp::checker

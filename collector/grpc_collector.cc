@@ -1,0 +1,167 @@
+#include "collector/grpc_collector.h"
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/security/server_credentials.h>
+
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "proto/dcp.grpc.pb.h"
+#include "util/log.h"
+#include "util/status_macros.h"
+
+namespace dcp::collector {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Compares without an early exit, so that the time taken does not reveal the token.
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+grpc::Status ToGrpc(const absl::Status& s) {
+  return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
+}
+
+}  // namespace
+
+class GrpcCollector::Service final : public DCPService::Service {
+ public:
+  Service(IngestCore* core, std::optional<std::string> token)
+      : core_(core), token_(std::move(token)) {}
+
+  grpc::Status Process(grpc::ServerContext* context,
+                       grpc::ServerReaderWriter<Response, Message>* stream) override {
+    if (grpc::Status s = Authenticate(*context); !s.ok()) return s;
+    const auto cancelled = [context] { return context->IsCancelled(); };
+    Message message;
+    while (stream->Read(&message)) {
+      Response response;
+      response.set_id(message.id());
+      std::vector<Message> one;
+      one.push_back(std::move(message));
+      absl::StatusOr<BatchResponse> r = core_->Ingest(std::move(one), cancelled);
+      if (!r.ok()) return ToGrpc(r.status());
+      if (!r->rejections().empty()) {
+        response.set_code(r->rejections(0).code());
+        response.set_msg(r->rejections(0).msg());
+      }
+      if (!stream->Write(response)) break;
+      message.Clear();
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ProcessBatch(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<BatchResponse, MessageBatch>* stream) override {
+    if (grpc::Status s = Authenticate(*context); !s.ok()) return s;
+    const auto cancelled = [context] { return context->IsCancelled(); };
+    MessageBatch batch;
+    while (stream->Read(&batch)) {
+      std::vector<Message> messages;
+      messages.reserve(batch.messages_size());
+      for (Message& m : *batch.mutable_messages()) messages.push_back(std::move(m));
+      absl::StatusOr<BatchResponse> r = core_->Ingest(std::move(messages), cancelled);
+      if (!r.ok()) return ToGrpc(r.status());
+      r->set_batch_id(batch.batch_id());
+      if (!stream->Write(*r)) break;
+      batch.Clear();
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetAckedPositions(grpc::ServerContext* context, const AckedPositionsRequest* request,
+                                 AckedPositionsResponse* response) override {
+    if (grpc::Status s = Authenticate(*context); !s.ok()) return s;
+    std::vector<std::string> tags(request->tags().begin(), request->tags().end());
+    for (TagPosition& p : core_->AckedPositions(tags)) *response->add_positions() = std::move(p);
+    return grpc::Status::OK;
+  }
+
+ private:
+  grpc::Status Authenticate(const grpc::ServerContext& context) const {
+    if (!token_.has_value()) return grpc::Status::OK;
+    const auto& md = context.client_metadata();
+    auto it = md.find("authorization");
+    if (it == md.end()) {
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "missing authorization metadata");
+    }
+    const std::string_view got(it->second.data(), it->second.size());
+    if (!ConstantTimeEquals(got, absl::StrCat("Bearer ", *token_))) {
+      DCP_LOG_EVERY_N_SEC(WARNING, 10)
+          << "rejected a call with a wrong token from " << context.peer();
+      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "wrong token");
+    }
+    return grpc::Status::OK;
+  }
+
+  IngestCore* const core_;
+  const std::optional<std::string> token_;
+};
+
+absl::StatusOr<std::unique_ptr<GrpcCollector>> GrpcCollector::Start(GrpcCollectorOptions options,
+                                                                    MessageSink* sink) {
+  if (options.tags.empty()) {
+    return absl::InvalidArgumentError("the gRPC collector needs at least one tag");
+  }
+  if (options.token.has_value() && options.token->empty()) {
+    return absl::InvalidArgumentError("the gRPC collector's token is empty");
+  }
+  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+  if (options.tls.has_value()) {
+    ASSIGN_OR_RETURN(std::string cert, ReadFile(options.tls->cert_file));
+    ASSIGN_OR_RETURN(std::string key, ReadFile(options.tls->key_file));
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({std::move(key), std::move(cert)});
+    creds = grpc::SslServerCredentials(ssl);
+  }
+  std::unique_ptr<GrpcCollector> c(new GrpcCollector());
+  c->stop_grace_ = options.stop_grace;
+  IngestOptions ingest;
+  ingest.tags = options.tags;
+  ingest.max_message_bytes = options.max_message_bytes;
+  c->core_ = std::make_unique<IngestCore>(std::move(ingest), sink);
+  c->service_ = std::make_unique<Service>(c->core_.get(), options.token);
+
+  grpc::ServerBuilder builder;
+  const size_t max_request = std::max(options.max_request_bytes, options.max_message_bytes + 4096);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<size_t>(max_request, INT32_MAX)));
+  builder.AddListeningPort(options.listen_address, creds, &c->port_);
+  builder.RegisterService(c->service_.get());
+  c->server_ = builder.BuildAndStart();
+  if (c->server_ == nullptr || c->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("the gRPC collector cannot listen on ", options.listen_address));
+  }
+  DCP_LOG(INFO) << "gRPC collector listening on " << options.listen_address << " (port " << c->port_
+                << (options.tls ? ", TLS" : "") << (options.token ? ", token" : "") << ")";
+  return c;
+}
+
+void GrpcCollector::Stop() {
+  absl::MutexLock lock(&stop_mu_);
+  if (stopped_) return;
+  stopped_ = true;
+  if (server_ != nullptr) {
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + stop_grace_));
+    server_->Wait();
+  }
+}
+
+GrpcCollector::~GrpcCollector() { Stop(); }
+
+}  // namespace dcp::collector

@@ -1,0 +1,368 @@
+// The gRPC collector over loopback (port 0): both RPCs, rejections that keep the stream up,
+// resume after a disconnect in the middle of a batch, backpressure, token auth, TLS, stop.
+#include "collector/grpc_collector.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "collector/grpc_test_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "proto/dcp.grpc.pb.h"
+
+namespace dcp::collector {
+namespace {
+
+using testing::Barrier;
+using testing::Payload;
+
+std::unique_ptr<DCPService::Stub> Connect(
+    int port,
+    std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials()) {
+  return DCPService::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), creds));
+}
+
+std::vector<uint64_t> Drain(BoundedMessageQueue& q, const std::string& tag) {
+  std::vector<uint64_t> seqs;
+  while (auto m = q.Pop(absl::ZeroDuration())) {
+    if (m->tag() == tag) seqs.push_back(m->seq());
+  }
+  return seqs;
+}
+
+TEST(GrpcCollector, ProcessAnswersEveryMessageAndSurvivesRejections) {
+  BoundedMessageQueue queue(100);
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  ASSERT_GT((*server)->port(), 0);
+  auto stub = Connect((*server)->port());
+  grpc::ClientContext ctx;
+  auto stream = stub->Process(&ctx);
+  auto send = [&](const Message& m) {
+    EXPECT_TRUE(stream->Write(m));
+    Response r;
+    EXPECT_TRUE(stream->Read(&r));
+    EXPECT_EQ(r.id(), m.id());
+    return r;
+  };
+  EXPECT_EQ(send(Payload("src", "g:1", "1", "INSERT [1]")).code(), CODE_BEFORE_FIRST_BARRIER);
+  EXPECT_EQ(send(Barrier("src", 1)).code(), CODE_OK);
+  Response unknown = send(Barrier("other", 1));
+  EXPECT_EQ(unknown.code(), CODE_UNKNOWN_TAG);
+  EXPECT_THAT(unknown.msg(), ::testing::HasSubstr("other"));
+  EXPECT_EQ(send(Payload("src", "g:2", "1", "INSERT [1]")).code(), CODE_OK);
+  EXPECT_TRUE(stream->WritesDone());
+  EXPECT_TRUE(stream->Finish().ok());
+  auto got = queue.PopBatch(10, absl::ZeroDuration());
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].id(), "barrier-1");
+  EXPECT_EQ(got[1].id(), "g:2");
+  EXPECT_EQ(got[1].payload().content(), "INSERT [1]");
+}
+
+TEST(GrpcCollector, BatchRoundTripAndAckedPositions) {
+  BoundedMessageQueue queue(1000);
+  GrpcCollectorOptions options;
+  options.tags = {"src", "dst"};
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = Connect((*server)->port());
+  grpc::ClientContext ctx;
+  auto stream = stub->ProcessBatch(&ctx);
+  MessageBatch batch;
+  batch.set_batch_id(42);
+  *batch.add_messages() = Barrier("src", 1, 1);
+  for (uint64_t i = 2; i <= 100; ++i) {
+    *batch.add_messages() = Payload("src", absl::StrCat("g:", i), "k", "INSERT [1]", i);
+  }
+  *batch.add_messages() = Payload("dst", "g:x", "k", "INSERT [1]");
+  ASSERT_TRUE(stream->Write(batch));
+  BatchResponse r;
+  ASSERT_TRUE(stream->Read(&r));
+  EXPECT_EQ(r.batch_id(), 42u);
+  EXPECT_EQ(r.accepted(), 100u);
+  ASSERT_EQ(r.rejections_size(), 1);
+  EXPECT_EQ(r.rejections(0).index(), 100u);
+  EXPECT_EQ(r.rejections(0).code(), CODE_BEFORE_FIRST_BARRIER);
+  ASSERT_EQ(r.acked_size(), 1);
+  EXPECT_EQ(r.acked(0).seq(), 100u);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+
+  grpc::ClientContext ctx2;
+  AckedPositionsRequest req;
+  AckedPositionsResponse positions;
+  ASSERT_TRUE(stub->GetAckedPositions(&ctx2, req, &positions).ok());
+  ASSERT_EQ(positions.positions_size(), 2);
+  EXPECT_EQ(positions.positions(0).tag(), "src");
+  EXPECT_EQ(positions.positions(0).seq(), 100u);
+  EXPECT_EQ(positions.positions(1).seq(), 0u);
+  std::vector<uint64_t> want;
+  for (uint64_t i = 1; i <= 100; ++i) want.push_back(i);
+  EXPECT_EQ(Drain(queue, "src"), want);
+}
+
+// Holds Put() while closed, honouring cancellation; counts waiting callers.
+class GatedSink final : public MessageSink {
+ public:
+  explicit GatedSink(MessageSink* inner) : inner_(inner) {}
+  absl::Status Put(std::vector<Message>& messages,
+                   const std::function<bool()>& cancelled) override {
+    absl::MutexLock lock(&mu_);
+    ++waiting_;
+    while (!open_) {
+      if (cancelled && cancelled()) {
+        --waiting_;
+        return absl::CancelledError("cancelled at the gate");
+      }
+      mu_.AwaitWithTimeout(absl::Condition(&open_), absl::Milliseconds(5));
+    }
+    --waiting_;
+    return inner_->Put(messages, cancelled);
+  }
+  void SetOpen(bool open) {
+    absl::MutexLock lock(&mu_);
+    open_ = open;
+  }
+  void AwaitWaiter() {
+    absl::MutexLock lock(&mu_);
+    auto one = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return waiting_ > 0; };
+    mu_.Await(absl::Condition(&one));
+  }
+  void AwaitNoWaiter() {
+    absl::MutexLock lock(&mu_);
+    auto none = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return waiting_ == 0; };
+    mu_.Await(absl::Condition(&none));
+  }
+
+ private:
+  MessageSink* const inner_;
+  absl::Mutex mu_;
+  bool open_ ABSL_GUARDED_BY(mu_) = true;
+  int waiting_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+MessageBatch SeqBatch(const std::string& tag, uint64_t first, uint64_t last) {
+  MessageBatch b;
+  for (uint64_t i = first; i <= last; ++i) {
+    *b.add_messages() = i == 1
+                            ? Barrier(tag, 1, 1)
+                            : Payload(tag, absl::StrCat("g:", i), absl::StrCat(i), "UPDATE [2]", i);
+  }
+  return b;
+}
+
+TEST(GrpcCollector, DisconnectMidBatchThenResumeLosesAndDuplicatesNothing) {
+  BoundedMessageQueue queue(10000);
+  GatedSink gate(&queue);
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  auto server = GrpcCollector::Start(options, &gate);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = Connect((*server)->port());
+  {
+    grpc::ClientContext ctx;
+    auto stream = stub->ProcessBatch(&ctx);
+    ASSERT_TRUE(stream->Write(SeqBatch("src", 1, 100)));
+    BatchResponse r;
+    ASSERT_TRUE(stream->Read(&r));
+    EXPECT_EQ(r.accepted(), 100u);
+    // The second batch reaches the collector but the client goes away while the collector is
+    // still delivering it.
+    gate.SetOpen(false);
+    ASSERT_TRUE(stream->Write(SeqBatch("src", 101, 200)));
+    gate.AwaitWaiter();
+    ctx.TryCancel();
+    EXPECT_FALSE(stream->Finish().ok());
+    gate.AwaitNoWaiter();  // the collector gave the batch up
+  }
+  gate.SetOpen(true);
+  // Reconnect: learn the position, then resend, deliberately overlapping what was acked.
+  grpc::ClientContext ctx;
+  AckedPositionsRequest req;
+  req.add_tags("src");
+  AckedPositionsResponse positions;
+  ASSERT_TRUE(stub->GetAckedPositions(&ctx, req, &positions).ok());
+  ASSERT_EQ(positions.positions_size(), 1);
+  const uint64_t acked = positions.positions(0).seq();
+  EXPECT_EQ(acked, 100u);
+  grpc::ClientContext ctx2;
+  auto stream = stub->ProcessBatch(&ctx2);
+  ASSERT_TRUE(stream->Write(SeqBatch("src", acked - 9, 300)));
+  BatchResponse r;
+  ASSERT_TRUE(stream->Read(&r));
+  EXPECT_EQ(r.accepted(), 200u);
+  ASSERT_EQ(r.rejections_size(), 10);
+  for (const Rejection& rej : r.rejections()) EXPECT_EQ(rej.code(), CODE_DUPLICATE);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+  std::vector<uint64_t> want;
+  for (uint64_t i = 1; i <= 300; ++i) want.push_back(i);
+  EXPECT_EQ(Drain(queue, "src"), want);
+}
+
+TEST(GrpcCollector, SlowConsumerBoundsMemoryAndSlowsThePusher) {
+  constexpr size_t kCapacity = 16;
+  constexpr int kMessages = 2000;
+  BoundedMessageQueue queue(kCapacity, absl::Milliseconds(1));
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = Connect((*server)->port());
+  grpc::ClientContext ctx;
+  auto stream = stub->Process(&ctx);
+  std::atomic<int> answered{0};
+  std::thread writer([&] {
+    for (int i = 1; i <= kMessages; ++i) {
+      Message m = i == 1 ? Barrier("src", 1, 1) : Payload("src", absl::StrCat(i), "k", "x", i);
+      if (!stream->Write(m)) break;
+    }
+    stream->WritesDone();
+  });
+  std::thread reader([&] {
+    Response r;
+    while (stream->Read(&r)) {
+      EXPECT_EQ(r.code(), 0);
+      ++answered;
+    }
+  });
+  // Nobody consumes: the queue fills and stays at its capacity; nothing beyond it is acked.
+  while (queue.size() < kCapacity) absl::SleepFor(absl::Milliseconds(1));
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(queue.size(), kCapacity);
+  EXPECT_LE(answered.load(), static_cast<int>(kCapacity));
+  // Now consume: everything arrives, in order.
+  std::vector<uint64_t> seqs;
+  while (seqs.size() < kMessages) {
+    for (Message& m : queue.PopBatch(64, absl::Seconds(10))) seqs.push_back(m.seq());
+  }
+  writer.join();
+  reader.join();
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(answered.load(), kMessages);
+  for (int i = 0; i < kMessages; ++i) ASSERT_EQ(seqs[i], uint64_t(i + 1));
+}
+
+TEST(GrpcCollector, TokenIsRequiredWhenConfigured) {
+  BoundedMessageQueue queue(100);
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  options.token = "s3cret";
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = Connect((*server)->port());
+  auto process_status = [&](const char* auth) {
+    grpc::ClientContext ctx;
+    if (auth != nullptr) ctx.AddMetadata("authorization", auth);
+    auto stream = stub->Process(&ctx);
+    stream->Write(Barrier("src", 1));
+    Response r;
+    const bool answered = stream->Read(&r);
+    stream->WritesDone();
+    grpc::Status s = stream->Finish();
+    return std::make_pair(answered, s.error_code());
+  };
+  EXPECT_EQ(process_status(nullptr), std::make_pair(false, grpc::StatusCode::UNAUTHENTICATED));
+  EXPECT_EQ(process_status("Bearer wrong"),
+            std::make_pair(false, grpc::StatusCode::UNAUTHENTICATED));
+  EXPECT_EQ(process_status("s3cret"), std::make_pair(false, grpc::StatusCode::UNAUTHENTICATED));
+  EXPECT_EQ(queue.size(), 0u);
+  grpc::ClientContext ctx;
+  AckedPositionsResponse positions;
+  EXPECT_EQ(stub->GetAckedPositions(&ctx, AckedPositionsRequest(), &positions).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(process_status("Bearer s3cret"), std::make_pair(true, grpc::StatusCode::OK));
+  EXPECT_EQ(queue.size(), 1u);
+}
+
+TEST(GrpcCollector, TlsRoundTrip) {
+  testing::TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  auto cert = testing::MakeSelfSignedCert(dir.path());
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  BoundedMessageQueue queue(100);
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  options.tls = TlsServerFiles{dir.path() + "/cert.pem", dir.path() + "/key.pem"};
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = *cert;
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("localhost");
+  auto channel = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                                           grpc::SslCredentials(ssl), args);
+  auto stub = DCPService::NewStub(channel);
+  grpc::ClientContext ctx;
+  auto stream = stub->Process(&ctx);
+  ASSERT_TRUE(stream->Write(Barrier("src", 5)));
+  Response r;
+  ASSERT_TRUE(stream->Read(&r));
+  EXPECT_EQ(r.code(), 0);
+  EXPECT_EQ(r.id(), "barrier-5");
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(queue.size(), 1u);
+
+  // A plaintext client gets nowhere.
+  auto plain = Connect((*server)->port());
+  grpc::ClientContext ctx2;
+  ctx2.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  AckedPositionsResponse positions;
+  EXPECT_FALSE(plain->GetAckedPositions(&ctx2, AckedPositionsRequest(), &positions).ok());
+}
+
+TEST(GrpcCollector, BadOptionsAreRefused) {
+  BoundedMessageQueue queue(1);
+  GrpcCollectorOptions no_tags;
+  EXPECT_EQ(GrpcCollector::Start(no_tags, &queue).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  GrpcCollectorOptions bad_tls;
+  bad_tls.tags = {"t"};
+  bad_tls.tls = TlsServerFiles{"/nonexistent/cert.pem", "/nonexistent/key.pem"};
+  EXPECT_EQ(GrpcCollector::Start(bad_tls, &queue).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  GrpcCollectorOptions bad_addr;
+  bad_addr.tags = {"t"};
+  bad_addr.listen_address = "256.1.1.1:1";
+  EXPECT_EQ(GrpcCollector::Start(bad_addr, &queue).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(GrpcCollector, StopDrainsWhatWasAckedAndDoesNotHangOnAFullQueue) {
+  BoundedMessageQueue queue(50, absl::Milliseconds(1));
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  options.stop_grace = absl::Milliseconds(100);
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = Connect((*server)->port());
+  grpc::ClientContext ctx;
+  auto stream = stub->ProcessBatch(&ctx);
+  ASSERT_TRUE(stream->Write(SeqBatch("src", 1, 50)));
+  BatchResponse r;
+  ASSERT_TRUE(stream->Read(&r));
+  EXPECT_EQ(r.accepted(), 50u);
+  // The queue is full and nobody consumes: this batch blocks in the collector.
+  ASSERT_TRUE(stream->Write(SeqBatch("src", 51, 60)));
+  absl::SleepFor(absl::Milliseconds(50));
+  (*server)->Stop();  // returns although a handler was blocked
+  EXPECT_FALSE(stream->Read(&r));
+  EXPECT_FALSE(stream->Finish().ok());
+  queue.Close();
+  std::vector<uint64_t> want;
+  for (uint64_t i = 1; i <= 50; ++i) want.push_back(i);
+  EXPECT_EQ(Drain(queue, "src"), want);
+  EXPECT_EQ((*server)->core().AckedPositions({"src"}).at(0).seq(), 50u);
+}
+
+}  // namespace
+}  // namespace dcp::collector

@@ -1,0 +1,432 @@
+#include "mysql/binlog/json_binary.h"
+
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "mysql/binlog/cursor.h"
+#include "mysql/binlog/value.h"
+#include "util/status_macros.h"
+
+namespace dcp::mysql::binlog {
+namespace {
+
+enum JsonType : uint8_t {
+  kSmallObject = 0x00,
+  kLargeObject = 0x01,
+  kSmallArray = 0x02,
+  kLargeArray = 0x03,
+  kLiteral = 0x04,
+  kInt16 = 0x05,
+  kUint16 = 0x06,
+  kInt32 = 0x07,
+  kUint32 = 0x08,
+  kInt64 = 0x09,
+  kUint64 = 0x0a,
+  kDouble = 0x0b,
+  kString = 0x0c,
+  kOpaque = 0x0f,
+};
+
+constexpr int kMaxDepth = 150;
+
+absl::Status Corrupt(absl::string_view what) {
+  return absl::DataLossError(absl::StrCat("corrupt binary JSON: ", what));
+}
+
+// The variable-length length: 7 bits per byte, low groups first, at most 5 bytes.
+absl::StatusOr<uint32_t> ReadVarLength(Cursor& c) {
+  uint64_t len = 0;
+  for (int i = 0; i < 5; ++i) {
+    ASSIGN_OR_RETURN(uint8_t b, c.U8("JSON length"));
+    len |= static_cast<uint64_t>(b & 0x7f) << (7 * i);
+    if ((b & 0x80) == 0) {
+      if (len > UINT32_MAX) return Corrupt("length too large");
+      return static_cast<uint32_t>(len);
+    }
+  }
+  return Corrupt("length longer than 5 bytes");
+}
+
+void AppendPackedTemporal(uint8_t field_type, int64_t packed, std::string* out) {
+  Temporal t;
+  if (packed < 0) {
+    t.negative = true;
+    packed = -packed;
+  }
+  const int64_t intpart = packed >> 24;
+  t.microsecond = static_cast<uint32_t>(packed % (1LL << 24));
+  out->push_back('"');
+  if (field_type == static_cast<uint8_t>(ColumnType::kTime)) {
+    t.hour = static_cast<uint32_t>((intpart >> 12) % (1 << 10));
+    t.minute = static_cast<uint8_t>((intpart >> 6) % (1 << 6));
+    t.second = static_cast<uint8_t>(intpart % (1 << 6));
+    AppendTime(t, 6, out);
+  } else {
+    const int64_t ymd = intpart >> 17;
+    const int64_t ym = ymd >> 5;
+    const int64_t hms = intpart % (1 << 17);
+    t.day = static_cast<uint8_t>(ymd % (1 << 5));
+    t.month = static_cast<uint8_t>(ym % 13);
+    t.year = static_cast<uint16_t>(ym / 13);
+    t.second = static_cast<uint8_t>(hms % (1 << 6));
+    t.minute = static_cast<uint8_t>((hms >> 6) % (1 << 6));
+    t.hour = static_cast<uint32_t>(hms >> 12);
+    if (field_type == static_cast<uint8_t>(ColumnType::kDate)) {
+      AppendDate(t, out);
+    } else {
+      AppendDateTime(t, 6, out);
+    }
+  }
+  out->push_back('"');
+}
+
+class JsonPrinter {
+ public:
+  explicit JsonPrinter(std::string* out) : out_(out) {}
+
+  // A value of `type` whose data starts at `data` (the rest of the enclosing buffer).
+  absl::Status Value(uint8_t type, absl::string_view data, int depth) {
+    if (depth > kMaxDepth) return Corrupt("nesting too deep");
+    Cursor c(data);
+    switch (type) {
+      case kSmallObject:
+      case kLargeObject:
+        return Container(data, /*large=*/type == kLargeObject, /*object=*/true, depth);
+      case kSmallArray:
+      case kLargeArray:
+        return Container(data, /*large=*/type == kLargeArray, /*object=*/false, depth);
+      case kLiteral: {
+        ASSIGN_OR_RETURN(uint8_t lit, c.U8("JSON literal"));
+        return Literal(lit);
+      }
+      case kInt16: {
+        ASSIGN_OR_RETURN(uint16_t v, c.U16("JSON int16"));
+        return Number(static_cast<int16_t>(v));
+      }
+      case kUint16: {
+        ASSIGN_OR_RETURN(uint16_t v, c.U16("JSON uint16"));
+        return Number(v);
+      }
+      case kInt32: {
+        ASSIGN_OR_RETURN(uint32_t v, c.U32("JSON int32"));
+        return Number(static_cast<int32_t>(v));
+      }
+      case kUint32: {
+        ASSIGN_OR_RETURN(uint32_t v, c.U32("JSON uint32"));
+        return Number(v);
+      }
+      case kInt64: {
+        ASSIGN_OR_RETURN(uint64_t v, c.U64("JSON int64"));
+        return Number(static_cast<int64_t>(v));
+      }
+      case kUint64: {
+        ASSIGN_OR_RETURN(uint64_t v, c.U64("JSON uint64"));
+        return Number(v);
+      }
+      case kDouble: {
+        ASSIGN_OR_RETURN(uint64_t bits, c.U64("JSON double"));
+        double d;
+        std::memcpy(&d, &bits, sizeof(d));
+        char buf[32];
+        auto r = std::to_chars(buf, buf + sizeof(buf), d);
+        out_->append(buf, r.ptr - buf);
+        // MySQL prints integral doubles with ".0" (e.g. 3.0); keep them recognisably doubles.
+        if (absl::string_view(buf, r.ptr - buf).find_first_of(".eEn") == absl::string_view::npos) {
+          out_->append(".0");
+        }
+        return absl::OkStatus();
+      }
+      case kString: {
+        ASSIGN_OR_RETURN(uint32_t len, ReadVarLength(c));
+        ASSIGN_OR_RETURN(absl::string_view s, c.Bytes(len, "JSON string"));
+        AppendJsonString(s, out_);
+        return absl::OkStatus();
+      }
+      case kOpaque: {
+        ASSIGN_OR_RETURN(uint8_t field_type, c.U8("JSON opaque type"));
+        ASSIGN_OR_RETURN(uint32_t len, ReadVarLength(c));
+        ASSIGN_OR_RETURN(absl::string_view s, c.Bytes(len, "JSON opaque"));
+        return Opaque(field_type, s);
+      }
+      default:
+        return Corrupt(absl::StrCat("unknown value type ", type));
+    }
+  }
+
+ private:
+  absl::Status Literal(uint8_t lit) {
+    switch (lit) {
+      case 0: out_->append("null"); return absl::OkStatus();
+      case 1: out_->append("true"); return absl::OkStatus();
+      case 2: out_->append("false"); return absl::OkStatus();
+    }
+    return Corrupt(absl::StrCat("unknown literal ", lit));
+  }
+  template <typename T>
+  absl::Status Number(T v) {
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof(buf), v);
+    out_->append(buf, r.ptr - buf);
+    return absl::OkStatus();
+  }
+
+  absl::Status Opaque(uint8_t field_type, absl::string_view s) {
+    Cursor c(s);
+    switch (static_cast<ColumnType>(field_type)) {
+      case ColumnType::kNewDecimal: {
+        ASSIGN_OR_RETURN(uint8_t precision, c.U8("JSON decimal precision"));
+        ASSIGN_OR_RETURN(uint8_t scale, c.U8("JSON decimal scale"));
+        const int size = DecimalBinarySize(precision, scale);
+        if (size == 0) return Corrupt("bad decimal precision/scale");
+        ASSIGN_OR_RETURN(absl::string_view bin, c.Bytes(size, "JSON decimal"));
+        return AppendDecimal(bin, precision, scale, out_);
+      }
+      case ColumnType::kDate:
+      case ColumnType::kTime:
+      case ColumnType::kDateTime:
+      case ColumnType::kTimestamp: {
+        ASSIGN_OR_RETURN(uint64_t packed, c.U64("JSON temporal"));
+        AppendPackedTemporal(field_type, static_cast<int64_t>(packed), out_);
+        return absl::OkStatus();
+      }
+      default:
+        absl::StrAppend(out_, "\"base64:type", field_type, ":", absl::Base64Escape(s), "\"");
+        return absl::OkStatus();
+    }
+  }
+
+  absl::Status Container(absl::string_view data, bool large, bool object, int depth) {
+    Cursor c(data);
+    const size_t offset_size = large ? 4 : 2;
+    ASSIGN_OR_RETURN(uint64_t count, c.UintLe(offset_size, "JSON element count"));
+    ASSIGN_OR_RETURN(uint64_t size, c.UintLe(offset_size, "JSON container size"));
+    if (size > data.size()) return Corrupt("container larger than its buffer");
+    data = data.substr(0, size);
+    const size_t key_entry = offset_size + 2;
+    const size_t value_entry = 1 + offset_size;
+    const uint64_t header = 2 * offset_size + count * ((object ? key_entry : 0) + value_entry);
+    if (count > size || header > size) return Corrupt("element count exceeds container size");
+    const size_t values_at = 2 * offset_size + (object ? count * key_entry : 0);
+    out_->push_back(object ? '{' : '[');
+    for (uint64_t i = 0; i < count; ++i) {
+      if (i > 0) out_->append(", ");
+      if (object) {
+        Cursor k(data.substr(2 * offset_size + i * key_entry));
+        ASSIGN_OR_RETURN(uint64_t key_offset, k.UintLe(offset_size, "JSON key offset"));
+        ASSIGN_OR_RETURN(uint16_t key_len, k.U16("JSON key length"));
+        if (key_offset > size || key_len > size - key_offset) return Corrupt("key out of range");
+        AppendJsonString(data.substr(key_offset, key_len), out_);
+        out_->append(": ");
+      }
+      Cursor v(data.substr(values_at + i * value_entry));
+      ASSIGN_OR_RETURN(uint8_t type, v.U8("JSON value type"));
+      const bool inlined = type == kLiteral || type == kInt16 || type == kUint16 ||
+                           (large && (type == kInt32 || type == kUint32));
+      if (inlined) {
+        RETURN_IF_ERROR(Value(type, data.substr(values_at + i * value_entry + 1, offset_size),
+                              depth + 1));
+      } else {
+        ASSIGN_OR_RETURN(uint64_t value_offset, v.UintLe(offset_size, "JSON value offset"));
+        if (value_offset >= size) return Corrupt("value offset out of range");
+        RETURN_IF_ERROR(Value(type, data.substr(value_offset), depth + 1));
+      }
+    }
+    out_->push_back(object ? '}' : ']');
+    return absl::OkStatus();
+  }
+
+  std::string* out_;
+};
+
+}  // namespace
+
+absl::Status AppendJsonFromBinary(absl::string_view bin, std::string* out) {
+  if (bin.empty()) {
+    out->append("null");
+    return absl::OkStatus();
+  }
+  JsonPrinter p(out);
+  return p.Value(static_cast<uint8_t>(bin[0]), bin.substr(1), 0);
+}
+
+absl::Status AppendJsonDiff(absl::string_view diffs, std::string* out) {
+  Cursor c(diffs);
+  out->append("{\"json_diff\":[");
+  bool first = true;
+  while (!c.empty()) {
+    ASSIGN_OR_RETURN(uint8_t op, c.U8("JSON diff operation"));
+    if (op > 2) return Corrupt(absl::StrCat("unknown JSON diff operation ", op));
+    ASSIGN_OR_RETURN(absl::string_view path, c.PackedString("JSON diff path"));
+    if (!first) out->push_back(',');
+    first = false;
+    static constexpr const char* kOps[] = {"replace", "insert", "remove"};
+    absl::StrAppend(out, "{\"op\":\"", kOps[op], "\",\"path\":");
+    AppendJsonString(path, out);
+    if (op != 2) {
+      ASSIGN_OR_RETURN(absl::string_view value, c.PackedString("JSON diff value"));
+      out->append(",\"value\":");
+      RETURN_IF_ERROR(AppendJsonFromBinary(value, out));
+    }
+    out->push_back('}');
+  }
+  out->append("]}");
+  return absl::OkStatus();
+}
+
+bool IsValidUtf8(absl::string_view s) {
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    // Fast path for ASCII runs.
+    if (*p < 0x80) {
+      ++p;
+      continue;
+    }
+    int n;
+    uint32_t cp;
+    if ((*p & 0xe0) == 0xc0) {
+      n = 1;
+      cp = *p & 0x1f;
+    } else if ((*p & 0xf0) == 0xe0) {
+      n = 2;
+      cp = *p & 0x0f;
+    } else if ((*p & 0xf8) == 0xf0) {
+      n = 3;
+      cp = *p & 0x07;
+    } else {
+      return false;
+    }
+    if (end - p <= n) return false;
+    for (int i = 1; i <= n; ++i) {
+      if ((p[i] & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    p += n + 1;
+  }
+  return true;
+}
+
+namespace {
+
+// Length of the longest prefix of [p, end) of printable ASCII other than '"' and '\\'.
+size_t PlainAsciiRun(const uint8_t* p, const uint8_t* end) {
+  const uint8_t* start = p;
+  while (end - p >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    // A byte is "special" if >= 0x80, < 0x20, == '"' (0x22) or == '\\' (0x5c).
+    const uint64_t high = w & kHigh;
+    const uint64_t low = (w - kOnes * 0x20) & ~w & kHigh;
+    const uint64_t q = w ^ (kOnes * 0x22), b = w ^ (kOnes * 0x5c);
+    const uint64_t quote = (q - kOnes) & ~q & kHigh;
+    const uint64_t bslash = (b - kOnes) & ~b & kHigh;
+    if (high | low | quote | bslash) break;
+    p += 8;
+  }
+  while (p < end && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') ++p;
+  return static_cast<size_t>(p - start);
+}
+
+}  // namespace
+
+bool AppendJsonStringIfUtf8(absl::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const size_t rollback = out->size();
+  out->push_back('"');
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const size_t run = PlainAsciiRun(p, end);
+    if (run > 0) {
+      out->append(reinterpret_cast<const char*>(p), run);
+      p += run;
+      continue;
+    }
+    const uint8_t c = *p;
+    if (c < 0x80) {
+      switch (c) {
+        case '"': out->append("\\\""); break;
+        case '\\': out->append("\\\\"); break;
+        case '\n': out->append("\\n"); break;
+        case '\r': out->append("\\r"); break;
+        case '\t': out->append("\\t"); break;
+        default: {
+          const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+          out->append(esc, 6);
+        }
+      }
+      ++p;
+      continue;
+    }
+    int n;
+    uint32_t cp;
+    if ((c & 0xe0) == 0xc0) {
+      n = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      out->resize(rollback);
+      return false;
+    }
+    if (end - p <= n) {
+      out->resize(rollback);
+      return false;
+    }
+    for (int i = 1; i <= n; ++i) {
+      if ((p[i] & 0xc0) != 0x80) {
+        out->resize(rollback);
+        return false;
+      }
+      cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      out->resize(rollback);
+      return false;
+    }
+    out->append(reinterpret_cast<const char*>(p), n + 1);
+    p += n + 1;
+  }
+  out->push_back('"');
+  return true;
+}
+
+void AppendJsonString(absl::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t run = 0;  // start of the pending run of bytes that need no escaping
+  for (size_t i = 0; i < s.size(); ++i) {
+    const uint8_t c = static_cast<uint8_t>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default: {
+        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out->append(esc, 6);
+      }
+    }
+  }
+  out->append(s.data() + run, s.size() - run);
+  out->push_back('"');
+}
+
+}  // namespace dcp::mysql::binlog

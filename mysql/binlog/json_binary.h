@@ -1,0 +1,40 @@
+// MySQL's binary JSON format (the JSON column type of MySQL 5.7+) to JSON text, and JSON
+// string escaping shared by the JSON-lines writer.
+//
+// Output follows MySQL's own printing: `{"a": 1, "b": [true, null]}` with ", " and ": "
+// separators; DECIMAL opaque values as numbers, DATE/TIME/DATETIME/TIMESTAMP opaque values
+// as strings with 6 fractional digits for times, other opaque values as
+// "base64:type<N>:<base64>". Every offset is checked; corrupt input is kDataLoss. Nesting
+// deeper than 150 levels is kDataLoss (MySQL allows 100).
+#ifndef DCP_MYSQL_BINLOG_JSON_BINARY_H_
+#define DCP_MYSQL_BINLOG_JSON_BINARY_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace dcp::mysql::binlog {
+
+// Appends the JSON text of the binary document `bin` (empty: `null`).
+absl::Status AppendJsonFromBinary(absl::string_view bin, std::string* out);
+
+// Appends a MySQL partial-JSON diff vector (Json_diff_vector's binary form: per diff an
+// operation byte 0 replace / 1 insert / 2 remove, a packed-length path, and for replace and
+// insert a packed-length binary JSON value) as
+//   {"json_diff":[{"op":"replace","path":"$.a","value":...}, ...]}
+absl::Status AppendJsonDiff(absl::string_view diffs, std::string* out);
+
+// Appends `s` as a quoted JSON string, escaping quotes, backslashes and control characters.
+// Other bytes are copied as they are: callers that need valid JSON check IsValidUtf8 first.
+void AppendJsonString(absl::string_view s, std::string* out);
+
+bool IsValidUtf8(absl::string_view s);
+
+// AppendJsonString if `s` is valid UTF-8 (in one pass); otherwise appends nothing and
+// returns false.
+bool AppendJsonStringIfUtf8(absl::string_view s, std::string* out);
+
+}  // namespace dcp::mysql::binlog
+
+#endif  // DCP_MYSQL_BINLOG_JSON_BINARY_H_

@@ -1,0 +1,219 @@
+#include "mysql/binlog/json_lines.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "mysql/binlog/json_binary.h"
+#include "util/status_macros.h"
+
+namespace dcp::mysql::binlog {
+namespace {
+
+constexpr uint64_t kMaxExactDouble = 1ull << 53;
+constexpr uint16_t kBinaryCollation = 63;
+
+template <typename T>
+void AppendNumber(T v, std::string* out) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, r.ptr - buf);
+}
+
+void AppendBase64(absl::string_view bytes, std::string* out) {
+  out->append("{\"base64\":\"");
+  out->append(absl::Base64Escape(bytes));
+  out->append("\"}");
+}
+
+void AppendQuotedText(const Value& v, std::string* out) {
+  out->push_back('"');
+  // AppendText cannot fail for temporal kinds.
+  (void)AppendText(v, out);
+  out->push_back('"');
+}
+
+}  // namespace
+
+absl::Status AppendValueJson(const ColumnDef& col, const Value& v, std::string* out) {
+  switch (v.kind) {
+    case ValueKind::kAbsent:
+    case ValueKind::kNull:
+      out->append("null");
+      return absl::OkStatus();
+    case ValueKind::kInt:
+      if (v.i > static_cast<int64_t>(kMaxExactDouble) ||
+          v.i < -static_cast<int64_t>(kMaxExactDouble)) {
+        out->push_back('"');
+        AppendNumber(v.i, out);
+        out->push_back('"');
+      } else {
+        AppendNumber(v.i, out);
+      }
+      return absl::OkStatus();
+    case ValueKind::kUint:
+    case ValueKind::kBit:
+      if (v.u > kMaxExactDouble) {
+        out->push_back('"');
+        AppendNumber(v.u, out);
+        out->push_back('"');
+      } else {
+        AppendNumber(v.u, out);
+      }
+      return absl::OkStatus();
+    case ValueKind::kYear:
+      AppendNumber(v.u, out);
+      return absl::OkStatus();
+    case ValueKind::kFloat:
+    case ValueKind::kDouble: {
+      const double d = v.kind == ValueKind::kFloat ? v.f : v.d;
+      if (!std::isfinite(d)) {
+        out->append(d != d ? "\"NaN\"" : (d > 0 ? "\"Infinity\"" : "\"-Infinity\""));
+      } else if (v.kind == ValueKind::kFloat) {
+        AppendNumber(v.f, out);
+      } else {
+        AppendNumber(v.d, out);
+      }
+      return absl::OkStatus();
+    }
+    case ValueKind::kDecimal:
+      out->push_back('"');
+      RETURN_IF_ERROR(AppendDecimal(v.bytes, v.precision, v.scale, out));
+      out->push_back('"');
+      return absl::OkStatus();
+    case ValueKind::kDate:
+    case ValueKind::kTime:
+    case ValueKind::kDateTime:
+    case ValueKind::kTimestamp:
+      AppendQuotedText(v, out);
+      return absl::OkStatus();
+    case ValueKind::kString:
+    case ValueKind::kBlob:
+      if (v.kind == ValueKind::kString && col.real_type == ColumnType::kString &&
+          v.charset == kBinaryCollation && v.bytes.size() < col.max_length) {
+        // BINARY(N) is logged without its trailing zero bytes; SELECT returns N bytes.
+        std::string padded(v.bytes);
+        padded.resize(col.max_length, '\0');
+        AppendBase64(padded, out);
+        return absl::OkStatus();
+      }
+      if (v.charset == kBinaryCollation || !AppendJsonStringIfUtf8(v.bytes, out)) {
+        AppendBase64(v.bytes, out);
+      }
+      return absl::OkStatus();
+    case ValueKind::kGeometry:
+      AppendBase64(v.bytes, out);
+      return absl::OkStatus();
+    case ValueKind::kEnum:
+      if (v.u >= 1 && v.u <= col.enum_values.size()) {
+        AppendJsonString(col.enum_values[v.u - 1], out);
+      } else if (v.u == 0 && !col.enum_values.empty()) {
+        out->append("\"\"");
+      } else {
+        AppendNumber(v.u, out);
+      }
+      return absl::OkStatus();
+    case ValueKind::kSet:
+      if (!col.enum_values.empty()) {
+        std::string s;
+        for (size_t i = 0; i < col.enum_values.size() && i < 64; ++i) {
+          if ((v.u >> i) & 1) {
+            if (!s.empty()) s.push_back(',');
+            s.append(col.enum_values[i]);
+          }
+        }
+        AppendJsonString(s, out);
+      } else {
+        AppendNumber(v.u, out);
+      }
+      return absl::OkStatus();
+    case ValueKind::kJson:
+      return AppendJsonFromBinary(v.bytes, out);
+    case ValueKind::kJsonDiff:
+      return AppendJsonDiff(v.bytes, out);
+    case ValueKind::kVector: {
+      if (v.bytes.size() % 4 != 0) return absl::DataLossError("VECTOR length not a multiple of 4");
+      out->push_back('[');
+      for (size_t i = 0; i < v.bytes.size(); i += 4) {
+        float f;
+        std::memcpy(&f, v.bytes.data() + i, 4);
+        if (i > 0) out->push_back(',');
+        if (std::isfinite(f)) {
+          AppendNumber(f, out);
+        } else {
+          out->append("null");
+        }
+      }
+      out->push_back(']');
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+absl::Status AppendImage(const TableMap& table, const std::vector<Value>& image,
+                         std::string* out) {
+  out->push_back('{');
+  bool first = true;
+  for (size_t i = 0; i < image.size(); ++i) {
+    if (image[i].kind == ValueKind::kAbsent) continue;
+    if (!first) out->push_back(',');
+    first = false;
+    const ColumnDef& col = table.columns[i];
+    if (!col.name.empty()) {
+      AppendJsonString(col.name, out);
+    } else {
+      out->append("\"@");
+      AppendNumber(i + 1, out);
+      out->push_back('"');
+    }
+    out->push_back(':');
+    RETURN_IF_ERROR(AppendValueJson(col, image[i], out));
+  }
+  out->push_back('}');
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status AppendRowJson(const RowContext& ctx, const RowChange& change, std::string* out) {
+  out->append("{\"pos\":\"");
+  out->append(ctx.file.data(), ctx.file.size());  // binlog names are plain ASCII
+  out->push_back(':');
+  AppendNumber(ctx.offset, out);
+  out->push_back('"');
+  out->append(",\"gtid\":");
+  if (ctx.gtid.empty()) {
+    out->append("null");
+  } else {
+    AppendJsonString(ctx.gtid, out);
+  }
+  out->append(",\"ts\":");
+  AppendNumber(ctx.timestamp, out);
+  out->append(",\"op\":");
+  switch (change.op) {
+    case RowOp::kInsert: out->append("\"insert\""); break;
+    case RowOp::kUpdate: out->append("\"update\""); break;
+    case RowOp::kDelete: out->append("\"delete\""); break;
+  }
+  out->append(",\"db\":");
+  AppendJsonString(ctx.table->schema, out);
+  out->append(",\"table\":");
+  AppendJsonString(ctx.table->table, out);
+  if (change.op != RowOp::kInsert) {
+    out->append(",\"before\":");
+    RETURN_IF_ERROR(AppendImage(*ctx.table, change.before, out));
+  }
+  if (change.op != RowOp::kDelete) {
+    out->append(",\"after\":");
+    RETURN_IF_ERROR(AppendImage(*ctx.table, change.after, out));
+  }
+  out->append("}\n");
+  return absl::OkStatus();
+}
+
+}  // namespace dcp::mysql::binlog

@@ -1,0 +1,48 @@
+// `dcp binlog`: decodes binlog files (or a live stream) and prints row changes as JSON lines.
+//
+//   dcp binlog --file F [F...] [--start-position N] [--stop-position N] [--follow-rotation]
+//              [--tables GLOB[,GLOB...]] [--stats]
+//
+// Output format: docs/binlog.md. The main in cmd/ only calls BinlogMain.
+#ifndef DCP_MYSQL_BINLOG_TOOL_H_
+#define DCP_MYSQL_BINLOG_TOOL_H_
+
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace dcp::mysql::binlog {
+
+struct ToolOptions {
+  std::vector<std::string> files;
+  uint64_t start_position = 4;
+  std::optional<uint64_t> stop_position;
+  bool follow_rotation = false;
+  std::vector<std::string> table_globs;  // "db.table" patterns (fnmatch); empty: all
+  bool stats = false;                     // print per-table counts instead of rows
+  bool events = false;                    // print one line per event instead of rows
+  // Live stream (see stream.h).
+  std::string dsn;
+  std::string position;  // "file:pos"
+  std::string gtid;      // MariaDB GTID position
+  uint32_t server_id = 0;
+  bool stop_never = false;
+};
+
+// Parses the arguments after "binlog". kInvalidArgument on bad flags.
+absl::StatusOr<ToolOptions> ParseToolArgs(int argc, char** argv);
+
+// Runs the command, writing JSON lines to `out`.
+absl::Status RunTool(const ToolOptions& options, std::FILE* out);
+
+// argv[0] is "binlog". Returns the process exit code (0 ok, 1 error, 2 usage).
+int BinlogMain(int argc, char** argv);
+
+}  // namespace dcp::mysql::binlog
+
+#endif  // DCP_MYSQL_BINLOG_TOOL_H_

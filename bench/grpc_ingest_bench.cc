@@ -1,6 +1,8 @@
 // Loopback ingest into the gRPC collector's queue, in one process and one run:
 //   process-lockstep   gravity's client: Process, send one message, wait for its answer
-//   process-pipelined  Process, a writer and a reader thread on one stream
+//   process-pipelined  Process, a writer and a reader thread on one stream (the reference)
+//   process-callback   the same stream driven by gRPC's callback API
+//   process-4-streams  four pipelined Process streams (four pushers, four tags) at once
 //   batch-raw          ProcessBatch with 1000-message batches, 8 in flight, raw stub
 //   batch-pusher       the same through dcp::collector::Pusher (numbering, resume bookkeeping)
 // Messages carry ~200-byte payloads. A consumer thread drains the queue; the clock stops
@@ -16,8 +18,10 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "collector/grpc_collector.h"
 #include "collector/pusher.h"
@@ -58,7 +62,7 @@ template <typename Client>
 Result Run(const std::string& mode, uint64_t n, Client client) {
   BoundedMessageQueue queue(100000);
   GrpcCollectorOptions options;
-  options.tags = {"src"};
+  options.tags = {"src", "src0", "src1", "src2", "src3"};
   auto server = GrpcCollector::Start(options, &queue);
   if (!server.ok()) {
     std::fprintf(stderr, "%s\n", server.status().ToString().c_str());
@@ -120,6 +124,93 @@ void ProcessPipelined(const std::string& target, uint64_t n) {
   if (!stream->Finish().ok()) std::exit(2);
 }
 
+// The same one-message-per-request stream, driven by gRPC's callback API: the next write
+// starts from the previous write's completion, without waking a user thread per message.
+class CallbackProcessClient final : public grpc::ClientBidiReactor<Message, Response> {
+ public:
+  CallbackProcessClient(DCPService::Stub* stub, uint64_t n) : n_(n) {
+    stub->async()->Process(&ctx_, this);
+    StartRead(&response_);
+    next_ = MakeMessage(0);
+    StartWrite(&next_);
+    StartCall();
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) return;
+    if (++sent_ < n_) {
+      next_ = MakeMessage(sent_);
+      StartWrite(&next_);
+    } else {
+      StartWritesDone();
+    }
+  }
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    if (response_.code() != 0) std::exit(2);
+    ++answered_;
+    StartRead(&response_);
+  }
+  void OnDone(const grpc::Status& s) override {
+    absl::MutexLock lock(&mu_);
+    ok_ = s.ok() && answered_ == n_;
+    done_ = true;
+  }
+  bool Await() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&done_));
+    return ok_;
+  }
+
+ private:
+  const uint64_t n_;
+  grpc::ClientContext ctx_;
+  Message next_;
+  Response response_;
+  uint64_t sent_ = 0;
+  uint64_t answered_ = 0;
+  absl::Mutex mu_;
+  bool done_ = false;
+  bool ok_ = false;
+};
+
+void ProcessCallback(const std::string& target, uint64_t n) {
+  auto stub = DCPService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  CallbackProcessClient client(stub.get(), n);
+  if (!client.Await()) std::exit(2);
+}
+
+// Four gravity-style pushers at once, each a pipelined Process stream on its own channel and
+// tag, as when several collectors feed one checker.
+void ProcessFourStreams(const std::string& target, uint64_t n) {
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&target, n, c] {
+      grpc::ChannelArguments args;
+      args.SetInt("dcp.bench.channel", c);  // distinct channels, distinct connections
+      auto stub = DCPService::NewStub(
+          grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+      grpc::ClientContext ctx;
+      auto stream = stub->Process(&ctx);
+      const uint64_t mine = n / 4 + (c < static_cast<int>(n % 4) ? 1 : 0);
+      std::thread reader([&] {
+        Response r;
+        while (stream->Read(&r)) {
+          if (r.code() != 0) std::exit(2);
+        }
+      });
+      for (uint64_t i = 0; i < mine; ++i) {
+        Message m = MakeMessage(i);
+        m.set_tag(absl::StrCat("src", c));
+        if (!stream->Write(m)) std::exit(2);
+      }
+      stream->WritesDone();
+      reader.join();
+      if (!stream->Finish().ok()) std::exit(2);
+    });
+  }
+  for (std::thread& t : clients) t.join();
+}
+
 void BatchRaw(const std::string& target, uint64_t n) {
   constexpr uint64_t kBatch = 1000;
   auto stub = DCPService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
@@ -160,6 +251,8 @@ void BatchPusher(const std::string& target, uint64_t n) {
 
 int main(int argc, char** argv) {
   using namespace dcp::collector;
+  // Debian's Abseil keeps Mutex deadlock detection on; it is a debugging aid, not production.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   uint64_t n = 1000000, lockstep_n = 20000;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--messages") == 0) n = std::strtoull(argv[i + 1], nullptr, 10);
@@ -172,6 +265,8 @@ int main(int argc, char** argv) {
   Result results[] = {
       Run("process-lockstep", lockstep_n, ProcessLockstep),
       Run("process-pipelined", n, ProcessPipelined),
+      Run("process-callback", n, ProcessCallback),
+      Run("process-4-streams", n, ProcessFourStreams),
       Run("batch-raw", n, BatchRaw),
       Run("batch-pusher", n, BatchPusher),
   };

@@ -60,6 +60,17 @@ class ProcessReactor final : public grpc::ServerBidiReactor<Message, Response> {
       EndReads(grpc::Status::OK);
       return;
     }
+    bool write_failed;
+    {
+      absl::MutexLock lock(&mu_);
+      write_failed = write_failed_;
+    }
+    if (write_failed) {
+      // The client no longer takes answers: accepting more would only deliver messages it
+      // will resend.
+      EndReads(grpc::Status(grpc::StatusCode::CANCELLED, "answers cannot be delivered"));
+      return;
+    }
     Response response;
     response.set_id(in_.id());
     std::vector<Message> one;
@@ -80,9 +91,7 @@ class ProcessReactor final : public grpc::ServerBidiReactor<Message, Response> {
     bool read = false;
     {
       absl::MutexLock lock(&mu_);
-      if (write_failed_) {
-        reads_paused_ = false;
-      } else {
+      if (!write_failed_) {
         pending_.push_back(std::move(response));
         if (!writing_) {
           writing_ = true;

@@ -9,7 +9,7 @@
 // when it has received every message. Prints msg/s per mode and the ratios to
 // process-pipelined (the per-message reference).
 //
-//   build/bin/grpc_ingest_bench [--messages N] [--lockstep-messages N]
+//   build/bin/grpc_ingest_bench [--messages N] [--lockstep-messages N] [--only MODE]
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
@@ -254,28 +254,44 @@ int main(int argc, char** argv) {
   // Debian's Abseil keeps Mutex deadlock detection on; it is a debugging aid, not production.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   uint64_t n = 1000000, lockstep_n = 20000;
+  std::string only;  // --only MODE: just that mode (ratios then relative to nothing: 0)
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--messages") == 0) n = std::strtoull(argv[i + 1], nullptr, 10);
+    if (std::strcmp(argv[i], "--only") == 0) only = argv[i + 1];
     if (std::strcmp(argv[i], "--lockstep-messages") == 0) {
       lockstep_n = std::strtoull(argv[i + 1], nullptr, 10);
     }
   }
   std::printf("payload content %zu bytes, serialized message %zu bytes\n",
               MakeMessage(1).payload().content().size(), MakeMessage(1).ByteSizeLong());
-  Result results[] = {
-      Run("process-lockstep", lockstep_n, ProcessLockstep),
-      Run("process-pipelined", n, ProcessPipelined),
-      Run("process-callback", n, ProcessCallback),
-      Run("process-4-streams", n, ProcessFourStreams),
-      Run("batch-raw", n, BatchRaw),
-      Run("batch-pusher", n, BatchPusher),
+  struct Mode {
+    const char* name;
+    uint64_t messages;
+    void (*client)(const std::string&, uint64_t);
   };
-  const double reference = results[1].rate();
+  const Mode modes[] = {
+      {"process-lockstep", lockstep_n, ProcessLockstep},
+      {"process-pipelined", n, ProcessPipelined},
+      {"process-callback", n, ProcessCallback},
+      {"process-4-streams", n, ProcessFourStreams},
+      {"batch-raw", n, BatchRaw},
+      {"batch-pusher", n, BatchPusher},
+  };
+  std::vector<Result> results;
+  for (const Mode& m : modes) {
+    if (only.empty() || only == m.name) {
+      results.push_back(Run(m.name, m.messages, m.client));
+    }
+  }
+  double reference = 0;
+  for (const Result& r : results) {
+    if (r.mode == "process-pipelined") reference = r.rate();
+  }
   std::printf("%-18s %10s %8s %14s %8s\n", "mode", "messages", "seconds", "msg/s", "ratio");
   for (const Result& r : results) {
     std::printf("%-18s %10llu %8.2f %14.0f %8.2f\n", r.mode.c_str(),
                 static_cast<unsigned long long>(r.messages), r.seconds, r.rate(),
-                r.rate() / reference);
+                reference > 0 ? r.rate() / reference : 0.0);
   }
   return 0;
 }

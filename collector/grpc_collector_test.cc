@@ -386,6 +386,30 @@ TEST(GrpcCollector, BadOptionsAreRefused) {
   EXPECT_EQ(GrpcCollector::Start(bad_addr, &queue).status().code(), absl::StatusCode::kUnavailable);
 }
 
+TEST(GrpcCollector, StopEndsOpenProcessStreamsAfterTheGrace) {
+  BoundedMessageQueue queue(100);
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  options.stop_grace = absl::Milliseconds(100);
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = Connect((*server)->port());
+  grpc::ClientContext ctx;
+  auto stream = stub->Process(&ctx);
+  ASSERT_TRUE(stream->Write(Barrier("src", 1)));
+  Response r;
+  ASSERT_TRUE(stream->Read(&r));
+  EXPECT_EQ(r.code(), 0);
+  // The client keeps its stream open and idle; Stop() returns anyway (else the test times
+  // out) and the stream ends with an error.
+  (*server)->Stop();
+  EXPECT_FALSE(stream->Read(&r));
+  EXPECT_FALSE(stream->Finish().ok());
+  queue.Close();
+  EXPECT_EQ(queue.PopBatch(10).size(), 1u);
+  (*server)->Stop();  // idempotent
+}
+
 TEST(GrpcCollector, StopDrainsWhatWasAckedAndDoesNotHangOnAFullQueue) {
   BoundedMessageQueue queue(50, absl::Milliseconds(1));
   GrpcCollectorOptions options;

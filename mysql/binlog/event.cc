@@ -62,7 +62,10 @@ bool IsNumericType(ColumnType t) {
   }
 }
 
-bool IsCharacterType(const ColumnDef& c) {
+// Which columns the charset metadata lists. MariaDB lists every column with a character set
+// in its binlog type info, GEOMETRY (binary) included; MySQL lists string and BLOB types only.
+bool IsCharacterType(const ColumnDef& c, bool mariadb) {
+  if (c.type == ColumnType::kGeometry) return mariadb;
   switch (c.real_type) {
     case ColumnType::kString:
     case ColumnType::kVarString:
@@ -161,7 +164,7 @@ absl::StatusOr<FormatDescription> FormatDescription::Parse(Cursor& body, uint32_
   return f;
 }
 
-absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len) {
+absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, bool mariadb) {
   TableMap t;
   ASSIGN_OR_RETURN(t.table_id, c.UintLe(post_header_len == 6 ? 4 : 6, "table id"));
   ASSIGN_OR_RETURN(t.flags, c.U16("table map flags"));
@@ -272,7 +275,7 @@ absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len) {
         ASSIGN_OR_RETURN(uint64_t def, f.PackedInt("default charset"));
         std::vector<ColumnDef*> cols;
         for (ColumnDef& col : t.columns) {
-          if (enums ? IsEnumOrSet(col) : IsCharacterType(col)) {
+          if (enums ? IsEnumOrSet(col) : IsCharacterType(col, mariadb)) {
             col.charset = static_cast<uint16_t>(def);
             cols.push_back(&col);
           }
@@ -289,7 +292,7 @@ absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len) {
       case 11: {  // ENUM_AND_SET_COLUMN_CHARSET
         const bool enums = type == 11;
         for (ColumnDef& col : t.columns) {
-          if (!(enums ? IsEnumOrSet(col) : IsCharacterType(col))) continue;
+          if (!(enums ? IsEnumOrSet(col) : IsCharacterType(col, mariadb))) continue;
           ASSIGN_OR_RETURN(uint64_t cs, f.PackedInt("column charset"));
           col.charset = static_cast<uint16_t>(cs);
         }
@@ -517,8 +520,8 @@ absl::Status Decoder::DecodeBody(const EventHeader& h, Cursor& body, bool in_pay
       return absl::OkStatus();
     }
     case EventType::kTableMap: {
-      ASSIGN_OR_RETURN(TableMap t,
-                       TableMap::Parse(body, format_.PostHeaderLength(h.type, 8)));
+      ASSIGN_OR_RETURN(TableMap t, TableMap::Parse(body, format_.PostHeaderLength(h.type, 8),
+                                                   format_.IsMariaDb()));
       auto& slot = tables_[t.table_id];
       if (slot == nullptr) {
         slot = std::make_unique<TableMap>(std::move(t));

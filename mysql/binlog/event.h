@@ -81,8 +81,9 @@ struct TableMap {
   std::vector<ColumnDef> columns;
   bool has_names = false;
 
-  // Parses a TABLE_MAP body; `post_header_len` 6 means a 4-byte table id.
-  static absl::StatusOr<TableMap> Parse(Cursor& body, uint8_t post_header_len);
+  // Parses a TABLE_MAP body; `post_header_len` 6 means a 4-byte table id; `mariadb`: the
+  // binlog is MariaDB's (its charset metadata also lists GEOMETRY columns).
+  static absl::StatusOr<TableMap> Parse(Cursor& body, uint8_t post_header_len, bool mariadb);
 };
 
 enum class RowOp : uint8_t { kInsert, kUpdate, kDelete };

@@ -16,6 +16,5 @@ int main(int argc, char** argv) {
       {"collect", "run only the configured collectors and stream to a remote checker"},
   };
   return dcp::cmd::RunUnbuiltTool(
-      "dcp", "online data-consistency checker for replicated MySQL/MariaDB", kCommands, argc,
-      argv);
+      "dcp", "online data-consistency checker for replicated MySQL/MariaDB", kCommands, argc, argv);
 }

@@ -34,8 +34,10 @@ bool VersionHasChecksum(absl::string_view version) {
       ++i;
     }
     parts[p] = v;
-    if (i < version.size() && version[i] == '.') ++i;
-    else break;
+    if (i < version.size() && version[i] == '.')
+      ++i;
+    else
+      break;
   }
   const bool maria = version.find("MariaDB") != absl::string_view::npos;
   const int split[3] = {5, maria ? 3 : 6, maria ? 0 : 1};
@@ -398,9 +400,9 @@ absl::StatusOr<Event> Decoder::Decode(absl::string_view raw, uint64_t offset, bo
   Cursor c(raw, offset);
   ASSIGN_OR_RETURN(EventHeader h, EventHeader::Parse(c));
   if (h.event_size != raw.size()) {
-    return absl::DataLossError(absl::StrCat("event at offset ", offset, " (",
-                                            EventTypeName(h.type), ") says size ", h.event_size,
-                                            " but ", raw.size(), " bytes were framed"));
+    return absl::DataLossError(absl::StrCat("event at offset ", offset, " (", EventTypeName(h.type),
+                                            ") says size ", h.event_size, " but ", raw.size(),
+                                            " bytes were framed"));
   }
   Event event;
   event.header = h;
@@ -701,8 +703,8 @@ absl::Status Decoder::DecodeRows(const EventHeader& h, Cursor& body, Event& even
     }
     r.table = it->second.get();
     if (r.table->columns.size() != n) {
-      return body.Corrupt(absl::StrCat("rows event has ", n, " columns, table map ",
-                                       r.table->columns.size()));
+      return body.Corrupt(
+          absl::StrCat("rows event has ", n, " columns, table map ", r.table->columns.size()));
     }
   }
   if (compressed) {
@@ -741,7 +743,8 @@ absl::Status Decoder::DecodePayload(Cursor& body, Event& event) {
         have_uncompressed_size = true;
         break;
       }
-      default: break;  // unknown fields are skippable by design
+      default:
+        break;  // unknown fields are skippable by design
     }
   }
   ASSIGN_OR_RETURN(absl::string_view data, body.Bytes(payload_size, "payload"));
@@ -777,54 +780,102 @@ absl::Status Decoder::DecodePayload(Cursor& body, Event& event) {
 
 absl::string_view EventTypeName(EventType type) {
   switch (type) {
-    case EventType::kUnknown: return "UNKNOWN";
-    case EventType::kStartV3: return "START_V3";
-    case EventType::kQuery: return "QUERY";
-    case EventType::kStop: return "STOP";
-    case EventType::kRotate: return "ROTATE";
-    case EventType::kIntvar: return "INTVAR";
-    case EventType::kRand: return "RAND";
-    case EventType::kUserVar: return "USER_VAR";
-    case EventType::kFormatDescription: return "FORMAT_DESCRIPTION";
-    case EventType::kXid: return "XID";
-    case EventType::kBeginLoadQuery: return "BEGIN_LOAD_QUERY";
-    case EventType::kExecuteLoadQuery: return "EXECUTE_LOAD_QUERY";
-    case EventType::kTableMap: return "TABLE_MAP";
-    case EventType::kPreGaWriteRows: return "PRE_GA_WRITE_ROWS";
-    case EventType::kPreGaUpdateRows: return "PRE_GA_UPDATE_ROWS";
-    case EventType::kPreGaDeleteRows: return "PRE_GA_DELETE_ROWS";
-    case EventType::kWriteRowsV1: return "WRITE_ROWS_V1";
-    case EventType::kUpdateRowsV1: return "UPDATE_ROWS_V1";
-    case EventType::kDeleteRowsV1: return "DELETE_ROWS_V1";
-    case EventType::kIncident: return "INCIDENT";
-    case EventType::kHeartbeat: return "HEARTBEAT";
-    case EventType::kIgnorable: return "IGNORABLE";
-    case EventType::kRowsQuery: return "ROWS_QUERY";
-    case EventType::kWriteRowsV2: return "WRITE_ROWS_V2";
-    case EventType::kUpdateRowsV2: return "UPDATE_ROWS_V2";
-    case EventType::kDeleteRowsV2: return "DELETE_ROWS_V2";
-    case EventType::kGtid: return "GTID";
-    case EventType::kAnonymousGtid: return "ANONYMOUS_GTID";
-    case EventType::kPreviousGtids: return "PREVIOUS_GTIDS";
-    case EventType::kTransactionContext: return "TRANSACTION_CONTEXT";
-    case EventType::kViewChange: return "VIEW_CHANGE";
-    case EventType::kXaPrepare: return "XA_PREPARE";
-    case EventType::kPartialUpdateRows: return "PARTIAL_UPDATE_ROWS";
-    case EventType::kTransactionPayload: return "TRANSACTION_PAYLOAD";
-    case EventType::kHeartbeatV2: return "HEARTBEAT_V2";
-    case EventType::kGtidTagged: return "GTID_TAGGED";
-    case EventType::kAnnotateRows: return "ANNOTATE_ROWS";
-    case EventType::kBinlogCheckpoint: return "BINLOG_CHECKPOINT";
-    case EventType::kMariaGtid: return "MARIADB_GTID";
-    case EventType::kMariaGtidList: return "MARIADB_GTID_LIST";
-    case EventType::kStartEncryption: return "START_ENCRYPTION";
-    case EventType::kQueryCompressed: return "QUERY_COMPRESSED";
-    case EventType::kWriteRowsCompressedV1: return "WRITE_ROWS_COMPRESSED_V1";
-    case EventType::kUpdateRowsCompressedV1: return "UPDATE_ROWS_COMPRESSED_V1";
-    case EventType::kDeleteRowsCompressedV1: return "DELETE_ROWS_COMPRESSED_V1";
-    case EventType::kWriteRowsCompressed: return "WRITE_ROWS_COMPRESSED";
-    case EventType::kUpdateRowsCompressed: return "UPDATE_ROWS_COMPRESSED";
-    case EventType::kDeleteRowsCompressed: return "DELETE_ROWS_COMPRESSED";
+    case EventType::kUnknown:
+      return "UNKNOWN";
+    case EventType::kStartV3:
+      return "START_V3";
+    case EventType::kQuery:
+      return "QUERY";
+    case EventType::kStop:
+      return "STOP";
+    case EventType::kRotate:
+      return "ROTATE";
+    case EventType::kIntvar:
+      return "INTVAR";
+    case EventType::kRand:
+      return "RAND";
+    case EventType::kUserVar:
+      return "USER_VAR";
+    case EventType::kFormatDescription:
+      return "FORMAT_DESCRIPTION";
+    case EventType::kXid:
+      return "XID";
+    case EventType::kBeginLoadQuery:
+      return "BEGIN_LOAD_QUERY";
+    case EventType::kExecuteLoadQuery:
+      return "EXECUTE_LOAD_QUERY";
+    case EventType::kTableMap:
+      return "TABLE_MAP";
+    case EventType::kPreGaWriteRows:
+      return "PRE_GA_WRITE_ROWS";
+    case EventType::kPreGaUpdateRows:
+      return "PRE_GA_UPDATE_ROWS";
+    case EventType::kPreGaDeleteRows:
+      return "PRE_GA_DELETE_ROWS";
+    case EventType::kWriteRowsV1:
+      return "WRITE_ROWS_V1";
+    case EventType::kUpdateRowsV1:
+      return "UPDATE_ROWS_V1";
+    case EventType::kDeleteRowsV1:
+      return "DELETE_ROWS_V1";
+    case EventType::kIncident:
+      return "INCIDENT";
+    case EventType::kHeartbeat:
+      return "HEARTBEAT";
+    case EventType::kIgnorable:
+      return "IGNORABLE";
+    case EventType::kRowsQuery:
+      return "ROWS_QUERY";
+    case EventType::kWriteRowsV2:
+      return "WRITE_ROWS_V2";
+    case EventType::kUpdateRowsV2:
+      return "UPDATE_ROWS_V2";
+    case EventType::kDeleteRowsV2:
+      return "DELETE_ROWS_V2";
+    case EventType::kGtid:
+      return "GTID";
+    case EventType::kAnonymousGtid:
+      return "ANONYMOUS_GTID";
+    case EventType::kPreviousGtids:
+      return "PREVIOUS_GTIDS";
+    case EventType::kTransactionContext:
+      return "TRANSACTION_CONTEXT";
+    case EventType::kViewChange:
+      return "VIEW_CHANGE";
+    case EventType::kXaPrepare:
+      return "XA_PREPARE";
+    case EventType::kPartialUpdateRows:
+      return "PARTIAL_UPDATE_ROWS";
+    case EventType::kTransactionPayload:
+      return "TRANSACTION_PAYLOAD";
+    case EventType::kHeartbeatV2:
+      return "HEARTBEAT_V2";
+    case EventType::kGtidTagged:
+      return "GTID_TAGGED";
+    case EventType::kAnnotateRows:
+      return "ANNOTATE_ROWS";
+    case EventType::kBinlogCheckpoint:
+      return "BINLOG_CHECKPOINT";
+    case EventType::kMariaGtid:
+      return "MARIADB_GTID";
+    case EventType::kMariaGtidList:
+      return "MARIADB_GTID_LIST";
+    case EventType::kStartEncryption:
+      return "START_ENCRYPTION";
+    case EventType::kQueryCompressed:
+      return "QUERY_COMPRESSED";
+    case EventType::kWriteRowsCompressedV1:
+      return "WRITE_ROWS_COMPRESSED_V1";
+    case EventType::kUpdateRowsCompressedV1:
+      return "UPDATE_ROWS_COMPRESSED_V1";
+    case EventType::kDeleteRowsCompressedV1:
+      return "DELETE_ROWS_COMPRESSED_V1";
+    case EventType::kWriteRowsCompressed:
+      return "WRITE_ROWS_COMPRESSED";
+    case EventType::kUpdateRowsCompressed:
+      return "UPDATE_ROWS_COMPRESSED";
+    case EventType::kDeleteRowsCompressed:
+      return "DELETE_ROWS_COMPRESSED";
   }
   return "UNKNOWN_TYPE";
 }

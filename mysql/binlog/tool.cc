@@ -193,8 +193,8 @@ absl::Status RunTool(const ToolOptions& options, std::FILE* out) {
           if (i > 0) b->push_back(',');
           b->append("{\"name\":");
           AppendJsonString(col.name, b);
-          absl::StrAppend(b, ",\"type\":\"", ColumnTypeName(col.real_type), "\",\"charset\":",
-                          col.charset, "}");
+          absl::StrAppend(b, ",\"type\":\"", ColumnTypeName(col.real_type),
+                          "\",\"charset\":", col.charset, "}");
         }
         b->push_back(']');
       } else if (const auto* r = std::get_if<RowsEvent>(&ev->body)) {
@@ -235,8 +235,9 @@ absl::Status RunTool(const ToolOptions& options, std::FILE* out) {
         RETURN_IF_ERROR(it.Next(change));
         ++n;
       }
-      (rows->op == RowOp::kInsert ? s.inserts : rows->op == RowOp::kUpdate ? s.updates
-                                                                             : s.deletes) += n;
+      (rows->op == RowOp::kInsert   ? s.inserts
+       : rows->op == RowOp::kUpdate ? s.updates
+                                    : s.deletes) += n;
       continue;
     }
     RowContext ctx;

@@ -54,9 +54,14 @@ inline absl::StatusOr<Table> ServerTable(mysql::Connection& conn, const std::str
   for (const Column& c : cols) {
     const std::string q = absl::StrCat("`", c.name, "`");
     switch (c.kind) {
-      case Kind::kHex: exprs.push_back(absl::StrCat("HEX(CAST(", q, " AS BINARY))")); break;
-      case Kind::kBit: exprs.push_back(absl::StrCat("CAST(", q, " AS UNSIGNED)")); break;
-      default: exprs.push_back(q);
+      case Kind::kHex:
+        exprs.push_back(absl::StrCat("HEX(CAST(", q, " AS BINARY))"));
+        break;
+      case Kind::kBit:
+        exprs.push_back(absl::StrCat("CAST(", q, " AS UNSIGNED)"));
+        break;
+      default:
+        exprs.push_back(q);
     }
   }
   ASSIGN_OR_RETURN(mysql::ResultSet rs,
@@ -126,13 +131,13 @@ inline absl::Status Replay(const TableMap& map, const std::vector<Column>& cols,
     for (size_t k = 0; k < cols.size(); ++k) {
       if (map.columns[i].name == cols[k].name) index[i] = static_cast<int>(k);
     }
-    if (index[i] < 0) return absl::InternalError(absl::StrCat("unknown column ", map.columns[i].name));
+    if (index[i] < 0)
+      return absl::InternalError(absl::StrCat("unknown column ", map.columns[i].name));
   }
   auto apply = [&](const std::vector<Value>& image, Cells& row) -> absl::Status {
     for (size_t i = 0; i < image.size(); ++i) {
       if (image[i].kind == ValueKind::kAbsent) continue;
-      ASSIGN_OR_RETURN(row[index[i]],
-                       DecodedText(map.columns[i], image[i], cols[index[i]].kind));
+      ASSIGN_OR_RETURN(row[index[i]], DecodedText(map.columns[i], image[i], cols[index[i]].kind));
     }
     return absl::OkStatus();
   };
@@ -141,8 +146,8 @@ inline absl::Status Replay(const TableMap& map, const std::vector<Column>& cols,
     RETURN_IF_ERROR(apply(before, probe));
     auto it = table.find(KeyOf(cols, probe));
     if (it == table.end()) {
-      return absl::InternalError(absl::StrCat("no decoded row with key ",
-                                              absl::StrJoin(KeyOf(cols, probe), ",")));
+      return absl::InternalError(
+          absl::StrCat("no decoded row with key ", absl::StrJoin(KeyOf(cols, probe), ",")));
     }
     return it;
   };

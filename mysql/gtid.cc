@@ -73,7 +73,8 @@ absl::StatusOr<GtidSet> GtidSet::Parse(absl::string_view text) {
       int64_t start = 0, end = 0;
       const size_t dash = iv.find('-');
       if (dash == absl::string_view::npos) {
-        if (!absl::SimpleAtoi(iv, &start)) return Invalid("bad GTID interval (tagged GTIDs are not supported)", iv);
+        if (!absl::SimpleAtoi(iv, &start))
+          return Invalid("bad GTID interval (tagged GTIDs are not supported)", iv);
         end = start;
       } else if (!absl::SimpleAtoi(iv.substr(0, dash), &start) ||
                  !absl::SimpleAtoi(iv.substr(dash + 1), &end)) {

@@ -32,11 +32,10 @@ TEST(GtidSet, ParseMergesAndFormatsCanonically) {
 }
 
 TEST(GtidSet, ParseErrors) {
-  for (const char* bad : {"x:1", "3e11fa47-71ca-11e1-9e33-c80aa9429562",
-                          "3e11fa47-71ca-11e1-9e33-c80aa9429562:0",
-                          "3e11fa47-71ca-11e1-9e33-c80aa9429562:5-3",
-                          "3e11fa47-71ca-11e1-9e33-c80aa9429562:tag:1",
-                          "3e11fa47-71ca-11e1-9e33-c80aa9429562:1,,"}) {
+  for (const char* bad :
+       {"x:1", "3e11fa47-71ca-11e1-9e33-c80aa9429562", "3e11fa47-71ca-11e1-9e33-c80aa9429562:0",
+        "3e11fa47-71ca-11e1-9e33-c80aa9429562:5-3", "3e11fa47-71ca-11e1-9e33-c80aa9429562:tag:1",
+        "3e11fa47-71ca-11e1-9e33-c80aa9429562:1,,"}) {
     EXPECT_EQ(GtidSet::Parse(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
   }
 }
@@ -68,9 +67,10 @@ TEST(GtidSet, ContainsAndAdd) {
 TEST(GtidSet, BinaryEncoding) {
   GtidSet s = *GtidSet::Parse(absl::StrCat(kB, ":1-5:7"));
   const std::string expected = std::string("\x01\0\0\0\0\0\0\0", 8) +
-                               std::string("\x00\x00\x00\x00\x00\x01\x00\x02\x00\x03\x00\x00"
-                                           "\x00\x00\x00\x04",
-                                           16) +
+                               std::string(
+                                   "\x00\x00\x00\x00\x00\x01\x00\x02\x00\x03\x00\x00"
+                                   "\x00\x00\x00\x04",
+                                   16) +
                                std::string("\x02\0\0\0\0\0\0\0", 8) +
                                std::string("\x01\0\0\0\0\0\0\0\x06\0\0\0\0\0\0\0", 16) +
                                std::string("\x07\0\0\0\0\0\0\0\x08\0\0\0\0\0\0\0", 16);

@@ -46,9 +46,9 @@ class Cursor {
   // The error for a failed read of `n` bytes; also used by callers that check lengths
   // themselves.
   ABSL_ATTRIBUTE_NOINLINE absl::Status Truncated(size_t n, absl::string_view what) const {
-    return absl::DataLossError(absl::StrCat("binlog data truncated at offset ",
-                                            base_offset_ + pos_, ": ", what, " needs ", n,
-                                            " bytes, ", size_ - pos_, " left"));
+    return absl::DataLossError(absl::StrCat("binlog data truncated at offset ", base_offset_ + pos_,
+                                            ": ", what, " needs ", n, " bytes, ", size_ - pos_,
+                                            " left"));
   }
   // A kDataLoss error at the current offset.
   ABSL_ATTRIBUTE_NOINLINE absl::Status Corrupt(absl::string_view what) const {
@@ -115,10 +115,17 @@ class Cursor {
     }
     size_t n;
     switch (first) {
-      case 0xfc: n = 2; break;
-      case 0xfd: n = 3; break;
-      case 0xfe: n = 8; break;
-      default: return Corrupt(absl::StrCat(what, ": invalid packed-integer prefix ", first));
+      case 0xfc:
+        n = 2;
+        break;
+      case 0xfd:
+        n = 3;
+        break;
+      case 0xfe:
+        n = 8;
+        break;
+      default:
+        return Corrupt(absl::StrCat(what, ": invalid packed-integer prefix ", first));
     }
     if (ABSL_PREDICT_FALSE(1 + n > size_ - pos_)) return Truncated(1 + n, what);
     ++pos_;

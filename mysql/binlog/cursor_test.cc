@@ -56,7 +56,12 @@ TEST(Cursor, BadOrShortPackedIntegers) {
   EXPECT_EQ(Cursor(std::string("\xfe\x01\x02", 3)).PackedInt().status().code(),
             absl::StatusCode::kDataLoss);
   // A packed string whose length exceeds the buffer.
-  EXPECT_EQ(Cursor(std::string("\x05" "abc", 4)).PackedString().status().code(),
+  EXPECT_EQ(Cursor(std::string("\x05"
+                               "abc",
+                               4))
+                .PackedString()
+                .status()
+                .code(),
             absl::StatusCode::kDataLoss);
 }
 

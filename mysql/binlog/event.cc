@@ -34,8 +34,10 @@ bool VersionHasChecksum(absl::string_view version) {
       ++i;
     }
     parts[p] = v;
-    if (i < version.size() && version[i] == '.') ++i;
-    else break;
+    if (i < version.size() && version[i] == '.')
+      ++i;
+    else
+      break;
   }
   const bool maria = version.find("MariaDB") != absl::string_view::npos;
   const int split[3] = {5, maria ? 3 : 6, maria ? 0 : 1};
@@ -62,7 +64,10 @@ bool IsNumericType(ColumnType t) {
   }
 }
 
-bool IsCharacterType(const ColumnDef& c) {
+// Which columns the charset metadata lists. MariaDB lists every column with a character set
+// in its binlog type info, GEOMETRY (binary) included; MySQL lists string and BLOB types only.
+bool IsCharacterType(const ColumnDef& c, bool mariadb) {
+  if (c.type == ColumnType::kGeometry) return mariadb;
   switch (c.real_type) {
     case ColumnType::kString:
     case ColumnType::kVarString:
@@ -161,7 +166,7 @@ absl::StatusOr<FormatDescription> FormatDescription::Parse(Cursor& body, uint32_
   return f;
 }
 
-absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len) {
+absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, bool mariadb) {
   TableMap t;
   ASSIGN_OR_RETURN(t.table_id, c.UintLe(post_header_len == 6 ? 4 : 6, "table id"));
   ASSIGN_OR_RETURN(t.flags, c.U16("table map flags"));
@@ -272,7 +277,7 @@ absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len) {
         ASSIGN_OR_RETURN(uint64_t def, f.PackedInt("default charset"));
         std::vector<ColumnDef*> cols;
         for (ColumnDef& col : t.columns) {
-          if (enums ? IsEnumOrSet(col) : IsCharacterType(col)) {
+          if (enums ? IsEnumOrSet(col) : IsCharacterType(col, mariadb)) {
             col.charset = static_cast<uint16_t>(def);
             cols.push_back(&col);
           }
@@ -289,7 +294,7 @@ absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len) {
       case 11: {  // ENUM_AND_SET_COLUMN_CHARSET
         const bool enums = type == 11;
         for (ColumnDef& col : t.columns) {
-          if (!(enums ? IsEnumOrSet(col) : IsCharacterType(col))) continue;
+          if (!(enums ? IsEnumOrSet(col) : IsCharacterType(col, mariadb))) continue;
           ASSIGN_OR_RETURN(uint64_t cs, f.PackedInt("column charset"));
           col.charset = static_cast<uint16_t>(cs);
         }
@@ -395,9 +400,9 @@ absl::StatusOr<Event> Decoder::Decode(absl::string_view raw, uint64_t offset, bo
   Cursor c(raw, offset);
   ASSIGN_OR_RETURN(EventHeader h, EventHeader::Parse(c));
   if (h.event_size != raw.size()) {
-    return absl::DataLossError(absl::StrCat("event at offset ", offset, " (",
-                                            EventTypeName(h.type), ") says size ", h.event_size,
-                                            " but ", raw.size(), " bytes were framed"));
+    return absl::DataLossError(absl::StrCat("event at offset ", offset, " (", EventTypeName(h.type),
+                                            ") says size ", h.event_size, " but ", raw.size(),
+                                            " bytes were framed"));
   }
   Event event;
   event.header = h;
@@ -517,8 +522,8 @@ absl::Status Decoder::DecodeBody(const EventHeader& h, Cursor& body, bool in_pay
       return absl::OkStatus();
     }
     case EventType::kTableMap: {
-      ASSIGN_OR_RETURN(TableMap t,
-                       TableMap::Parse(body, format_.PostHeaderLength(h.type, 8)));
+      ASSIGN_OR_RETURN(TableMap t, TableMap::Parse(body, format_.PostHeaderLength(h.type, 8),
+                                                   format_.IsMariaDb()));
       auto& slot = tables_[t.table_id];
       if (slot == nullptr) {
         slot = std::make_unique<TableMap>(std::move(t));
@@ -698,8 +703,8 @@ absl::Status Decoder::DecodeRows(const EventHeader& h, Cursor& body, Event& even
     }
     r.table = it->second.get();
     if (r.table->columns.size() != n) {
-      return body.Corrupt(absl::StrCat("rows event has ", n, " columns, table map ",
-                                       r.table->columns.size()));
+      return body.Corrupt(
+          absl::StrCat("rows event has ", n, " columns, table map ", r.table->columns.size()));
     }
   }
   if (compressed) {
@@ -738,7 +743,8 @@ absl::Status Decoder::DecodePayload(Cursor& body, Event& event) {
         have_uncompressed_size = true;
         break;
       }
-      default: break;  // unknown fields are skippable by design
+      default:
+        break;  // unknown fields are skippable by design
     }
   }
   ASSIGN_OR_RETURN(absl::string_view data, body.Bytes(payload_size, "payload"));
@@ -774,54 +780,102 @@ absl::Status Decoder::DecodePayload(Cursor& body, Event& event) {
 
 absl::string_view EventTypeName(EventType type) {
   switch (type) {
-    case EventType::kUnknown: return "UNKNOWN";
-    case EventType::kStartV3: return "START_V3";
-    case EventType::kQuery: return "QUERY";
-    case EventType::kStop: return "STOP";
-    case EventType::kRotate: return "ROTATE";
-    case EventType::kIntvar: return "INTVAR";
-    case EventType::kRand: return "RAND";
-    case EventType::kUserVar: return "USER_VAR";
-    case EventType::kFormatDescription: return "FORMAT_DESCRIPTION";
-    case EventType::kXid: return "XID";
-    case EventType::kBeginLoadQuery: return "BEGIN_LOAD_QUERY";
-    case EventType::kExecuteLoadQuery: return "EXECUTE_LOAD_QUERY";
-    case EventType::kTableMap: return "TABLE_MAP";
-    case EventType::kPreGaWriteRows: return "PRE_GA_WRITE_ROWS";
-    case EventType::kPreGaUpdateRows: return "PRE_GA_UPDATE_ROWS";
-    case EventType::kPreGaDeleteRows: return "PRE_GA_DELETE_ROWS";
-    case EventType::kWriteRowsV1: return "WRITE_ROWS_V1";
-    case EventType::kUpdateRowsV1: return "UPDATE_ROWS_V1";
-    case EventType::kDeleteRowsV1: return "DELETE_ROWS_V1";
-    case EventType::kIncident: return "INCIDENT";
-    case EventType::kHeartbeat: return "HEARTBEAT";
-    case EventType::kIgnorable: return "IGNORABLE";
-    case EventType::kRowsQuery: return "ROWS_QUERY";
-    case EventType::kWriteRowsV2: return "WRITE_ROWS_V2";
-    case EventType::kUpdateRowsV2: return "UPDATE_ROWS_V2";
-    case EventType::kDeleteRowsV2: return "DELETE_ROWS_V2";
-    case EventType::kGtid: return "GTID";
-    case EventType::kAnonymousGtid: return "ANONYMOUS_GTID";
-    case EventType::kPreviousGtids: return "PREVIOUS_GTIDS";
-    case EventType::kTransactionContext: return "TRANSACTION_CONTEXT";
-    case EventType::kViewChange: return "VIEW_CHANGE";
-    case EventType::kXaPrepare: return "XA_PREPARE";
-    case EventType::kPartialUpdateRows: return "PARTIAL_UPDATE_ROWS";
-    case EventType::kTransactionPayload: return "TRANSACTION_PAYLOAD";
-    case EventType::kHeartbeatV2: return "HEARTBEAT_V2";
-    case EventType::kGtidTagged: return "GTID_TAGGED";
-    case EventType::kAnnotateRows: return "ANNOTATE_ROWS";
-    case EventType::kBinlogCheckpoint: return "BINLOG_CHECKPOINT";
-    case EventType::kMariaGtid: return "MARIADB_GTID";
-    case EventType::kMariaGtidList: return "MARIADB_GTID_LIST";
-    case EventType::kStartEncryption: return "START_ENCRYPTION";
-    case EventType::kQueryCompressed: return "QUERY_COMPRESSED";
-    case EventType::kWriteRowsCompressedV1: return "WRITE_ROWS_COMPRESSED_V1";
-    case EventType::kUpdateRowsCompressedV1: return "UPDATE_ROWS_COMPRESSED_V1";
-    case EventType::kDeleteRowsCompressedV1: return "DELETE_ROWS_COMPRESSED_V1";
-    case EventType::kWriteRowsCompressed: return "WRITE_ROWS_COMPRESSED";
-    case EventType::kUpdateRowsCompressed: return "UPDATE_ROWS_COMPRESSED";
-    case EventType::kDeleteRowsCompressed: return "DELETE_ROWS_COMPRESSED";
+    case EventType::kUnknown:
+      return "UNKNOWN";
+    case EventType::kStartV3:
+      return "START_V3";
+    case EventType::kQuery:
+      return "QUERY";
+    case EventType::kStop:
+      return "STOP";
+    case EventType::kRotate:
+      return "ROTATE";
+    case EventType::kIntvar:
+      return "INTVAR";
+    case EventType::kRand:
+      return "RAND";
+    case EventType::kUserVar:
+      return "USER_VAR";
+    case EventType::kFormatDescription:
+      return "FORMAT_DESCRIPTION";
+    case EventType::kXid:
+      return "XID";
+    case EventType::kBeginLoadQuery:
+      return "BEGIN_LOAD_QUERY";
+    case EventType::kExecuteLoadQuery:
+      return "EXECUTE_LOAD_QUERY";
+    case EventType::kTableMap:
+      return "TABLE_MAP";
+    case EventType::kPreGaWriteRows:
+      return "PRE_GA_WRITE_ROWS";
+    case EventType::kPreGaUpdateRows:
+      return "PRE_GA_UPDATE_ROWS";
+    case EventType::kPreGaDeleteRows:
+      return "PRE_GA_DELETE_ROWS";
+    case EventType::kWriteRowsV1:
+      return "WRITE_ROWS_V1";
+    case EventType::kUpdateRowsV1:
+      return "UPDATE_ROWS_V1";
+    case EventType::kDeleteRowsV1:
+      return "DELETE_ROWS_V1";
+    case EventType::kIncident:
+      return "INCIDENT";
+    case EventType::kHeartbeat:
+      return "HEARTBEAT";
+    case EventType::kIgnorable:
+      return "IGNORABLE";
+    case EventType::kRowsQuery:
+      return "ROWS_QUERY";
+    case EventType::kWriteRowsV2:
+      return "WRITE_ROWS_V2";
+    case EventType::kUpdateRowsV2:
+      return "UPDATE_ROWS_V2";
+    case EventType::kDeleteRowsV2:
+      return "DELETE_ROWS_V2";
+    case EventType::kGtid:
+      return "GTID";
+    case EventType::kAnonymousGtid:
+      return "ANONYMOUS_GTID";
+    case EventType::kPreviousGtids:
+      return "PREVIOUS_GTIDS";
+    case EventType::kTransactionContext:
+      return "TRANSACTION_CONTEXT";
+    case EventType::kViewChange:
+      return "VIEW_CHANGE";
+    case EventType::kXaPrepare:
+      return "XA_PREPARE";
+    case EventType::kPartialUpdateRows:
+      return "PARTIAL_UPDATE_ROWS";
+    case EventType::kTransactionPayload:
+      return "TRANSACTION_PAYLOAD";
+    case EventType::kHeartbeatV2:
+      return "HEARTBEAT_V2";
+    case EventType::kGtidTagged:
+      return "GTID_TAGGED";
+    case EventType::kAnnotateRows:
+      return "ANNOTATE_ROWS";
+    case EventType::kBinlogCheckpoint:
+      return "BINLOG_CHECKPOINT";
+    case EventType::kMariaGtid:
+      return "MARIADB_GTID";
+    case EventType::kMariaGtidList:
+      return "MARIADB_GTID_LIST";
+    case EventType::kStartEncryption:
+      return "START_ENCRYPTION";
+    case EventType::kQueryCompressed:
+      return "QUERY_COMPRESSED";
+    case EventType::kWriteRowsCompressedV1:
+      return "WRITE_ROWS_COMPRESSED_V1";
+    case EventType::kUpdateRowsCompressedV1:
+      return "UPDATE_ROWS_COMPRESSED_V1";
+    case EventType::kDeleteRowsCompressedV1:
+      return "DELETE_ROWS_COMPRESSED_V1";
+    case EventType::kWriteRowsCompressed:
+      return "WRITE_ROWS_COMPRESSED";
+    case EventType::kUpdateRowsCompressed:
+      return "UPDATE_ROWS_COMPRESSED";
+    case EventType::kDeleteRowsCompressed:
+      return "DELETE_ROWS_COMPRESSED";
   }
   return "UNKNOWN_TYPE";
 }

@@ -65,9 +65,9 @@ struct ColumnDef {
   uint16_t meta = 0;                         // raw metadata (STRING: byte0 << 8 | byte1)
   uint32_t max_length = 0;                   // CHAR/VARCHAR length in bytes, BLOB length bytes
   bool nullable = true;
-  std::optional<bool> is_unsigned;  // from SIGNEDNESS metadata
-  uint16_t charset = 0;             // collation id; 0 unknown; 63 binary
-  std::string name;                 // empty when unknown
+  std::optional<bool> is_unsigned;       // from SIGNEDNESS metadata
+  uint16_t charset = 0;                  // collation id; 0 unknown; 63 binary
+  std::string name;                      // empty when unknown
   std::vector<std::string> enum_values;  // ENUM/SET strings when known
   std::optional<uint32_t> geometry_type;
   bool primary_key = false;
@@ -81,8 +81,9 @@ struct TableMap {
   std::vector<ColumnDef> columns;
   bool has_names = false;
 
-  // Parses a TABLE_MAP body; `post_header_len` 6 means a 4-byte table id.
-  static absl::StatusOr<TableMap> Parse(Cursor& body, uint8_t post_header_len);
+  // Parses a TABLE_MAP body; `post_header_len` 6 means a 4-byte table id; `mariadb`: the
+  // binlog is MariaDB's (its charset metadata also lists GEOMETRY columns).
+  static absl::StatusOr<TableMap> Parse(Cursor& body, uint8_t post_header_len, bool mariadb);
 };
 
 enum class RowOp : uint8_t { kInsert, kUpdate, kDelete };

@@ -98,8 +98,9 @@ absl::StatusOr<std::optional<RawEvent>> FileReader::Next() {
       continue;
     }
     if (size_ - pos_ < EventHeader::kSize) {
-      return absl::DataLossError(absl::StrCat("binlog ", path_, " ends inside an event header at offset ",
-                                              pos_, " (", size_ - pos_, " bytes left)"));
+      return absl::DataLossError(absl::StrCat("binlog ", path_,
+                                              " ends inside an event header at offset ", pos_, " (",
+                                              size_ - pos_, " bytes left)"));
     }
     uint32_t event_size;
     std::memcpy(&event_size, map_ + pos_ + 9, 4);
@@ -151,7 +152,8 @@ absl::StatusOr<std::optional<RawEvent>> BufferReader::Next() {
   if (pos_ >= bytes_.size()) return std::nullopt;
   const uint64_t left = bytes_.size() - pos_;
   if (left < EventHeader::kSize) {
-    return absl::DataLossError(absl::StrCat(name_, " ends inside an event header at offset ", pos_));
+    return absl::DataLossError(
+        absl::StrCat(name_, " ends inside an event header at offset ", pos_));
   }
   uint32_t event_size;
   std::memcpy(&event_size, bytes_.data() + pos_ + 9, 4);

@@ -40,9 +40,9 @@ class RawEventSource {
 class FileReader final : public RawEventSource {
  public:
   struct Options {
-    std::vector<std::string> files;       // read in this order
-    uint64_t start_position = 4;          // in the first file; events before it are skipped
-                                          // except the FORMAT_DESCRIPTION at 4
+    std::vector<std::string> files;         // read in this order
+    uint64_t start_position = 4;            // in the first file; events before it are skipped
+                                            // except the FORMAT_DESCRIPTION at 4
     std::optional<uint64_t> stop_position;  // in the last file: stop before an event at or
                                             // beyond it
     bool follow_rotation = false;

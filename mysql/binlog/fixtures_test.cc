@@ -58,7 +58,8 @@ Decoded DecodeFile(const std::string& path, std::optional<uint64_t> stop = std::
     const std::string op = rows->op == RowOp::kInsert   ? "INSERT"
                            : rows->op == RowOp::kUpdate ? "UPDATE"
                                                         : "DELETE";
-    const std::string table = absl::StrCat("`", rows->table->schema, "`.`", rows->table->table, "`");
+    const std::string table =
+        absl::StrCat("`", rows->table->schema, "`.`", rows->table->table, "`");
     ++d.events[{op, table}];
     RowIterator it(*rows);
     RowContext ctx;
@@ -130,8 +131,8 @@ Reference MariadbBinlog(const std::string& path, const std::string& extra = "") 
 
 struct Case {
   const char* file;
-  absl::StatusCode code;       // expected final status
-  const char* message_part;    // expected in the error message
+  absl::StatusCode code;     // expected final status
+  const char* message_part;  // expected in the error message
 };
 
 class FixtureTest : public ::testing::TestWithParam<Case> {};
@@ -213,8 +214,9 @@ TEST(MySql80Fixture, PayloadAndPartialJson) {
   EXPECT_THAT(d.json, HasSubstr("\"after\":{\"@1\":5,\"@2\":0,\"@3\":\"after compressed\"}"));
   std::string zyzzy;
   for (int i = 0; i < 100; ++i) zyzzy += "[zyzzy]";
-  EXPECT_THAT(d.json, HasSubstr(absl::StrCat("\"before\":{\"@1\":1,\"@2\":{\"a\": \"hulu\", \"b\": \"",
-                                             zyzzy, "\", \"c\": \"bulu\"}}")));
+  EXPECT_THAT(d.json,
+              HasSubstr(absl::StrCat("\"before\":{\"@1\":1,\"@2\":{\"a\": \"hulu\", \"b\": \"",
+                                     zyzzy, "\", \"c\": \"bulu\"}}")));
   std::string ooo;
   for (int i = 0; i < 50; ++i) ooo += "oOo";
   EXPECT_THAT(d.json, HasSubstr(absl::StrCat(
@@ -234,7 +236,8 @@ TEST(Values, MatchMariadbBinlogForMdev6020) {
     line.remove_prefix(6);
     line = line.substr(0, line.find(" /* "));
     // Signed integers are followed by their unsigned reading: "@1=-1 (4294967295)".
-    if (auto paren = line.find(" ("); paren != absl::string_view::npos) line = line.substr(0, paren);
+    if (auto paren = line.find(" ("); paren != absl::string_view::npos)
+      line = line.substr(0, paren);
     expected.emplace_back(line);
   }
   FileReader::Options o;
@@ -280,8 +283,8 @@ TEST(FileReader, StartAndStopPositions) {
   const std::string path = absl::StrCat(kStdData, "mdev6020-mysql-bin.000001");
   const Reference all = MariadbBinlog(path);
   // A window of the file, cut at event boundaries that mariadb-binlog reports.
-  const std::string listing =
-      RunCommand(absl::StrCat("mariadb-binlog '", path, "' 2>/dev/null | grep '^# at ' | sed -n '400p;900p'"));
+  const std::string listing = RunCommand(
+      absl::StrCat("mariadb-binlog '", path, "' 2>/dev/null | grep '^# at ' | sed -n '400p;900p'"));
   std::vector<std::string> at = absl::StrSplit(listing, '\n', absl::SkipEmpty());
   ASSERT_EQ(at.size(), 2u);
   const std::string start = at[0].substr(5), stop = at[1].substr(5);
@@ -310,7 +313,9 @@ TEST(FileReader, StartAndStopPositions) {
     RowIterator it(*r);
     while (!it.done()) {
       ASSERT_TRUE(it.Next(change).ok());
-      ++rows[{r->op == RowOp::kInsert ? "INSERT" : r->op == RowOp::kUpdate ? "UPDATE" : "DELETE",
+      ++rows[{r->op == RowOp::kInsert   ? "INSERT"
+              : r->op == RowOp::kUpdate ? "UPDATE"
+                                        : "DELETE",
               absl::StrCat("`", r->table->schema, "`.`", r->table->table, "`")}];
     }
   }

@@ -159,9 +159,15 @@ class JsonPrinter {
  private:
   absl::Status Literal(uint8_t lit) {
     switch (lit) {
-      case 0: out_->append("null"); return absl::OkStatus();
-      case 1: out_->append("true"); return absl::OkStatus();
-      case 2: out_->append("false"); return absl::OkStatus();
+      case 0:
+        out_->append("null");
+        return absl::OkStatus();
+      case 1:
+        out_->append("true");
+        return absl::OkStatus();
+      case 2:
+        out_->append("false");
+        return absl::OkStatus();
     }
     return Corrupt(absl::StrCat("unknown literal ", lit));
   }
@@ -226,8 +232,8 @@ class JsonPrinter {
       const bool inlined = type == kLiteral || type == kInt16 || type == kUint16 ||
                            (large && (type == kInt32 || type == kUint32));
       if (inlined) {
-        RETURN_IF_ERROR(Value(type, data.substr(values_at + i * value_entry + 1, offset_size),
-                              depth + 1));
+        RETURN_IF_ERROR(
+            Value(type, data.substr(values_at + i * value_entry + 1, offset_size), depth + 1));
       } else {
         ASSIGN_OR_RETURN(uint64_t value_offset, v.UintLe(offset_size, "JSON value offset"));
         if (value_offset >= size) return Corrupt("value offset out of range");
@@ -353,11 +359,21 @@ bool AppendJsonStringIfUtf8(absl::string_view s, std::string* out) {
     const uint8_t c = *p;
     if (c < 0x80) {
       switch (c) {
-        case '"': out->append("\\\""); break;
-        case '\\': out->append("\\\\"); break;
-        case '\n': out->append("\\n"); break;
-        case '\r': out->append("\\r"); break;
-        case '\t': out->append("\\t"); break;
+        case '"':
+          out->append("\\\"");
+          break;
+        case '\\':
+          out->append("\\\\");
+          break;
+        case '\n':
+          out->append("\\n");
+          break;
+        case '\r':
+          out->append("\\r");
+          break;
+        case '\t':
+          out->append("\\t");
+          break;
         default: {
           const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
           out->append(esc, 6);
@@ -414,11 +430,21 @@ void AppendJsonString(absl::string_view s, std::string* out) {
     out->append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
       default: {
         const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
         out->append(esc, 6);

@@ -22,7 +22,10 @@ TEST(JsonString, EscapesAcrossWordBoundaries) {
   EXPECT_EQ(Quoted(""), "\"\"");
   EXPECT_EQ(Quoted("abcdefgh"), "\"abcdefgh\"");
   EXPECT_EQ(Quoted("abcdefg\"ijklmnop\\q"), "\"abcdefg\\\"ijklmnop\\\\q\"");
-  EXPECT_EQ(Quoted(std::string("1234567\x01" "89\n\t\r", 13)), "\"1234567\\u000189\\n\\t\\r\"");
+  EXPECT_EQ(Quoted(std::string("1234567\x01"
+                               "89\n\t\r",
+                               13)),
+            "\"1234567\\u000189\\n\\t\\r\"");
   EXPECT_EQ(Quoted("κόσμε 😀 日本語 padding-to-cross-words"),
             "\"κόσμε 😀 日本語 padding-to-cross-words\"");
   EXPECT_EQ(Quoted(std::string("\0", 1)), "\"\\u0000\"");
@@ -31,9 +34,9 @@ TEST(JsonString, EscapesAcrossWordBoundaries) {
 TEST(JsonString, RejectsInvalidUtf8WithoutOutput) {
   for (const std::string& bad :
        {std::string("\xff"), std::string("abcdefgh\x80"), std::string("\xc3"),
-        std::string("\xc0\xaf"),         // overlong
-        std::string("\xed\xa0\x80"),     // surrogate
-        std::string("\xf4\x90\x80\x80"), // beyond U+10FFFF
+        std::string("\xc0\xaf"),          // overlong
+        std::string("\xed\xa0\x80"),      // surrogate
+        std::string("\xf4\x90\x80\x80"),  // beyond U+10FFFF
         std::string("ok \xe2\x82 bad")}) {
     std::string out = "keep";
     EXPECT_FALSE(AppendJsonStringIfUtf8(bad, &out));

@@ -155,8 +155,7 @@ absl::Status AppendValueJson(const ColumnDef& col, const Value& v, std::string* 
 
 namespace {
 
-absl::Status AppendImage(const TableMap& table, const std::vector<Value>& image,
-                         std::string* out) {
+absl::Status AppendImage(const TableMap& table, const std::vector<Value>& image, std::string* out) {
   out->push_back('{');
   bool first = true;
   for (size_t i = 0; i < image.size(); ++i) {
@@ -196,9 +195,15 @@ absl::Status AppendRowJson(const RowContext& ctx, const RowChange& change, std::
   AppendNumber(ctx.timestamp, out);
   out->append(",\"op\":");
   switch (change.op) {
-    case RowOp::kInsert: out->append("\"insert\""); break;
-    case RowOp::kUpdate: out->append("\"update\""); break;
-    case RowOp::kDelete: out->append("\"delete\""); break;
+    case RowOp::kInsert:
+      out->append("\"insert\"");
+      break;
+    case RowOp::kUpdate:
+      out->append("\"update\"");
+      break;
+    case RowOp::kDelete:
+      out->append("\"delete\"");
+      break;
   }
   out->append(",\"db\":");
   AppendJsonString(ctx.table->schema, out);

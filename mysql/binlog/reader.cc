@@ -17,8 +17,8 @@ absl::StatusOr<const Event*> EventReader::Next() {
     std::memcpy(&size, inner_.data() + 9, 4);
     if (size < EventHeader::kSize || size > inner_.size()) {
       return absl::DataLossError(absl::StrCat("TRANSACTION_PAYLOAD at offset ", inner_offset_,
-                                              ": inner event size ", size, " with ",
-                                              inner_.size(), " bytes left"));
+                                              ": inner event size ", size, " with ", inner_.size(),
+                                              " bytes left"));
     }
     const absl::string_view raw = inner_.substr(0, size);
     inner_.remove_prefix(size);

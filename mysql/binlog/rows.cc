@@ -26,16 +26,20 @@ void SetInt(const ColumnDef& col, uint64_t raw, int bytes, Value& v) {
 // The fractional part of TIME2/DATETIME2/TIMESTAMP2: (fsp + 1) / 2 big-endian bytes.
 absl::StatusOr<uint32_t> ReadFraction(Cursor& c, int fsp) {
   switch (fsp) {
-    case 0: return 0u;
-    case 1: case 2: {
+    case 0:
+      return 0u;
+    case 1:
+    case 2: {
       ASSIGN_OR_RETURN(uint64_t f, c.UintBe(1, "fraction"));
       return static_cast<uint32_t>(f * 10000);
     }
-    case 3: case 4: {
+    case 3:
+    case 4: {
       ASSIGN_OR_RETURN(uint64_t f, c.UintBe(2, "fraction"));
       return static_cast<uint32_t>(f * 100);
     }
-    case 5: case 6: {
+    case 5:
+    case 6: {
       ASSIGN_OR_RETURN(uint64_t f, c.UintBe(3, "fraction"));
       return static_cast<uint32_t>(f);
     }
@@ -53,7 +57,8 @@ absl::Status DecodeTime2(Cursor& c, int fsp, Value& v) {
       packed = (static_cast<int64_t>(ip) - 0x800000) * (1LL << 24);
       break;
     }
-    case 1: case 2: {
+    case 1:
+    case 2: {
       ASSIGN_OR_RETURN(uint64_t ip, c.UintBe(3, "TIME2"));
       ASSIGN_OR_RETURN(uint64_t fb, c.UintBe(1, "TIME2 fraction"));
       int64_t intpart = static_cast<int64_t>(ip) - 0x800000;
@@ -65,7 +70,8 @@ absl::Status DecodeTime2(Cursor& c, int fsp, Value& v) {
       packed = intpart * (1LL << 24) + frac * 10000;
       break;
     }
-    case 3: case 4: {
+    case 3:
+    case 4: {
       ASSIGN_OR_RETURN(uint64_t ip, c.UintBe(3, "TIME2"));
       ASSIGN_OR_RETURN(uint64_t fb, c.UintBe(2, "TIME2 fraction"));
       int64_t intpart = static_cast<int64_t>(ip) - 0x800000;
@@ -77,7 +83,8 @@ absl::Status DecodeTime2(Cursor& c, int fsp, Value& v) {
       packed = intpart * (1LL << 24) + frac * 100;
       break;
     }
-    case 5: case 6: {
+    case 5:
+    case 6: {
       ASSIGN_OR_RETURN(uint64_t all, c.UintBe(6, "TIME2"));
       packed = static_cast<int64_t>(all) - 0x800000000000LL;
       break;
@@ -286,10 +293,9 @@ absl::Status DecodeValue(const ColumnDef& col, Cursor& c, Value& v) {
     case ColumnType::kVector:
       return DecodeString(c, col.meta, v, ValueKind::kVector);
     default:
-      return absl::UnimplementedError(absl::StrCat("column type ", ColumnTypeName(col.type), " (",
-                                                   static_cast<int>(col.type),
-                                                   ") in a row image at offset ",
-                                                   c.absolute_offset()));
+      return absl::UnimplementedError(
+          absl::StrCat("column type ", ColumnTypeName(col.type), " (", static_cast<int>(col.type),
+                       ") in a row image at offset ", c.absolute_offset()));
   }
 }
 
@@ -311,7 +317,8 @@ absl::Status RowIterator::ReadImage(absl::string_view present, bool after_image,
   }
   size_t json_index = 0;
   size_t present_count = 0;
-  for (size_t i = 0; i < n; ++i) present_count += (static_cast<uint8_t>(present[i / 8]) >> (i % 8)) & 1;
+  for (size_t i = 0; i < n; ++i)
+    present_count += (static_cast<uint8_t>(present[i / 8]) >> (i % 8)) & 1;
   ASSIGN_OR_RETURN(absl::string_view nulls, cursor_.Bytes((present_count + 7) / 8, "null bitmap"));
   size_t k = 0;  // index among present columns
   for (size_t i = 0; i < n; ++i) {
@@ -365,41 +372,76 @@ absl::Status RowIterator::Next(RowChange& change) {
 
 absl::string_view ColumnTypeName(ColumnType type) {
   switch (type) {
-    case ColumnType::kDecimal: return "DECIMAL";
-    case ColumnType::kTiny: return "TINY";
-    case ColumnType::kShort: return "SHORT";
-    case ColumnType::kLong: return "LONG";
-    case ColumnType::kFloat: return "FLOAT";
-    case ColumnType::kDouble: return "DOUBLE";
-    case ColumnType::kNull: return "NULL";
-    case ColumnType::kTimestamp: return "TIMESTAMP";
-    case ColumnType::kLongLong: return "LONGLONG";
-    case ColumnType::kInt24: return "INT24";
-    case ColumnType::kDate: return "DATE";
-    case ColumnType::kTime: return "TIME";
-    case ColumnType::kDateTime: return "DATETIME";
-    case ColumnType::kYear: return "YEAR";
-    case ColumnType::kNewDate: return "NEWDATE";
-    case ColumnType::kVarchar: return "VARCHAR";
-    case ColumnType::kBit: return "BIT";
-    case ColumnType::kTimestamp2: return "TIMESTAMP2";
-    case ColumnType::kDateTime2: return "DATETIME2";
-    case ColumnType::kTime2: return "TIME2";
-    case ColumnType::kTypedArray: return "TYPED_ARRAY";
-    case ColumnType::kVector: return "VECTOR";
-    case ColumnType::kInvalid: return "INVALID";
-    case ColumnType::kBool: return "BOOL";
-    case ColumnType::kJson: return "JSON";
-    case ColumnType::kNewDecimal: return "NEWDECIMAL";
-    case ColumnType::kEnum: return "ENUM";
-    case ColumnType::kSet: return "SET";
-    case ColumnType::kTinyBlob: return "TINY_BLOB";
-    case ColumnType::kMediumBlob: return "MEDIUM_BLOB";
-    case ColumnType::kLongBlob: return "LONG_BLOB";
-    case ColumnType::kBlob: return "BLOB";
-    case ColumnType::kVarString: return "VAR_STRING";
-    case ColumnType::kString: return "STRING";
-    case ColumnType::kGeometry: return "GEOMETRY";
+    case ColumnType::kDecimal:
+      return "DECIMAL";
+    case ColumnType::kTiny:
+      return "TINY";
+    case ColumnType::kShort:
+      return "SHORT";
+    case ColumnType::kLong:
+      return "LONG";
+    case ColumnType::kFloat:
+      return "FLOAT";
+    case ColumnType::kDouble:
+      return "DOUBLE";
+    case ColumnType::kNull:
+      return "NULL";
+    case ColumnType::kTimestamp:
+      return "TIMESTAMP";
+    case ColumnType::kLongLong:
+      return "LONGLONG";
+    case ColumnType::kInt24:
+      return "INT24";
+    case ColumnType::kDate:
+      return "DATE";
+    case ColumnType::kTime:
+      return "TIME";
+    case ColumnType::kDateTime:
+      return "DATETIME";
+    case ColumnType::kYear:
+      return "YEAR";
+    case ColumnType::kNewDate:
+      return "NEWDATE";
+    case ColumnType::kVarchar:
+      return "VARCHAR";
+    case ColumnType::kBit:
+      return "BIT";
+    case ColumnType::kTimestamp2:
+      return "TIMESTAMP2";
+    case ColumnType::kDateTime2:
+      return "DATETIME2";
+    case ColumnType::kTime2:
+      return "TIME2";
+    case ColumnType::kTypedArray:
+      return "TYPED_ARRAY";
+    case ColumnType::kVector:
+      return "VECTOR";
+    case ColumnType::kInvalid:
+      return "INVALID";
+    case ColumnType::kBool:
+      return "BOOL";
+    case ColumnType::kJson:
+      return "JSON";
+    case ColumnType::kNewDecimal:
+      return "NEWDECIMAL";
+    case ColumnType::kEnum:
+      return "ENUM";
+    case ColumnType::kSet:
+      return "SET";
+    case ColumnType::kTinyBlob:
+      return "TINY_BLOB";
+    case ColumnType::kMediumBlob:
+      return "MEDIUM_BLOB";
+    case ColumnType::kLongBlob:
+      return "LONG_BLOB";
+    case ColumnType::kBlob:
+      return "BLOB";
+    case ColumnType::kVarString:
+      return "VAR_STRING";
+    case ColumnType::kString:
+      return "STRING";
+    case ColumnType::kGeometry:
+      return "GEOMETRY";
   }
   return "UNKNOWN";
 }

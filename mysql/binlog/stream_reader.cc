@@ -49,8 +49,8 @@ absl::Status StreamReader::Start(const Options& options) {
     // 4: MARIA_SLAVE_CAPABILITY_GTID (GTID events, GTID_LIST, BINLOG_CHECKPOINT, annotations).
     RETURN_IF_ERROR(conn_.Execute("SET @mariadb_slave_capability = 4"));
     if (!options.gtid.empty()) {
-      RETURN_IF_ERROR(conn_.Execute(
-          absl::StrCat("SET @slave_connect_state = ", conn_.Quote(options.gtid))));
+      RETURN_IF_ERROR(
+          conn_.Execute(absl::StrCat("SET @slave_connect_state = ", conn_.Quote(options.gtid))));
       RETURN_IF_ERROR(conn_.Execute("SET @slave_gtid_strict_mode = 0"));
       RETURN_IF_ERROR(conn_.Execute("SET @slave_gtid_ignore_duplicates = 0"));
     }
@@ -81,8 +81,8 @@ absl::Status StreamReader::Start(const Options& options) {
     PutLe(dump, 4, 8);  // position
     PutLe(dump, set.size(), 4);
     dump.append(set);
-    if (m->methods->db_command(m, static_cast<enum_server_command>(kComBinlogDumpGtid),
-                               dump.data(), dump.size(), 1, nullptr) != 0) {
+    if (m->methods->db_command(m, static_cast<enum_server_command>(kComBinlogDumpGtid), dump.data(),
+                               dump.size(), 1, nullptr) != 0) {
       return CommandError(m, "COM_BINLOG_DUMP_GTID");
     }
     file_.clear();

@@ -26,8 +26,8 @@
 #include "mysql/binlog/event.h"
 #include "mysql/binlog/file_reader.h"
 #include "mysql/connection.h"
-#include "mysql/gtid.h"
 #include "mysql/dsn.h"
+#include "mysql/gtid.h"
 
 namespace dcp::mysql::binlog {
 

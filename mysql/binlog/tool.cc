@@ -187,6 +187,16 @@ absl::Status RunTool(const ToolOptions& options, std::FILE* out) {
         AppendJsonString((*t)->schema, b);
         b->append(",\"table\":");
         AppendJsonString((*t)->table, b);
+        b->append(",\"columns\":[");
+        for (size_t i = 0; i < (*t)->columns.size(); ++i) {
+          const ColumnDef& col = (*t)->columns[i];
+          if (i > 0) b->push_back(',');
+          b->append("{\"name\":");
+          AppendJsonString(col.name, b);
+          absl::StrAppend(b, ",\"type\":\"", ColumnTypeName(col.real_type),
+                          "\",\"charset\":", col.charset, "}");
+        }
+        b->push_back(']');
       } else if (const auto* r = std::get_if<RowsEvent>(&ev->body)) {
         absl::StrAppend(b, ",\"table_id\":", r->table_id);
       } else if (const auto* rot = std::get_if<RotateEvent>(&ev->body)) {
@@ -225,8 +235,9 @@ absl::Status RunTool(const ToolOptions& options, std::FILE* out) {
         RETURN_IF_ERROR(it.Next(change));
         ++n;
       }
-      (rows->op == RowOp::kInsert ? s.inserts : rows->op == RowOp::kUpdate ? s.updates
-                                                                             : s.deletes) += n;
+      (rows->op == RowOp::kInsert   ? s.inserts
+       : rows->op == RowOp::kUpdate ? s.updates
+                                    : s.deletes) += n;
       continue;
     }
     RowContext ctx;

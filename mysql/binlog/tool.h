@@ -24,8 +24,8 @@ struct ToolOptions {
   std::optional<uint64_t> stop_position;
   bool follow_rotation = false;
   std::vector<std::string> table_globs;  // "db.table" patterns (fnmatch); empty: all
-  bool stats = false;                     // print per-table counts instead of rows
-  bool events = false;                    // print one line per event instead of rows
+  bool stats = false;                    // print per-table counts instead of rows
+  bool events = false;                   // print one line per event instead of rows
   // Live stream (see stream.h).
   std::string dsn;
   std::string position;  // "file:pos"

@@ -99,11 +99,13 @@ TEST(Tool, EveryLineIsJson) {
   const std::string result = absl::StrCat(::testing::TempDir(), "/dcp-binlog-json-", getpid());
   std::unique_ptr<FILE, int (*)(FILE*)> py(
       popen(absl::StrCat("/usr/bin/python3 -c 'import json,sys\n"
-            "n=0\n"
-            "for l in sys.stdin:\n"
-            "  d=json.loads(l); n+=1\n"
-            "  assert d[\"op\"] in (\"insert\",\"update\",\"delete\")\n"
-            "print(n)' > ", result).c_str(),
+                         "n=0\n"
+                         "for l in sys.stdin:\n"
+                         "  d=json.loads(l); n+=1\n"
+                         "  assert d[\"op\"] in (\"insert\",\"update\",\"delete\")\n"
+                         "print(n)' > ",
+                         result)
+                .c_str(),
             "w"),
       pclose);
   ASSERT_NE(py, nullptr);

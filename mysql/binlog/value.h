@@ -30,7 +30,7 @@ struct Temporal {
 };
 
 enum class ValueKind : uint8_t {
-  kAbsent,     // column not present in this image (MINIMAL/NOBLOB images)
+  kAbsent,  // column not present in this image (MINIMAL/NOBLOB images)
   kNull,
   kInt,        // i
   kUint,       // u

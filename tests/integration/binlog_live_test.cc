@@ -3,8 +3,8 @@
 // each step. The decoded changes are replayed into an in-memory table keyed by primary key;
 // after each step that table must equal the server's.
 #include <cmath>
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <thread>
@@ -122,6 +122,18 @@ class BinlogLiveTest : public ::testing::Test {
   std::unique_ptr<mysql::Connection> conn_;
 };
 
+std::vector<std::string> RunLines(const std::string& cmd) {
+  std::vector<std::string> lines;
+  std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
+  if (p == nullptr) return lines;
+  char* line = nullptr;
+  size_t cap = 0;
+  ssize_t n;
+  while ((n = getline(&line, &cap, p.get())) > 0) lines.emplace_back(line, n);
+  free(line);
+  return lines;
+}
+
 const std::vector<Column>& AllTypes() {
   static const auto* cols = new std::vector<Column>{
       {"id", "INT NOT NULL", Kind::kText, true},
@@ -175,7 +187,7 @@ const std::vector<Column>& AllTypes() {
       {"pt", "POINT", Kind::kHex},
       {"j", "JSON", Kind::kText},
       {"i6", "INET6", Kind::kHex},
-      {"u", "UUID", Kind::kUuid},
+      {"u", "UUID", Kind::kHex},
       {"latin", "VARCHAR(20) CHARACTER SET latin1", Kind::kHex},
   };
   return *cols;
@@ -185,8 +197,8 @@ std::string CreateTable(const std::string& name, const std::vector<Column>& cols
                         const std::string& key) {
   std::vector<std::string> defs;
   for (const Column& c : cols) defs.push_back(absl::StrCat("`", c.name, "` ", c.sql_type));
-  return absl::StrCat("CREATE TABLE w.", name, " (", absl::StrJoin(defs, ", "),
-                      ", PRIMARY KEY (", key, ")) ENGINE=InnoDB");
+  return absl::StrCat("CREATE TABLE w.", name, " (", absl::StrJoin(defs, ", "), ", PRIMARY KEY (",
+                      key, ")) ENGINE=InnoDB");
 }
 
 TEST_F(BinlogLiveTest, EveryTypeFromFiles) {
@@ -215,7 +227,8 @@ TEST_F(BinlogLiveTest, EveryTypeFromFiles) {
       " x'ffffffffffffffff', REPEAT(x'ff', 300), REPEAT(x'ee', 255), REPEAT(x'dd', 65535),"
       " REPEAT(x'cc', 70000), REPEAT(x'bb', 3000000), REPEAT('t', 255), REPEAT('u', 20000),"
       " REPEAT('v', 70000), REPEAT('w', 2000000), 'ç', 'x,y,z,w', 1, 511, 18446744073709551615,"
-      " ST_GeomFromText('POLYGON((0 0,10 0,10 10,0 10,0 0))'), ST_GeomFromText('POINT(1e300 -1e-300)'),"
+      " ST_GeomFromText('POLYGON((0 0,10 0,10 10,0 10,0 0))'), ST_GeomFromText('POINT(1e300 "
+      "-1e-300)'),"
       " '{\"a\": [1, 2.5, \"x\", null, true], \"b\": {\"c\": -1}}',"
       " 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'ffffffff-ffff-ffff-ffff-ffffffffffff',"
       " 'ÿÿÿ'),"
@@ -233,10 +246,41 @@ TEST_F(BinlogLiveTest, EveryTypeFromFiles) {
       " 9223372036854775808, ST_GeomFromText('LINESTRING(0 0,1 1)'), NULL,"
       " '\"str\\\\u00e9\"', 'fe80::1', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', x'e9e8')");
   ExpectSame("all_types", AllTypes(), "insert");
+  {
+    // The JSON forms of `dcp binlog` (docs/binlog.md) for some of those values.
+    const char* build = std::getenv("DCP_BUILD_DIR");
+    ASSERT_NE(build, nullptr);
+    const std::vector<std::string> lines =
+        RunLines(absl::StrCat(build, "/bin/dcp binlog --tables w.all_types --file ",
+                              absl::StrJoin(BinlogFiles(*server_, *conn_), " ")));
+    ASSERT_EQ(lines.size(), 5u);
+    EXPECT_THAT(lines[0], ::testing::HasSubstr("\"after\":{\"id\":1,\"ti\":null,"));
+    for (const char* part :
+         {"\"i\":2147483647,", "\"bi\":\"9223372036854775807\"", "\"biu\":\"18446744073709551615\"",
+          "\"f\":3.40282e+38",
+          "\"dec2\":\"99999999999999999999999999999999999.999999999999999999999999999999\"",
+          "\"tm6\":\"838:59:59.999999\"", "\"ts4\":\"2038-01-19 03:14:07.9999\"", "\"yr\":2155,",
+          "\"e\":\"ç\"", "\"s\":\"x,y,z,w\"", "\"bit64\":\"18446744073709551615\"", "\"bit9\":511,",
+          "\"bn\":{\"base64\":\"//////////8=\"}",
+          "\"j\":\"{\\\"a\\\": [1, 2.5, \\\"x\\\", null, true], \\\"b\\\": {\\\"c\\\": -1}}\""}) {
+      EXPECT_THAT(lines[2], ::testing::HasSubstr(part));
+    }
+    for (const char* part : {"\"dt\":\"0000-00-00\"", "\"dtt6\":\"0000-00-00 00:00:00.000000\"",
+                             "\"ts\":\"0000-00-00 00:00:00\"", "\"yr\":0,"}) {
+      EXPECT_THAT(lines[3], ::testing::HasSubstr(part));
+    }
+    for (const char* part :
+         {"\"c\":\"😀 a\"", "\"vc\":\"κόσμε 😀\"", "\"bn\":{\"base64\":\"AP8KDQAAAAA=\"}",
+          "\"dec1\":\"-0.25\"", "\"tm\":\"00:00:00\"", "\"tm1\":\"-00:00:00.5\"",
+          "\"latin\":{\"base64\":\"6eg=\"}"}) {
+      EXPECT_THAT(lines[4], ::testing::HasSubstr(part));
+    }
+  }
 
   // Updates: one row to NULLs, NULLs to values, a multi-row update, a key change.
-  Exec("UPDATE w.all_types SET ti=ti+1, d=d/3, vc=CONCAT(vc,'!'), dtt6='2001-02-03 04:05:06.7' "
-       "WHERE id IN (4, 5)");
+  Exec(
+      "UPDATE w.all_types SET ti=ti+1, d=d/3, vc=CONCAT(vc,'!'), dtt6='2001-02-03 04:05:06.7' "
+      "WHERE id IN (4, 5)");
   Exec("UPDATE w.all_types SET i=NULL, lb=NULL, j=NULL WHERE id=3");
   Exec("UPDATE w.all_types SET i=42, lb=REPEAT(x'01', 100000), s='x' WHERE id=1");
   Exec("UPDATE w.all_types SET id=6 WHERE id=2");
@@ -268,8 +312,8 @@ TEST_F(BinlogLiveTest, CompositeKeysAndMultiRowStatements) {
   Exec(CreateTable("ck", cols, "a, b"));
   std::vector<std::string> values;
   for (int i = 0; i < 500; ++i) {
-    values.push_back(absl::StrCat("(", i % 7, ", 'k", i, "', ", i * 1000003ull, ", ", -i,
-                                  ".00", i % 10, ")"));
+    values.push_back(
+        absl::StrCat("(", i % 7, ", 'k", i, "', ", i * 1000003ull, ", ", -i, ".00", i % 10, ")"));
   }
   Exec(absl::StrCat("INSERT INTO w.ck VALUES ", absl::StrJoin(values, ",")));
   ExpectSame("ck", cols, "insert");
@@ -300,8 +344,9 @@ TEST_F(BinlogLiveTest, CompressedEvents) {
       {"n", "DECIMAL(12,3)", Kind::kText},
   };
   Exec(CreateTable("cz", cols, "id"));
-  Exec("INSERT INTO w.cz VALUES (1, REPEAT('abc', 1000), -1.5), (2, 'short', NULL), "
-       "(3, REPEAT('😀', 500), 123456789.123)");
+  Exec(
+      "INSERT INTO w.cz VALUES (1, REPEAT('abc', 1000), -1.5), (2, 'short', NULL), "
+      "(3, REPEAT('😀', 500), 123456789.123)");
   Exec("UPDATE w.cz SET txt = CONCAT(txt, 'x'), n = n * 2");
   Exec("DELETE FROM w.cz WHERE id = 2");
   ExpectSame("cz", cols, "compressed");
@@ -328,15 +373,6 @@ TEST_F(BinlogLiveTest, CompressedEvents) {
   }
   EXPECT_GE(compressed_rows, 3);
   EXPECT_GE(compressed_queries, 1);
-}
-
-std::vector<std::string> RunLines(const std::string& cmd) {
-  std::vector<std::string> lines;
-  std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
-  if (p == nullptr) return lines;
-  char buf[1 << 16];
-  while (fgets(buf, sizeof(buf), p.get()) != nullptr) lines.emplace_back(buf);
-  return lines;
 }
 
 TEST_F(BinlogLiveTest, StreamFromGtidAndPosition) {
@@ -381,8 +417,9 @@ TEST_F(BinlogLiveTest, StreamFromGtidAndPosition) {
   // The command, from the GTID and from file:pos.
   const char* build = std::getenv("DCP_BUILD_DIR");
   ASSERT_NE(build, nullptr);
-  const std::string base = absl::StrCat(build, "/bin/dcp binlog --dsn mysql://dcp:dcp@127.0.0.1:",
-                                        server_->port(), " --tables 'w.g'");
+  const std::string base =
+      absl::StrCat(build, "/bin/dcp binlog --dsn mysql://dcp:dcp@127.0.0.1:", server_->port(),
+                   " --tables 'w.g'");
   for (const std::string& from : {absl::StrCat(" --server-id 8002 --gtid ", **gtid),
                                   absl::StrCat(" --server-id 8003 --position ", file, ":", pos)}) {
     SCOPED_TRACE(from);
@@ -397,6 +434,48 @@ TEST_F(BinlogLiveTest, StreamFromGtidAndPosition) {
   }
   // A server id is required; a bad position is the server's error.
   EXPECT_TRUE(RunLines(base + " --position nosuch.000001:4 --server-id 8004 2>/dev/null").empty());
+}
+
+TEST_F(BinlogLiveTest, OldTemporalFormats) {
+  // mysql56_temporal_format=OFF: TIME/DATETIME/TIMESTAMP without fractions use the pre-5.6
+  // row formats (types 11, 12, 7).
+  Exec("SET GLOBAL mysql56_temporal_format=OFF");
+  const std::vector<Column> cols = {
+      {"id", "INT NOT NULL", Kind::kText, true},
+      {"tm", "TIME", Kind::kText},
+      {"dt", "DATETIME", Kind::kText},
+      {"ts", "TIMESTAMP NULL DEFAULT NULL", Kind::kText},
+  };
+  Exec(CreateTable("old_temporal", cols, "id"));
+  Exec(
+      "INSERT INTO w.old_temporal VALUES (1, '-838:59:59', '1000-01-01 00:00:00', "
+      "'1970-01-01 00:00:01'), (2, '838:59:59', '9999-12-31 23:59:59', "
+      "'2038-01-19 03:14:07'), (3, '00:00:00', '0000-00-00 00:00:00', '0000-00-00 00:00:00'), "
+      "(4, '-00:00:01', '2024-02-29 12:34:56', NULL), (5, '12:34:56', NULL, '2001-02-03 "
+      "04:05:06')");
+  Exec("UPDATE w.old_temporal SET tm = '-100:00:00' WHERE id = 5");
+  ExpectSame("old_temporal", cols, "insert");
+  Exec("SET GLOBAL mysql56_temporal_format=ON");
+  // The types really are the old ones.
+  FileReader::Options o;
+  o.files = BinlogFiles(*server_, *conn_);
+  auto files = FileReader::Open(o);
+  ASSERT_TRUE(files.ok()) << files.status();
+  EventReader reader(files->get());
+  bool seen = false;
+  for (;;) {
+    auto ev = reader.Next();
+    ASSERT_TRUE(ev.ok()) << ev.status();
+    if (*ev == nullptr) break;
+    if (const auto* t = std::get_if<const TableMap*>(&(*ev)->body);
+        t != nullptr && (*t)->table == "old_temporal") {
+      EXPECT_EQ((*t)->columns[1].type, ColumnType::kTime);
+      EXPECT_EQ((*t)->columns[2].type, ColumnType::kDateTime);
+      EXPECT_EQ((*t)->columns[3].type, ColumnType::kTimestamp);
+      seen = true;
+    }
+  }
+  EXPECT_TRUE(seen);
 }
 
 TEST_F(BinlogLiveTest, StopNeverWaitsWithHeartbeats) {

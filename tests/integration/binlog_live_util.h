@@ -27,10 +27,7 @@ namespace dcp::mysql::binlog::testing_util {
 
 // How a column is compared: as the server prints it, as HEX(CAST(col AS BINARY)), as a
 // float/double (numerically), or as CAST(col AS UNSIGNED) (BIT).
-// kUuid: MariaDB's UUID type is logged as a CHAR(16) with a text collation and its trailing
-// zero bytes stripped, so nothing in the binlog tells it from text; compared as hex after
-// padding to 16 bytes (documented in docs/binlog.md).
-enum class Kind { kText, kHex, kFloat, kDouble, kBit, kUuid };
+enum class Kind { kText, kHex, kFloat, kDouble, kBit };
 
 struct Column {
   std::string name;
@@ -57,10 +54,14 @@ inline absl::StatusOr<Table> ServerTable(mysql::Connection& conn, const std::str
   for (const Column& c : cols) {
     const std::string q = absl::StrCat("`", c.name, "`");
     switch (c.kind) {
-      case Kind::kUuid:
-      case Kind::kHex: exprs.push_back(absl::StrCat("HEX(CAST(", q, " AS BINARY))")); break;
-      case Kind::kBit: exprs.push_back(absl::StrCat("CAST(", q, " AS UNSIGNED)")); break;
-      default: exprs.push_back(q);
+      case Kind::kHex:
+        exprs.push_back(absl::StrCat("HEX(CAST(", q, " AS BINARY))"));
+        break;
+      case Kind::kBit:
+        exprs.push_back(absl::StrCat("CAST(", q, " AS UNSIGNED)"));
+        break;
+      default:
+        exprs.push_back(q);
     }
   }
   ASSIGN_OR_RETURN(mysql::ResultSet rs,
@@ -79,10 +80,8 @@ inline absl::StatusOr<std::optional<std::string>> DecodedText(const ColumnDef& c
                                                               Kind kind) {
   if (v.kind == ValueKind::kNull || v.kind == ValueKind::kAbsent) return std::nullopt;
   switch (kind) {
-    case Kind::kUuid:
     case Kind::kHex: {
       std::string bytes(v.bytes);
-      if (kind == Kind::kUuid) bytes.resize(std::max<size_t>(bytes.size(), 16), '\0');
       // BINARY(N) is logged without its trailing zero bytes.
       if (col.real_type == ColumnType::kString && col.charset == 63) {
         bytes.resize(std::max<size_t>(bytes.size(), col.max_length), '\0');
@@ -132,13 +131,13 @@ inline absl::Status Replay(const TableMap& map, const std::vector<Column>& cols,
     for (size_t k = 0; k < cols.size(); ++k) {
       if (map.columns[i].name == cols[k].name) index[i] = static_cast<int>(k);
     }
-    if (index[i] < 0) return absl::InternalError(absl::StrCat("unknown column ", map.columns[i].name));
+    if (index[i] < 0)
+      return absl::InternalError(absl::StrCat("unknown column ", map.columns[i].name));
   }
   auto apply = [&](const std::vector<Value>& image, Cells& row) -> absl::Status {
     for (size_t i = 0; i < image.size(); ++i) {
       if (image[i].kind == ValueKind::kAbsent) continue;
-      ASSIGN_OR_RETURN(row[index[i]],
-                       DecodedText(map.columns[i], image[i], cols[index[i]].kind));
+      ASSIGN_OR_RETURN(row[index[i]], DecodedText(map.columns[i], image[i], cols[index[i]].kind));
     }
     return absl::OkStatus();
   };
@@ -147,8 +146,8 @@ inline absl::Status Replay(const TableMap& map, const std::vector<Column>& cols,
     RETURN_IF_ERROR(apply(before, probe));
     auto it = table.find(KeyOf(cols, probe));
     if (it == table.end()) {
-      return absl::InternalError(absl::StrCat("no decoded row with key ",
-                                              absl::StrJoin(KeyOf(cols, probe), ",")));
+      return absl::InternalError(
+          absl::StrCat("no decoded row with key ", absl::StrJoin(KeyOf(cols, probe), ",")));
     }
     return it;
   };

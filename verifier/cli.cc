@@ -11,9 +11,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/time/time.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "mysql/dsn.h"
 #include "util/status_macros.h"
 #include "verifier/data_compare.h"
@@ -45,12 +45,14 @@ class Args {
         name = name.substr(0, eq);
       }
       if (bool_flags.count(name) > 0) {
-        if (inline_value) return absl::InvalidArgumentError(absl::StrCat("--", name, " takes no value"));
+        if (inline_value)
+          return absl::InvalidArgumentError(absl::StrCat("--", name, " takes no value"));
         out.flags_.insert(name);
       } else if (list_flags.count(name) > 0) {
         std::vector<std::string>& list = out.lists_[name];
         auto add = [&list](const std::string& v) {
-          for (absl::string_view p : absl::StrSplit(v, ',', absl::SkipEmpty())) list.emplace_back(p);
+          for (absl::string_view p : absl::StrSplit(v, ',', absl::SkipEmpty()))
+            list.emplace_back(p);
         };
         if (inline_value) {
           add(*inline_value);
@@ -155,11 +157,11 @@ absl::StatusOr<int> ParseIntFlag(const std::string& name, const std::string& v) 
 }
 
 int RunData(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto parsed = Args::Parse(
-      args, 1, {"snapshot", "full-scan", "no-progress"},
-      {"tables", "exclude", "map", "columns", "ignore-columns"},
-      {"source", "target", "format", "where", "parallel", "chunk-time", "fix-sql", "resume",
-       "recheck", "recheck-delay", "junit", "row-fetch-limit"});
+  auto parsed =
+      Args::Parse(args, 1, {"snapshot", "full-scan", "no-progress"},
+                  {"tables", "exclude", "map", "columns", "ignore-columns"},
+                  {"source", "target", "format", "where", "parallel", "chunk-time", "fix-sql",
+                   "resume", "recheck", "recheck-delay", "junit", "row-fetch-limit"});
   if (!parsed.ok()) return Fail(err, parsed.status());
   DataOptions options;
   auto source = RequiredDsn(*parsed, "source");
@@ -305,8 +307,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   }
   if (cmd == "--config" || absl::StartsWith(cmd, "--config=") || cmd == "-config") {
     std::string path = cmd.find('=') != std::string::npos ? cmd.substr(cmd.find('=') + 1)
-                       : args.size() > 1                 ? args[1]
-                                                         : "";
+                       : args.size() > 1                  ? args[1]
+                                                          : "";
     if (path.empty()) return Fail(err, absl::InvalidArgumentError("--config needs a file"));
     std::ifstream f(path);
     if (!f) return Fail(err, absl::NotFoundError(absl::StrCat("cannot read ", path)));

@@ -35,7 +35,7 @@ namespace dcp::verifier {
 struct DataOptions {
   mysql::Dsn source;
   mysql::Dsn target;
-  std::vector<std::string> tables;   // globs, as for schema
+  std::vector<std::string> tables;  // globs, as for schema
   std::vector<std::string> exclude;
   std::vector<std::string> maps;
   std::vector<std::string> columns;         // compare only these (key columns always used)

@@ -104,8 +104,8 @@ void WriteDataText(const DataReport& report, std::ostream& out) {
             cols.push_back(absl::StrCat(c.column, ": source ", Quoted(c.source), ", target ",
                                         Quoted(c.target)));
           }
-          out << "  different:         " << KeyText(t, d.key) << ": "
-              << absl::StrJoin(cols, "; ") << "\n";
+          out << "  different:         " << KeyText(t, d.key) << ": " << absl::StrJoin(cols, "; ")
+              << "\n";
           break;
         }
       }
@@ -116,8 +116,7 @@ void WriteDataText(const DataReport& report, std::ostream& out) {
   if (errors > 0) {
     out << errors << " table(s) could not be compared, ";
   }
-  out << (diffs == 0 && errors == 0 ? "identical" : absl::StrCat(diffs, " difference(s)"))
-      << "\n";
+  out << (diffs == 0 && errors == 0 ? "identical" : absl::StrCat(diffs, " difference(s)")) << "\n";
 }
 
 void WriteDataJson(const DataReport& report, std::ostream& out) {
@@ -126,7 +125,7 @@ void WriteDataJson(const DataReport& report, std::ostream& out) {
       << absl::StrFormat(",\"elapsed_seconds\":%.3f", absl::ToDoubleSeconds(report.elapsed))
       << ",\"snapshot_position\":"
       << (report.snapshot_position.empty() ? std::string("null")
-                                                   : JsonString(report.snapshot_position))
+                                           : JsonString(report.snapshot_position))
       << ",\"tables\":[";
   bool first_table = true;
   for (const TableResult& t : report.tables) {
@@ -211,10 +210,10 @@ void WriteDataJunit(const DataReport& report, std::ostream& out) {
     if (!t.error.empty()) {
       out << "    <error message=\"" << XmlEscape(t.error) << "\"/>\n";
     } else {
-      std::string msg = t.missing_on_target  ? "table missing on target"
-                        : t.extra_on_target ? "table extra on target"
-                                            : absl::StrCat(t.differences.size(),
-                                                           " row difference(s)");
+      std::string msg = t.missing_on_target ? "table missing on target"
+                        : t.extra_on_target
+                            ? "table extra on target"
+                            : absl::StrCat(t.differences.size(), " row difference(s)");
       out << "    <failure message=\"" << XmlEscape(msg) << "\">";
       for (const RowDifference& d : t.differences) {
         out << XmlEscape(absl::StrCat(RowDifference::KindName(d.kind), " ", KeyText(t, d.key)))

@@ -251,14 +251,14 @@ TEST_F(VerifierDataTest, DifferenceCarriesBothValues) {
 }
 
 TEST_F(VerifierDataTest, CompositeVarcharKeyUniqueKeyAndEmptySides) {
-  auto report = CompareData(
-      Options({"db.comp", "db.uk", "db.empty_target", "db.empty_source", "db.same"}));
+  auto report =
+      CompareData(Options({"db.comp", "db.uk", "db.empty_target", "db.empty_source", "db.same"}));
   ASSERT_TRUE(report.ok()) << report.status();
   const TableResult* comp = Find(*report, "db.comp");
   ASSERT_NE(comp, nullptr);
   EXPECT_EQ(comp->key_columns, (std::vector<std::string>{"region", "code", "seq"}));
-  EXPECT_EQ(Describe(*comp), (std::set<std::string>{"different eu|c1|1 val", "missing us|c2|2",
-                                                    "extra zz|c0|9"}));
+  EXPECT_EQ(Describe(*comp),
+            (std::set<std::string>{"different eu|c1|1 val", "missing us|c2|2", "extra zz|c0|9"}));
   const TableResult* uk = Find(*report, "db.uk");
   EXPECT_EQ(uk->key_columns, (std::vector<std::string>{"b", "a"}));
   EXPECT_EQ(Describe(*uk), (std::set<std::string>{"different H|7 v"}));
@@ -286,8 +286,7 @@ TEST_F(VerifierDataTest, ColumnsFilterAndWhere) {
   o.where = "id BETWEEN 10 AND 13";
   auto report = CompareData(o);
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_EQ(Describe(*Find(*report, "db.types")),
-            (std::set<std::string>{"different 13 d"}));
+  EXPECT_EQ(Describe(*Find(*report, "db.types")), (std::set<std::string>{"different 13 d"}));
   o.ignore_columns.clear();
   o.columns = {"vc"};
   report = CompareData(o);
@@ -314,8 +313,9 @@ TEST_F(VerifierDataTest, CommandLineFixSqlMakesSecondRunIdentical) {
   const std::string junit = absl::StrCat(dir, "/verifier_junit.xml");
   const std::string resume = absl::StrCat(dir, "/verifier_resume.txt");
   std::remove(resume.c_str());
-  std::vector<std::string> base = {"data", "--source", DsnText(source_), "--target",
-                                   DsnText(target_), "--exclude", "db.nokey", "--parallel", "2"};
+  std::vector<std::string> base = {"data",     "--source",       DsnText(source_),
+                                   "--target", DsnText(target_), "--exclude",
+                                   "db.nokey", "--parallel",     "2"};
   {
     std::vector<std::string> args = base;
     args.insert(args.end(), {"--format", "json", "--fix-sql", fix, "--junit", junit});

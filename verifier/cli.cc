@@ -136,6 +136,10 @@ int RunSchema(const std::vector<std::string>& args, std::ostream& out, std::ostr
   options.check_column_order = parsed->Has("column-order");
   auto report = CompareSchemas(options);
   if (!report.ok()) return Fail(err, report.status());
+  if (report->tables_compared == 0 && report->differences.empty()) {
+    // A filter that matches nothing must not pass in CI as "identical".
+    return Fail(err, absl::NotFoundError("no table matched the filters on either side"));
+  }
   WriteSchemaReport(*report, *format, out);
   return report->differences.empty() ? 0 : 1;
 }
@@ -220,6 +224,9 @@ int RunData(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   }
   auto report = CompareData(options);
   if (!report.ok()) return Fail(err, report.status());
+  if (report->tables.empty()) {
+    return Fail(err, absl::NotFoundError("no table matched the filters on either side"));
+  }
   if (*format == OutputFormat::kJson) {
     WriteDataJson(*report, out);
   } else {

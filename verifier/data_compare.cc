@@ -331,11 +331,19 @@ bool Engine::NextChunk(Workers* conns, TableState** table, uint64_t* seq,
       if (!fatal_.ok()) return false;
       // The first table with chunks left, starting from the cursor so that workers spread
       // over tables before they share one.
+      // A table whose lock is held is busy finding its next boundary: prefer another one
+      // rather than waiting here with mu_ held; fall back to it if there is no other.
+      TableState* busy = nullptr;
       for (size_t i = 0; i < tables_.size() && t == nullptr; ++i) {
         TableState* c = tables_[(cursor_ + i) % tables_.size()].get();
-        absl::MutexLock tl(&c->mu);
+        if (!c->mu.TryLock()) {
+          if (busy == nullptr) busy = c;
+          continue;
+        }
         if (!c->boundaries_done && c->result.error.empty()) t = c;
+        c->mu.Unlock();
       }
+      if (t == nullptr) t = busy;
       if (t == nullptr) return false;
       cursor_ = (cursor_ + 1) % tables_.size();
     }

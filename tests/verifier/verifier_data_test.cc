@@ -367,6 +367,11 @@ TEST_F(VerifierDataTest, CommandLineFixSqlMakesSecondRunIdentical) {
               2);
     EXPECT_EQ(RunCli({"data", "--source", DsnText(source_)}, out, err), 2);
     EXPECT_EQ(RunCli({"data", "--source", DsnText(source_), "--target", DsnText(target_),
+                      "--tables", "db.no_such_table*"},
+                     out, err),
+              2);
+    EXPECT_THAT(err.str(), HasSubstr("no table matched"));
+    EXPECT_EQ(RunCli({"data", "--source", DsnText(source_), "--target", DsnText(target_),
                       "--parallel", "0"},
                      out, err),
               2);

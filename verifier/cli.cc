@@ -218,7 +218,6 @@ int RunData(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   const std::optional<std::string> junit = parsed->Value("junit");
   options.collect_fix_values = fix_sql.has_value() || *format == OutputFormat::kJson;
   options.resume_file = parsed->Value("resume").value_or("");
-  std::ostringstream progress_sink;
   if (!parsed->Has("no-progress") && isatty(STDERR_FILENO) && &err == &std::cerr) {
     options.progress = &err;
   }

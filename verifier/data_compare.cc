@@ -77,7 +77,6 @@ struct Workers {
 struct TableState {
   TablePlan plan;
   bool full_scan = false;
-  std::string fix_select;  // unused when fix values are not collected
   std::vector<std::string> fix_exprs;
   uint64_t estimated_rows = 0;
 
@@ -264,9 +263,15 @@ absl::Status Engine::Plan(Connection& source, Connection& target, const TablePai
                                                 sc->IsBinary(), false});
       }
     }
+    for (const mysql::ColumnSchema& tc : ts.columns) {
+      if (ss.FindColumn(tc.name) == nullptr) t.result.one_side_columns.push_back(tc.name);
+    }
     for (const mysql::ColumnSchema& sc : ss.columns) {
       const mysql::ColumnSchema* tc = ts.FindColumn(sc.name);
-      if (tc == nullptr) continue;
+      if (tc == nullptr) {
+        t.result.one_side_columns.push_back(sc.name);
+        continue;
+      }
       if (!sc.generation_expression) {
         t.result.fix_columns.push_back(sc.name);
         const char kind = sc.IsBinary() ? 'x' : sc.IsBit() ? 'n' : 's';

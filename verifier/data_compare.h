@@ -94,6 +94,8 @@ struct TableResult {
   std::vector<std::string> key_columns;
   std::vector<bool> key_binary;  // per key column: a binary type (literals need _binary)
   std::vector<std::string> compared_columns;
+  // Columns present on one side only: not compared (a schema difference).
+  std::vector<std::string> one_side_columns;
   std::vector<std::string> fix_columns;  // columns written by fix SQL
   // Per fix column, how its value is written: 's' string literal, 'x' hex (binary types),
   // 'n' bare number (BIT).

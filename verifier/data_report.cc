@@ -82,6 +82,10 @@ void WriteDataText(const DataReport& report, std::ostream& out) {
       out << name << ": verified by the resumed run\n";
       continue;
     }
+    if (!t.one_side_columns.empty()) {
+      out << name << ": not compared, on one side only: " << absl::StrJoin(t.one_side_columns, ", ")
+          << "\n";
+    }
     if (t.differences.empty()) {
       out << name << ": identical (" << t.source_rows << " rows, " << t.chunks << " chunks)\n";
       continue;
@@ -142,6 +146,7 @@ void WriteDataJson(const DataReport& report, std::ostream& out) {
         << ",\"error\":" << (t.error.empty() ? "null" : JsonString(t.error))
         << ",\"key_columns\":" << list(t.key_columns)
         << ",\"compared_columns\":" << list(t.compared_columns)
+        << ",\"one_side_columns\":" << list(t.one_side_columns)
         << ",\"source_rows\":" << t.source_rows << ",\"target_rows\":" << t.target_rows
         << ",\"chunks\":" << t.chunks << ",\"mismatched_chunks\":" << t.mismatched_chunks
         << ",\"differences\":[";

@@ -52,6 +52,8 @@ const char* kSetup[] = {
     "CREATE TABLE db.empty_source (id INT PRIMARY KEY, v INT)",
     "CREATE TABLE db.same (id BIGINT PRIMARY KEY, v VARCHAR(20))",
     "INSERT INTO db.same SELECT seq, CONCAT('same', seq) FROM db.seq_1_to_5000",
+    "CREATE TABLE db.cols (id INT PRIMARY KEY, a INT)",
+    "INSERT INTO db.cols VALUES (1, 1), (2, 2)",
     "CREATE TABLE db.nokey (a INT, b INT)",
     "INSERT INTO db.nokey VALUES (1, 1), (1, 1), (2, NULL)",
 };
@@ -167,6 +169,7 @@ class VerifierDataTest : public ::testing::Test {
     ASSERT_NO_FATAL_FAILURE(
         Exec(target_, "INSERT INTO db.empty_source VALUES (1, 1), (2, 2), (3, 3)"));
     ASSERT_NO_FATAL_FAILURE(Exec(target_, "INSERT INTO db.nokey VALUES (3, 3)"));
+    ASSERT_NO_FATAL_FAILURE(Exec(target_, "ALTER TABLE db.cols ADD COLUMN b INT DEFAULT 7"));
   }
 
   DataOptions Options(std::vector<std::string> tables) {
@@ -278,6 +281,15 @@ TEST_F(VerifierDataTest, CompatibleTypesCompareEqual) {
   const TableResult* t = Find(*report, "db.compat");
   EXPECT_TRUE(t->identical()) << absl::StrJoin(Describe(*t), "\n") << t->error;
   EXPECT_EQ(t->source_rows, 1000u);
+}
+
+TEST_F(VerifierDataTest, ColumnOnOneSideIsListedNotCompared) {
+  auto report = CompareData(Options({"db.cols"}));
+  ASSERT_TRUE(report.ok()) << report.status();
+  const TableResult* t = Find(*report, "db.cols");
+  EXPECT_TRUE(t->identical());
+  EXPECT_EQ(t->one_side_columns, (std::vector<std::string>{"b"}));
+  EXPECT_EQ(t->compared_columns, (std::vector<std::string>{"id", "a"}));
 }
 
 TEST_F(VerifierDataTest, ColumnsFilterAndWhere) {

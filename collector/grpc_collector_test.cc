@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -251,6 +252,54 @@ TEST(GrpcCollector, SlowConsumerBoundsMemoryAndSlowsThePusher) {
   for (int i = 0; i < kMessages; ++i) ASSERT_EQ(seqs[i], uint64_t(i + 1));
 }
 
+// More blocked Process streams than gRPC has callback threads: the collector still drains.
+TEST(GrpcCollector, ManyProcessStreamsBlockedOnAFullQueueAllFinish) {
+  constexpr int kStreams = 5, kEach = 400;
+  BoundedMessageQueue queue(8, absl::Milliseconds(1));
+  GrpcCollectorOptions options;
+  for (int c = 0; c < kStreams; ++c) options.tags.push_back(absl::StrCat("t", c));
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::atomic<int> answered{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kStreams; ++c) {
+    clients.emplace_back([&, c] {
+      auto stub = Connect((*server)->port());
+      grpc::ClientContext ctx;
+      auto stream = stub->Process(&ctx);
+      std::thread reader([&] {
+        Response r;
+        while (stream->Read(&r)) {
+          EXPECT_EQ(r.code(), 0) << r.msg();
+          ++answered;
+        }
+      });
+      const std::string tag = absl::StrCat("t", c);
+      for (int i = 1; i <= kEach; ++i) {
+        if (!stream->Write(i == 1 ? Barrier(tag, 1, 1) : Payload(tag, "g", "k", "x", i))) break;
+      }
+      stream->WritesDone();
+      reader.join();
+      EXPECT_TRUE(stream->Finish().ok());
+    });
+  }
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_LE(queue.size(), 8u);
+  std::map<std::string, std::vector<uint64_t>> got;
+  size_t total = 0;
+  while (total < size_t{kStreams * kEach}) {
+    auto batch = queue.PopBatch(16, absl::Seconds(20));
+    ASSERT_FALSE(batch.empty());
+    for (Message& m : batch) got[m.tag()].push_back(m.seq());
+    total += batch.size();
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(answered.load(), kStreams * kEach);
+  std::vector<uint64_t> want;
+  for (uint64_t i = 1; i <= kEach; ++i) want.push_back(i);
+  for (int c = 0; c < kStreams; ++c) EXPECT_EQ(got[absl::StrCat("t", c)], want);
+}
+
 TEST(GrpcCollector, TokenIsRequiredWhenConfigured) {
   BoundedMessageQueue queue(100);
   GrpcCollectorOptions options;
@@ -335,6 +384,30 @@ TEST(GrpcCollector, BadOptionsAreRefused) {
   bad_addr.tags = {"t"};
   bad_addr.listen_address = "256.1.1.1:1";
   EXPECT_EQ(GrpcCollector::Start(bad_addr, &queue).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(GrpcCollector, StopEndsOpenProcessStreamsAfterTheGrace) {
+  BoundedMessageQueue queue(100);
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  options.stop_grace = absl::Milliseconds(100);
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = Connect((*server)->port());
+  grpc::ClientContext ctx;
+  auto stream = stub->Process(&ctx);
+  ASSERT_TRUE(stream->Write(Barrier("src", 1)));
+  Response r;
+  ASSERT_TRUE(stream->Read(&r));
+  EXPECT_EQ(r.code(), 0);
+  // The client keeps its stream open and idle; Stop() returns anyway (else the test times
+  // out) and the stream ends with an error.
+  (*server)->Stop();
+  EXPECT_FALSE(stream->Read(&r));
+  EXPECT_FALSE(stream->Finish().ok());
+  queue.Close();
+  EXPECT_EQ(queue.PopBatch(10).size(), 1u);
+  (*server)->Stop();  // idempotent
 }
 
 TEST(GrpcCollector, StopDrainsWhatWasAckedAndDoesNotHangOnAFullQueue) {

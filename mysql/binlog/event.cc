@@ -1,5 +1,6 @@
 #include "mysql/binlog/event.h"
 
+#include <libdeflate.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -421,19 +422,18 @@ absl::StatusOr<Event> Decoder::Decode(absl::string_view raw, uint64_t offset, bo
     if (options_.verify_checksums) {
       uint32_t stored;
       std::memcpy(&stored, raw.data() + body_end, 4);
-      const auto* bytes = reinterpret_cast<const Bytef*>(raw.data());
-      uLong crc;
+      const auto* bytes = reinterpret_cast<const uint8_t*>(raw.data());
+      uint32_t computed;
       if (h.type == EventType::kFormatDescription && (h.flags & kBinlogInUseFlag)) {
         // The server clears LOG_EVENT_BINLOG_IN_USE_F on close without re-checksumming;
         // the checksum is defined over the header with that flag clear.
-        const Bytef flags_low = static_cast<Bytef>(bytes[17] & ~kBinlogInUseFlag);
-        crc = crc32(0, bytes, 17);
-        crc = crc32(crc, &flags_low, 1);
-        crc = crc32(crc, bytes + 18, static_cast<uInt>(body_end - 18));
+        const uint8_t flags_low = static_cast<uint8_t>(bytes[17] & ~kBinlogInUseFlag);
+        computed = libdeflate_crc32(0, bytes, 17);
+        computed = libdeflate_crc32(computed, &flags_low, 1);
+        computed = libdeflate_crc32(computed, bytes + 18, body_end - 18);
       } else {
-        crc = crc32(0, bytes, static_cast<uInt>(body_end));
+        computed = libdeflate_crc32(0, bytes, body_end);
       }
-      const uint32_t computed = static_cast<uint32_t>(crc);
       if (stored != computed) {
         char buf[64];
         std::snprintf(buf, sizeof(buf), "CRC32 mismatch: stored %08x, computed %08x", stored,

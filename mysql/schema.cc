@@ -28,9 +28,9 @@ int ParenNumber(absl::string_view column_type, int which) {
   absl::string_view inside = column_type.substr(open + 1, close - open - 1);
   size_t comma = inside.find(',');
   absl::string_view part =
-      which == 0 ? inside.substr(0, comma) : (comma == absl::string_view::npos
-                                                  ? absl::string_view()
-                                                  : inside.substr(comma + 1));
+      which == 0
+          ? inside.substr(0, comma)
+          : (comma == absl::string_view::npos ? absl::string_view() : inside.substr(comma + 1));
   int v = 0;
   if (!absl::SimpleAtoi(part, &v)) return 0;
   return v;
@@ -96,9 +96,8 @@ std::string ForeignKeySchema::ToString() const {
 
 bool operator==(const ForeignKeySchema& a, const ForeignKeySchema& b) {
   return a.name == b.name && a.columns == b.columns && a.referenced_schema == b.referenced_schema &&
-         a.referenced_table == b.referenced_table &&
-         a.referenced_columns == b.referenced_columns && a.on_update == b.on_update &&
-         a.on_delete == b.on_delete;
+         a.referenced_table == b.referenced_table && a.referenced_columns == b.referenced_columns &&
+         a.on_update == b.on_update && a.on_delete == b.on_delete;
 }
 
 bool operator==(const TableOptions& a, const TableOptions& b) {
@@ -165,8 +164,8 @@ absl::StatusOr<std::vector<TableName>> ListTables(Connection& conn, absl::string
 
 absl::StatusOr<TableSchema> ReadTableSchema(Connection& conn, absl::string_view schema,
                                             absl::string_view table) {
-  const std::string where = absl::StrCat("TABLE_SCHEMA = ", conn.Quote(schema),
-                                         " AND TABLE_NAME = ", conn.Quote(table));
+  const std::string where =
+      absl::StrCat("TABLE_SCHEMA = ", conn.Quote(schema), " AND TABLE_NAME = ", conn.Quote(table));
   TableSchema out;
   out.schema = std::string(schema);
   out.name = std::string(table);
@@ -178,8 +177,8 @@ absl::StatusOr<TableSchema> ReadTableSchema(Connection& conn, absl::string_view 
                               "FROM information_schema.TABLES WHERE ",
                               where)));
   if (tables.rows.empty()) {
-    return absl::NotFoundError(absl::StrCat("table ", schema, ".", table, " does not exist on ",
-                                            conn.dsn().Address()));
+    return absl::NotFoundError(
+        absl::StrCat("table ", schema, ".", table, " does not exist on ", conn.dsn().Address()));
   }
   {
     const Row& r = tables.rows[0];

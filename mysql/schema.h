@@ -45,9 +45,9 @@ struct ColumnSchema {
   // comparison normalisation.
   bool IsInteger() const;
   bool IsDecimal() const;
-  bool IsFloat() const;    // float, double, real
-  bool IsTemporal() const; // date, datetime, timestamp, time, year
-  bool IsBinary() const;   // binary, varbinary, *blob, geometry types
+  bool IsFloat() const;     // float, double, real
+  bool IsTemporal() const;  // date, datetime, timestamp, time, year
+  bool IsBinary() const;    // binary, varbinary, *blob, geometry types
   bool IsBit() const;
   // Fractional-second digits of datetime/timestamp/time columns, or the scale of a decimal;
   // 0 when the type carries none.
@@ -95,9 +95,7 @@ struct ForeignKeySchema {
   std::string ToString() const;
 
   friend bool operator==(const ForeignKeySchema& a, const ForeignKeySchema& b);
-  friend bool operator!=(const ForeignKeySchema& a, const ForeignKeySchema& b) {
-    return !(a == b);
-  }
+  friend bool operator!=(const ForeignKeySchema& a, const ForeignKeySchema& b) { return !(a == b); }
 };
 
 struct TableOptions {

@@ -30,8 +30,7 @@ std::string OrderBy(const TablePlan& plan) {
 }
 
 // (k1 op1 v1) OR (k1 = v1 AND k2 op v2) ... with the last comparison `last_op`.
-std::string Compare(const TablePlan& plan, const KeyValue& v, const char* op,
-                    const char* last_op) {
+std::string Compare(const TablePlan& plan, const KeyValue& v, const char* op, const char* last_op) {
   std::vector<std::string> terms;
   const size_t n = plan.key_columns.size();
   for (size_t i = 0; i < n; ++i) {
@@ -55,13 +54,26 @@ std::string SqlLiteral(absl::string_view value, bool binary) {
   out.reserve(out.size() + value.size() + 8);
   for (char c : value) {
     switch (c) {
-      case '\0': out += "\\0"; break;
-      case '\'': out += "\\'"; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\032': out += "\\Z"; break;
-      default: out += c;
+      case '\0':
+        out += "\\0";
+        break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\032':
+        out += "\\Z";
+        break;
+      default:
+        out += c;
     }
   }
   out += "'";
@@ -123,8 +135,8 @@ std::string RowHashesSql(const TablePlan& plan, const std::string& table,
   std::vector<std::string> exprs;
   for (size_t i = 0; i < plan.key_columns.size(); ++i) exprs.push_back(plan.columns[i].expr);
   exprs.push_back(RowHashExpr(plan));
-  return absl::StrCat("SELECT ", absl::StrJoin(exprs, ", "), " FROM ", From(plan, table),
-                      " WHERE ", Where(plan, RangePredicate(plan, lower, upper)), OrderBy(plan));
+  return absl::StrCat("SELECT ", absl::StrJoin(exprs, ", "), " FROM ", From(plan, table), " WHERE ",
+                      Where(plan, RangePredicate(plan, lower, upper)), OrderBy(plan));
 }
 
 std::string BoundarySql(const TablePlan& plan, const std::string& table,
@@ -132,8 +144,8 @@ std::string BoundarySql(const TablePlan& plan, const std::string& table,
                         uint64_t offset) {
   std::vector<std::string> cols;
   for (const std::string& k : plan.key_columns) cols.push_back(QuoteIdentifier(k));
-  return absl::StrCat("SELECT ", absl::StrJoin(cols, ", "), " FROM ", From(plan, table),
-                      " WHERE ", Where(plan, RangePredicate(plan, lower, upper)), OrderBy(plan),
+  return absl::StrCat("SELECT ", absl::StrJoin(cols, ", "), " FROM ", From(plan, table), " WHERE ",
+                      Where(plan, RangePredicate(plan, lower, upper)), OrderBy(plan),
                       " LIMIT 1 OFFSET ", offset);
 }
 
@@ -147,8 +159,7 @@ std::string SelectList(const TablePlan& plan, const std::vector<std::string>& ex
 }  // namespace
 
 std::string FetchRowsSql(const TablePlan& plan, const std::string& table,
-                         const std::optional<KeyValue>& lower,
-                         const std::optional<KeyValue>& upper,
+                         const std::optional<KeyValue>& lower, const std::optional<KeyValue>& upper,
                          const std::vector<std::string>& extra) {
   return absl::StrCat("SELECT ", SelectList(plan, extra), " FROM ", From(plan, table), " WHERE ",
                       Where(plan, RangePredicate(plan, lower, upper)), OrderBy(plan));

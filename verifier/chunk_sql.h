@@ -58,9 +58,9 @@ struct TablePlan {
   std::string target_table;
   std::vector<std::string> key_columns;  // empty: no usable key (full-scan mode)
   std::vector<bool> key_binary;
-  std::string key_index;  // index name for FORCE INDEX; empty for none
+  std::string key_index;                // index name for FORCE INDEX; empty for none
   std::vector<ComparedColumn> columns;  // compared, key columns first
-  std::string where;  // user condition, without WHERE; may be empty
+  std::string where;                    // user condition, without WHERE; may be empty
 };
 
 // "(k1 > v1) OR (k1 = v1 AND k2 > v2) ..." for key > lower, and the <= upper counterpart;
@@ -73,8 +73,7 @@ std::string RowHashExpr(const TablePlan& plan);
 
 // SELECT COUNT(*), SUM(CRC32(hash)), BIT_XOR(CRC32C(hash)) over the range, on `table`.
 std::string ChecksumSql(const TablePlan& plan, const std::string& table,
-                        const std::optional<KeyValue>& lower,
-                        const std::optional<KeyValue>& upper);
+                        const std::optional<KeyValue>& lower, const std::optional<KeyValue>& upper);
 
 // SELECT <normalised key columns>, <row hash> of the range ordered by key.
 std::string RowHashesSql(const TablePlan& plan, const std::string& table,
@@ -89,8 +88,7 @@ std::string BoundarySql(const TablePlan& plan, const std::string& table,
 // SELECT <normalised columns>[, <extra>] of the range ordered by key. `extra` (may be empty)
 // appends more select expressions (the fix-SQL values).
 std::string FetchRowsSql(const TablePlan& plan, const std::string& table,
-                         const std::optional<KeyValue>& lower,
-                         const std::optional<KeyValue>& upper,
+                         const std::optional<KeyValue>& lower, const std::optional<KeyValue>& upper,
                          const std::vector<std::string>& extra);
 
 // Like FetchRowsSql but for the given keys only.

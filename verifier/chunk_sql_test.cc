@@ -37,12 +37,12 @@ TEST(ChunkSql, Literals) {
 
 TEST(ChunkSql, Normalisation) {
   EXPECT_EQ(NormalizedExpr(Col("i", "int", "int(11)"), Col("i", "bigint", "bigint(20)")), "`i`");
-  EXPECT_EQ(NormalizedExpr(Col("d", "decimal", "decimal(10,2)"),
-                           Col("d", "decimal", "decimal(12,4)")),
-            "CAST(`d` AS DECIMAL(65,4))");
-  EXPECT_EQ(NormalizedExpr(Col("d", "decimal", "decimal(10,2)"),
-                           Col("d", "decimal", "decimal(10,2)")),
-            "`d`");
+  EXPECT_EQ(
+      NormalizedExpr(Col("d", "decimal", "decimal(10,2)"), Col("d", "decimal", "decimal(12,4)")),
+      "CAST(`d` AS DECIMAL(65,4))");
+  EXPECT_EQ(
+      NormalizedExpr(Col("d", "decimal", "decimal(10,2)"), Col("d", "decimal", "decimal(10,2)")),
+      "`d`");
   EXPECT_EQ(NormalizedExpr(Col("f", "float", "float"), Col("f", "float", "float")),
             "CAST(`f` AS DOUBLE)");
   EXPECT_EQ(NormalizedExpr(Col("t", "datetime", "datetime"), Col("t", "datetime", "datetime(3)")),

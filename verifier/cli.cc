@@ -11,9 +11,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/time/time.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "mysql/dsn.h"
 #include "util/status_macros.h"
 #include "verifier/data_compare.h"
@@ -45,12 +45,14 @@ class Args {
         name = name.substr(0, eq);
       }
       if (bool_flags.count(name) > 0) {
-        if (inline_value) return absl::InvalidArgumentError(absl::StrCat("--", name, " takes no value"));
+        if (inline_value)
+          return absl::InvalidArgumentError(absl::StrCat("--", name, " takes no value"));
         out.flags_.insert(name);
       } else if (list_flags.count(name) > 0) {
         std::vector<std::string>& list = out.lists_[name];
         auto add = [&list](const std::string& v) {
-          for (absl::string_view p : absl::StrSplit(v, ',', absl::SkipEmpty())) list.emplace_back(p);
+          for (absl::string_view p : absl::StrSplit(v, ',', absl::SkipEmpty()))
+            list.emplace_back(p);
         };
         if (inline_value) {
           add(*inline_value);
@@ -134,6 +136,10 @@ int RunSchema(const std::vector<std::string>& args, std::ostream& out, std::ostr
   options.check_column_order = parsed->Has("column-order");
   auto report = CompareSchemas(options);
   if (!report.ok()) return Fail(err, report.status());
+  if (report->tables_compared == 0 && report->differences.empty()) {
+    // A filter that matches nothing must not pass in CI as "identical".
+    return Fail(err, absl::NotFoundError("no table matched the filters on either side"));
+  }
   WriteSchemaReport(*report, *format, out);
   return report->differences.empty() ? 0 : 1;
 }
@@ -155,11 +161,11 @@ absl::StatusOr<int> ParseIntFlag(const std::string& name, const std::string& v) 
 }
 
 int RunData(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  auto parsed = Args::Parse(
-      args, 1, {"snapshot", "full-scan", "no-progress"},
-      {"tables", "exclude", "map", "columns", "ignore-columns"},
-      {"source", "target", "format", "where", "parallel", "chunk-time", "fix-sql", "resume",
-       "recheck", "recheck-delay", "junit", "row-fetch-limit"});
+  auto parsed =
+      Args::Parse(args, 1, {"snapshot", "full-scan", "no-progress"},
+                  {"tables", "exclude", "map", "columns", "ignore-columns"},
+                  {"source", "target", "format", "where", "parallel", "chunk-time", "fix-sql",
+                   "resume", "recheck", "recheck-delay", "junit", "row-fetch-limit"});
   if (!parsed.ok()) return Fail(err, parsed.status());
   DataOptions options;
   auto source = RequiredDsn(*parsed, "source");
@@ -212,12 +218,14 @@ int RunData(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   const std::optional<std::string> junit = parsed->Value("junit");
   options.collect_fix_values = fix_sql.has_value() || *format == OutputFormat::kJson;
   options.resume_file = parsed->Value("resume").value_or("");
-  std::ostringstream progress_sink;
   if (!parsed->Has("no-progress") && isatty(STDERR_FILENO) && &err == &std::cerr) {
     options.progress = &err;
   }
   auto report = CompareData(options);
   if (!report.ok()) return Fail(err, report.status());
+  if (report->tables.empty()) {
+    return Fail(err, absl::NotFoundError("no table matched the filters on either side"));
+  }
   if (*format == OutputFormat::kJson) {
     WriteDataJson(*report, out);
   } else {
@@ -305,8 +313,8 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   }
   if (cmd == "--config" || absl::StartsWith(cmd, "--config=") || cmd == "-config") {
     std::string path = cmd.find('=') != std::string::npos ? cmd.substr(cmd.find('=') + 1)
-                       : args.size() > 1                 ? args[1]
-                                                         : "";
+                       : args.size() > 1                  ? args[1]
+                                                          : "";
     if (path.empty()) return Fail(err, absl::InvalidArgumentError("--config needs a file"));
     std::ifstream f(path);
     if (!f) return Fail(err, absl::NotFoundError(absl::StrCat("cannot read ", path)));

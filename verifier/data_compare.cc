@@ -77,7 +77,6 @@ struct Workers {
 struct TableState {
   TablePlan plan;
   bool full_scan = false;
-  std::string fix_select;  // unused when fix values are not collected
   std::vector<std::string> fix_exprs;
   uint64_t estimated_rows = 0;
 
@@ -92,6 +91,7 @@ struct TableState {
   int64_t min_key = 0;  // on the source
   int64_t max_key = 0;
   double step ABSL_GUARDED_BY(mu) = 1000;
+  bool last_chunk_differed ABSL_GUARDED_BY(mu) = false;
   double rate ABSL_GUARDED_BY(mu) = 0;  // rows per second, smoothed
   uint64_t next_seq ABSL_GUARDED_BY(mu) = 0;
   int in_flight ABSL_GUARDED_BY(mu) = 0;
@@ -160,17 +160,21 @@ class Engine {
   absl::Status Plan(Connection& source, Connection& target, const TablePairing& pairing);
   void Worker(int index, Workers* conns);
   // Takes the next chunk of some table; false when no table has chunks left.
-  bool NextChunk(Workers* conns, TableState** table, uint64_t* seq,
-                 std::optional<KeyValue>* lower, std::optional<KeyValue>* upper);
+  bool NextChunk(Workers* conns, TableState** table, uint64_t* seq, std::optional<KeyValue>* lower,
+                 std::optional<KeyValue>* upper);
   absl::Status ProcessChunk(Workers* conns, TableState* t, uint64_t seq,
                             const std::optional<KeyValue>& lower,
                             const std::optional<KeyValue>& upper);
   absl::Status CompareRange(Workers* conns, TableState* t, const std::optional<KeyValue>& lower,
                             const std::optional<KeyValue>& upper, uint64_t s_count,
                             uint64_t t_count, int depth, std::vector<RowDifference>* out);
+  // Fetches key + row hash of the range from both sides, then whole rows for the keys that
+  // differ; optionally reports the row counts.
+  absl::Status CompareHashes(Workers* conns, TableState* t, const std::optional<KeyValue>& lower,
+                             const std::optional<KeyValue>& upper, std::vector<RowDifference>* out,
+                             uint64_t* s_count, uint64_t* t_count);
   absl::Status CompareRows(const TableState& t, const absl::StatusOr<ResultSet>& s,
-                           const absl::StatusOr<ResultSet>& tr,
-                           std::vector<RowDifference>* out);
+                           const absl::StatusOr<ResultSet>& tr, std::vector<RowDifference>* out);
   absl::Status FullScan(Workers* conns, TableState* t);
   absl::Status Recheck(Workers* conns);
   void ProgressLoop();
@@ -214,8 +218,10 @@ absl::Status Engine::Plan(Connection& source, Connection& target, const TablePai
     unpaired_.push_back(std::move(r));
   }
   for (const TablePair& p : pairing.pairs) {
-    ASSIGN_OR_RETURN(TableSchema ss, mysql::ReadTableSchema(source, p.source.first, p.source.second));
-    ASSIGN_OR_RETURN(TableSchema ts, mysql::ReadTableSchema(target, p.target.first, p.target.second));
+    ASSIGN_OR_RETURN(TableSchema ss,
+                     mysql::ReadTableSchema(source, p.source.first, p.source.second));
+    ASSIGN_OR_RETURN(TableSchema ts,
+                     mysql::ReadTableSchema(target, p.target.first, p.target.second));
     auto state = std::make_unique<TableState>();
     TableState& t = *state;
     absl::MutexLock lock(&t.mu);
@@ -257,9 +263,15 @@ absl::Status Engine::Plan(Connection& source, Connection& target, const TablePai
                                                 sc->IsBinary(), false});
       }
     }
+    for (const mysql::ColumnSchema& tc : ts.columns) {
+      if (ss.FindColumn(tc.name) == nullptr) t.result.one_side_columns.push_back(tc.name);
+    }
     for (const mysql::ColumnSchema& sc : ss.columns) {
       const mysql::ColumnSchema* tc = ts.FindColumn(sc.name);
-      if (tc == nullptr) continue;
+      if (tc == nullptr) {
+        t.result.one_side_columns.push_back(sc.name);
+        continue;
+      }
       if (!sc.generation_expression) {
         t.result.fix_columns.push_back(sc.name);
         const char kind = sc.IsBinary() ? 'x' : sc.IsBit() ? 'n' : 's';
@@ -267,10 +279,10 @@ absl::Status Engine::Plan(Connection& source, Connection& target, const TablePai
         const std::string q = mysql::QuoteIdentifier(sc.name);
         // FLOAT through DOUBLE: the text protocol rounds FLOAT to 6 digits, which would not
         // write the same value back.
-        t.fix_exprs.push_back(kind == 'x'                ? absl::StrCat("HEX(", q, ")")
-                              : kind == 'n'              ? absl::StrCat("CAST(", q, " AS UNSIGNED)")
+        t.fix_exprs.push_back(kind == 'x'               ? absl::StrCat("HEX(", q, ")")
+                              : kind == 'n'             ? absl::StrCat("CAST(", q, " AS UNSIGNED)")
                               : sc.data_type == "float" ? absl::StrCat("CAST(", q, " AS DOUBLE)")
-                                                         : q);
+                                                        : q);
       }
       if (InList(t.plan.key_columns, sc.name)) continue;
       if (!options_.columns.empty() && !InList(options_.columns, sc.name)) continue;
@@ -324,11 +336,19 @@ bool Engine::NextChunk(Workers* conns, TableState** table, uint64_t* seq,
       if (!fatal_.ok()) return false;
       // The first table with chunks left, starting from the cursor so that workers spread
       // over tables before they share one.
+      // A table whose lock is held is busy finding its next boundary: prefer another one
+      // rather than waiting here with mu_ held; fall back to it if there is no other.
+      TableState* busy = nullptr;
       for (size_t i = 0; i < tables_.size() && t == nullptr; ++i) {
         TableState* c = tables_[(cursor_ + i) % tables_.size()].get();
-        absl::MutexLock tl(&c->mu);
+        if (!c->mu.TryLock()) {
+          if (busy == nullptr) busy = c;
+          continue;
+        }
         if (!c->boundaries_done && c->result.error.empty()) t = c;
+        c->mu.Unlock();
       }
+      if (t == nullptr) t = busy;
       if (t == nullptr) return false;
       cursor_ = (cursor_ + 1) % tables_.size();
     }
@@ -393,15 +413,32 @@ absl::Status Engine::ProcessChunk(Workers* conns, TableState* t, uint64_t seq,
                                   const std::optional<KeyValue>& lower,
                                   const std::optional<KeyValue>& upper) {
   const absl::Time start = options_.clock->Now();
-  auto [sr, tr] = QueryBoth(conns->source, ChecksumSql(t->plan, t->plan.source_table, lower, upper),
-                            conns->target, ChecksumSql(t->plan, t->plan.target_table, lower, upper));
-  ASSIGN_OR_RETURN(Checksum sc, ParseChecksum(sr));
-  ASSIGN_OR_RETURN(Checksum tc, ParseChecksum(tr));
-  const absl::Duration took = options_.clock->Now() - start;
+  bool direct = false;
+  {
+    absl::MutexLock lock(&t->mu);
+    direct = t->last_chunk_differed && t->chunk_rows <= options_.row_fetch_limit;
+  }
   std::vector<RowDifference> diffs;
-  const bool mismatch = !(sc == tc);
-  if (mismatch) {
-    RETURN_IF_ERROR(CompareRange(conns, t, lower, upper, sc.count, tc.count, 0, &diffs));
+  Checksum sc, tc;
+  bool mismatch = false;
+  absl::Duration took;
+  if (direct) {
+    // The previous chunk differed: where differences are dense, comparing row hashes right
+    // away saves the chunk checksum pass.
+    RETURN_IF_ERROR(CompareHashes(conns, t, lower, upper, &diffs, &sc.count, &tc.count));
+    took = options_.clock->Now() - start;
+    mismatch = !diffs.empty() || sc.count != tc.count;
+  } else {
+    auto [sr, tr] =
+        QueryBoth(conns->source, ChecksumSql(t->plan, t->plan.source_table, lower, upper),
+                  conns->target, ChecksumSql(t->plan, t->plan.target_table, lower, upper));
+    ASSIGN_OR_RETURN(sc, ParseChecksum(sr));
+    ASSIGN_OR_RETURN(tc, ParseChecksum(tr));
+    took = options_.clock->Now() - start;
+    mismatch = !(sc == tc);
+    if (mismatch) {
+      RETURN_IF_ERROR(CompareRange(conns, t, lower, upper, sc.count, tc.count, 0, &diffs));
+    }
   }
   rows_done_ += std::max(sc.count, tc.count);
   absl::MutexLock lock(&t->mu);
@@ -409,6 +446,7 @@ absl::Status Engine::ProcessChunk(Workers* conns, TableState* t, uint64_t seq,
   t->result.target_rows += tc.count;
   ++t->result.chunks;
   if (mismatch) ++t->result.mismatched_chunks;
+  t->last_chunk_differed = mismatch;
   if (!diffs.empty()) t->diffs[seq] = std::move(diffs);
   // Adapt the chunk size toward chunk_time from the smoothed rate.
   const double secs = absl::ToDoubleSeconds(took);
@@ -453,52 +491,17 @@ absl::Status Engine::ProcessChunk(Workers* conns, TableState* t, uint64_t seq,
 absl::Status Engine::CompareRange(Workers* conns, TableState* t,
                                   const std::optional<KeyValue>& lower,
                                   const std::optional<KeyValue>& upper, uint64_t s_count,
-                                  uint64_t t_count, int depth,
-                                  std::vector<RowDifference>* out) {
+                                  uint64_t t_count, int depth, std::vector<RowDifference>* out) {
   if (std::max(s_count, t_count) <= options_.row_fetch_limit || depth > 64) {
-    // Key and row hash from both sides; then whole rows only for the keys that differ.
-    auto [sh, th] = QueryBoth(conns->source, RowHashesSql(t->plan, t->plan.source_table, lower, upper),
-                              conns->target, RowHashesSql(t->plan, t->plan.target_table, lower, upper));
-    if (!sh.ok()) return sh.status();
-    if (!th.ok()) return th.status();
-    const size_t nkey = t->plan.key_columns.size();
-    auto key_of = [nkey](const Row& r) {
-      KeyValue k;
-      for (size_t i = 0; i < nkey; ++i) k.push_back(r[i].value_or(""));
-      return k;
-    };
-    absl::flat_hash_map<KeyValue, std::string, absl::Hash<KeyValue>> target_hash;
-    for (const Row& r : th->rows) target_hash[key_of(r)] = r[nkey].value_or("");
-    std::vector<KeyValue> keys;
-    for (const Row& r : sh->rows) {
-      KeyValue k = key_of(r);
-      auto it = target_hash.find(k);
-      if (it == target_hash.end() || it->second != r[nkey].value_or("")) keys.push_back(k);
-      if (it != target_hash.end()) target_hash.erase(it);
-    }
-    for (const Row& r : th->rows) {
-      KeyValue k = key_of(r);
-      if (target_hash.count(k) > 0) keys.push_back(std::move(k));
-    }
-    const std::vector<std::string> none;
-    for (size_t i = 0; i < keys.size(); i += 500) {
-      std::vector<KeyValue> batch(keys.begin() + i, keys.begin() + std::min(keys.size(), i + 500));
-      auto [sr, tr] = QueryBoth(
-          conns->source,
-          FetchKeysSql(t->plan, t->plan.source_table, batch,
-                       options_.collect_fix_values ? t->fix_exprs : none),
-          conns->target, FetchKeysSql(t->plan, t->plan.target_table, batch, none));
-      RETURN_IF_ERROR(CompareRows(*t, sr, tr, out));
-    }
-    return absl::OkStatus();
+    return CompareHashes(conns, t, lower, upper, out, nullptr, nullptr);
   }
   // Split at the middle row of the side that has more than one row (the source first).
   const bool use_source = s_count >= 2;
   const uint64_t n = use_source ? s_count : t_count;
   Connection& side = use_source ? conns->source : conns->target;
   const std::string& table = use_source ? t->plan.source_table : t->plan.target_table;
-  ASSIGN_OR_RETURN(ResultSet mid_rs, side.Query(BoundarySql(t->plan, table, lower, upper,
-                                                            n / 2 - 1)));
+  ASSIGN_OR_RETURN(ResultSet mid_rs,
+                   side.Query(BoundarySql(t->plan, table, lower, upper, n / 2 - 1)));
   if (mid_rs.rows.empty()) {
     return absl::AbortedError("the table changed while being bisected; rerun or use --snapshot");
   }
@@ -514,6 +517,51 @@ absl::Status Engine::CompareRange(Workers* conns, TableState* t,
     if (!(sc == tc)) {
       RETURN_IF_ERROR(CompareRange(conns, t, lo, hi, sc.count, tc.count, depth + 1, out));
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Engine::CompareHashes(Workers* conns, TableState* t,
+                                   const std::optional<KeyValue>& lower,
+                                   const std::optional<KeyValue>& upper,
+                                   std::vector<RowDifference>* out, uint64_t* s_count,
+                                   uint64_t* t_count) {
+  // Key and row hash from both sides; then whole rows only for the keys that differ.
+  auto [sh, th] =
+      QueryBoth(conns->source, RowHashesSql(t->plan, t->plan.source_table, lower, upper),
+                conns->target, RowHashesSql(t->plan, t->plan.target_table, lower, upper));
+  if (!sh.ok()) return sh.status();
+  if (!th.ok()) return th.status();
+  if (s_count != nullptr) *s_count = sh->rows.size();
+  if (t_count != nullptr) *t_count = th->rows.size();
+  const size_t nkey = t->plan.key_columns.size();
+  auto key_of = [nkey](const Row& r) {
+    KeyValue k;
+    for (size_t i = 0; i < nkey; ++i) k.push_back(r[i].value_or(""));
+    return k;
+  };
+  absl::flat_hash_map<KeyValue, std::string, absl::Hash<KeyValue>> target_hash;
+  for (const Row& r : th->rows) target_hash[key_of(r)] = r[nkey].value_or("");
+  std::vector<KeyValue> keys;
+  for (const Row& r : sh->rows) {
+    KeyValue k = key_of(r);
+    auto it = target_hash.find(k);
+    if (it == target_hash.end() || it->second != r[nkey].value_or("")) keys.push_back(k);
+    if (it != target_hash.end()) target_hash.erase(it);
+  }
+  for (const Row& r : th->rows) {
+    KeyValue k = key_of(r);
+    if (target_hash.count(k) > 0) keys.push_back(std::move(k));
+  }
+  const std::vector<std::string> none;
+  for (size_t i = 0; i < keys.size(); i += 500) {
+    std::vector<KeyValue> batch(keys.begin() + i, keys.begin() + std::min(keys.size(), i + 500));
+    auto [sr, tr] =
+        QueryBoth(conns->source,
+                  FetchKeysSql(t->plan, t->plan.source_table, batch,
+                               options_.collect_fix_values ? t->fix_exprs : none),
+                  conns->target, FetchKeysSql(t->plan, t->plan.target_table, batch, none));
+    RETURN_IF_ERROR(CompareRows(*t, sr, tr, out));
   }
   return absl::OkStatus();
 }
@@ -567,17 +615,19 @@ absl::Status Engine::CompareRows(const TableState& t, const absl::StatusOr<Resul
 }
 
 absl::Status Engine::FullScan(Workers* conns, TableState* t) {
-  auto [sr, tr] =
-      QueryBoth(conns->source, ChecksumSql(t->plan, t->plan.source_table, std::nullopt, std::nullopt),
-                conns->target, ChecksumSql(t->plan, t->plan.target_table, std::nullopt, std::nullopt));
+  auto [sr, tr] = QueryBoth(
+      conns->source, ChecksumSql(t->plan, t->plan.source_table, std::nullopt, std::nullopt),
+      conns->target, ChecksumSql(t->plan, t->plan.target_table, std::nullopt, std::nullopt));
   ASSIGN_OR_RETURN(Checksum sc, ParseChecksum(sr));
   ASSIGN_OR_RETURN(Checksum tc, ParseChecksum(tr));
   std::vector<RowDifference> diffs;
   if (!(sc == tc)) {
     const std::vector<std::string> none;
-    auto [srows, trows] = QueryBoth(
-        conns->source, FetchRowsSql(t->plan, t->plan.source_table, std::nullopt, std::nullopt, none),
-        conns->target, FetchRowsSql(t->plan, t->plan.target_table, std::nullopt, std::nullopt, none));
+    auto [srows, trows] =
+        QueryBoth(conns->source,
+                  FetchRowsSql(t->plan, t->plan.source_table, std::nullopt, std::nullopt, none),
+                  conns->target,
+                  FetchRowsSql(t->plan, t->plan.target_table, std::nullopt, std::nullopt, none));
     if (!srows.ok()) return srows.status();
     if (!trows.ok()) return trows.status();
     // Rows as a multiset: every column identifies a row.
@@ -643,11 +693,11 @@ absl::Status Engine::Recheck(Workers* conns) {
       for (size_t i = 0; i < keys.size(); i += 200) {
         std::vector<KeyValue> batch(keys.begin() + i,
                                     keys.begin() + std::min(keys.size(), i + 200));
-        auto [sr, tr] = QueryBoth(
-            conns->source,
-            FetchKeysSql(t->plan, t->plan.source_table, batch,
-                         options_.collect_fix_values ? t->fix_exprs : none),
-            conns->target, FetchKeysSql(t->plan, t->plan.target_table, batch, none));
+        auto [sr, tr] =
+            QueryBoth(conns->source,
+                      FetchKeysSql(t->plan, t->plan.source_table, batch,
+                                   options_.collect_fix_values ? t->fix_exprs : none),
+                      conns->target, FetchKeysSql(t->plan, t->plan.target_table, batch, none));
         RETURN_IF_ERROR(CompareRows(*t, sr, tr, &still));
       }
       absl::MutexLock lock(&t->mu);
@@ -682,8 +732,8 @@ absl::StatusOr<DataReport> Engine::Run() {
   const absl::Time start = options_.clock->Now();
   ASSIGN_OR_RETURN(Connection source, Connection::Open(options_.source));
   ASSIGN_OR_RETURN(Connection target, Connection::Open(options_.target));
-  ASSIGN_OR_RETURN(TablePairing pairing, PairTables(source, target, options_.tables,
-                                                    options_.exclude, options_.maps));
+  ASSIGN_OR_RETURN(TablePairing pairing,
+                   PairTables(source, target, options_.tables, options_.exclude, options_.maps));
   RETURN_IF_ERROR(Plan(source, target, pairing));
 
   std::vector<Workers> workers;

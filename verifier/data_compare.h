@@ -35,7 +35,7 @@ namespace dcp::verifier {
 struct DataOptions {
   mysql::Dsn source;
   mysql::Dsn target;
-  std::vector<std::string> tables;   // globs, as for schema
+  std::vector<std::string> tables;  // globs, as for schema
   std::vector<std::string> exclude;
   std::vector<std::string> maps;
   std::vector<std::string> columns;         // compare only these (key columns always used)
@@ -94,6 +94,8 @@ struct TableResult {
   std::vector<std::string> key_columns;
   std::vector<bool> key_binary;  // per key column: a binary type (literals need _binary)
   std::vector<std::string> compared_columns;
+  // Columns present on one side only: not compared (a schema difference).
+  std::vector<std::string> one_side_columns;
   std::vector<std::string> fix_columns;  // columns written by fix SQL
   // Per fix column, how its value is written: 's' string literal, 'x' hex (binary types),
   // 'n' bare number (BIT).

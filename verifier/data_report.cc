@@ -82,6 +82,10 @@ void WriteDataText(const DataReport& report, std::ostream& out) {
       out << name << ": verified by the resumed run\n";
       continue;
     }
+    if (!t.one_side_columns.empty()) {
+      out << name << ": not compared, on one side only: " << absl::StrJoin(t.one_side_columns, ", ")
+          << "\n";
+    }
     if (t.differences.empty()) {
       out << name << ": identical (" << t.source_rows << " rows, " << t.chunks << " chunks)\n";
       continue;
@@ -104,8 +108,8 @@ void WriteDataText(const DataReport& report, std::ostream& out) {
             cols.push_back(absl::StrCat(c.column, ": source ", Quoted(c.source), ", target ",
                                         Quoted(c.target)));
           }
-          out << "  different:         " << KeyText(t, d.key) << ": "
-              << absl::StrJoin(cols, "; ") << "\n";
+          out << "  different:         " << KeyText(t, d.key) << ": " << absl::StrJoin(cols, "; ")
+              << "\n";
           break;
         }
       }
@@ -116,8 +120,7 @@ void WriteDataText(const DataReport& report, std::ostream& out) {
   if (errors > 0) {
     out << errors << " table(s) could not be compared, ";
   }
-  out << (diffs == 0 && errors == 0 ? "identical" : absl::StrCat(diffs, " difference(s)"))
-      << "\n";
+  out << (diffs == 0 && errors == 0 ? "identical" : absl::StrCat(diffs, " difference(s)")) << "\n";
 }
 
 void WriteDataJson(const DataReport& report, std::ostream& out) {
@@ -126,7 +129,7 @@ void WriteDataJson(const DataReport& report, std::ostream& out) {
       << absl::StrFormat(",\"elapsed_seconds\":%.3f", absl::ToDoubleSeconds(report.elapsed))
       << ",\"snapshot_position\":"
       << (report.snapshot_position.empty() ? std::string("null")
-                                                   : JsonString(report.snapshot_position))
+                                           : JsonString(report.snapshot_position))
       << ",\"tables\":[";
   bool first_table = true;
   for (const TableResult& t : report.tables) {
@@ -143,6 +146,7 @@ void WriteDataJson(const DataReport& report, std::ostream& out) {
         << ",\"error\":" << (t.error.empty() ? "null" : JsonString(t.error))
         << ",\"key_columns\":" << list(t.key_columns)
         << ",\"compared_columns\":" << list(t.compared_columns)
+        << ",\"one_side_columns\":" << list(t.one_side_columns)
         << ",\"source_rows\":" << t.source_rows << ",\"target_rows\":" << t.target_rows
         << ",\"chunks\":" << t.chunks << ",\"mismatched_chunks\":" << t.mismatched_chunks
         << ",\"differences\":[";
@@ -211,10 +215,10 @@ void WriteDataJunit(const DataReport& report, std::ostream& out) {
     if (!t.error.empty()) {
       out << "    <error message=\"" << XmlEscape(t.error) << "\"/>\n";
     } else {
-      std::string msg = t.missing_on_target  ? "table missing on target"
-                        : t.extra_on_target ? "table extra on target"
-                                            : absl::StrCat(t.differences.size(),
-                                                           " row difference(s)");
+      std::string msg = t.missing_on_target ? "table missing on target"
+                        : t.extra_on_target
+                            ? "table extra on target"
+                            : absl::StrCat(t.differences.size(), " row difference(s)");
       out << "    <failure message=\"" << XmlEscape(msg) << "\">";
       for (const RowDifference& d : t.differences) {
         out << XmlEscape(absl::StrCat(RowDifference::KindName(d.kind), " ", KeyText(t, d.key)))

@@ -1,10 +1,10 @@
 #include "verifier/gravity_mode.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <mutex>
 #include <thread>
-
-#include <toml++/toml.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -20,7 +20,8 @@ namespace {
 
 absl::StatusOr<mysql::Dsn> DbConfig(const toml::table& root, const char* key) {
   const toml::table* t = root[key].as_table();
-  if (t == nullptr) return absl::InvalidArgumentError(absl::StrCat("config: [", key, "] is missing"));
+  if (t == nullptr)
+    return absl::InvalidArgumentError(absl::StrCat("config: [", key, "] is missing"));
   mysql::Dsn dsn;
   dsn.host = (*t)["host"].value_or(std::string("127.0.0.1"));
   const int64_t port = (*t)["port"].value_or(int64_t{3306});
@@ -40,8 +41,8 @@ absl::StatusOr<mysql::Dsn> DbConfig(const toml::table& root, const char* key) {
 // Parses a string key "prefix<digits>" into its number.
 absl::StatusOr<int64_t> StringNumber(const std::string& prefix, const std::string& s) {
   if (s.compare(0, prefix.size(), prefix) != 0) {
-    return absl::InvalidArgumentError(absl::StrCat("'", s, "' does not start with prefix '",
-                                                   prefix, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", s, "' does not start with prefix '", prefix, "'"));
   }
   int64_t v = 0;
   if (!absl::SimpleAtoi(s.substr(prefix.size()), &v)) {
@@ -87,19 +88,18 @@ absl::StatusOr<bool> CompareTable(const GravityConfig& cfg, const std::string& s
     ASSIGN_OR_RETURN(hi, StringNumber(cfg.prefix, cfg.max_string));
     codec.width = cfg.min_string.size() - cfg.prefix.size();
   } else {
-    const std::string expr = cfg.col_type == "time" ? absl::StrCat("UNIX_TIMESTAMP(", col, ")")
-                                                    : col;
+    const std::string expr =
+        cfg.col_type == "time" ? absl::StrCat("UNIX_TIMESTAMP(", col, ")") : col;
     bool any = false;
     for (auto [conn, table] : {std::pair{&s, sq}, std::pair{&t, tq}}) {
-      ASSIGN_OR_RETURN(mysql::ResultSet rs,
-                       conn->Query(absl::StrCat("SELECT MIN(", expr, "), MAX(", expr,
-                                                ") FROM ", table)));
+      ASSIGN_OR_RETURN(mysql::ResultSet rs, conn->Query(absl::StrCat("SELECT MIN(", expr, "), MAX(",
+                                                                     expr, ") FROM ", table)));
       if (!rs.rows[0][0]) continue;
       int64_t mn = 0, mx = 0;
       double dmn = 0, dmx = 0;
       if (!absl::SimpleAtod(*rs.rows[0][0], &dmn) || !absl::SimpleAtod(*rs.rows[0][1], &dmx)) {
-        return absl::InvalidArgumentError(absl::StrCat("col-name ", cfg.col_name,
-                                                       " is not of col-type ", cfg.col_type));
+        return absl::InvalidArgumentError(
+            absl::StrCat("col-name ", cfg.col_name, " is not of col-type ", cfg.col_type));
       }
       mn = static_cast<int64_t>(dmn);
       mx = static_cast<int64_t>(dmx);
@@ -114,9 +114,9 @@ absl::StatusOr<bool> CompareTable(const GravityConfig& cfg, const std::string& s
     int i = 0;
     for (auto [conn, table] : {std::pair{&s, sq}, std::pair{&t, tq}}) {
       ASSIGN_OR_RETURN(std::optional<std::string> v,
-                       conn->QueryValue(absl::StrCat("SELECT count(*) FROM ", table, " WHERE ",
-                                                     col, " BETWEEN ", codec.Literal(*conn, a),
-                                                     " AND ", codec.Literal(*conn, b))));
+                       conn->QueryValue(absl::StrCat("SELECT count(*) FROM ", table, " WHERE ", col,
+                                                     " BETWEEN ", codec.Literal(*conn, a), " AND ",
+                                                     codec.Literal(*conn, b))));
       absl::SimpleAtoi(v.value_or("0"), &n[i++]);
     }
     return std::make_pair(n[0], n[1]);
@@ -136,7 +136,8 @@ absl::StatusOr<GravityConfig> GravityConfig::Parse(const std::string& text) {
   try {
     root = toml::parse(text);
   } catch (const toml::parse_error& e) {
-    return absl::InvalidArgumentError(absl::StrCat("config: ", std::string(e.description()), " at line ",
+    return absl::InvalidArgumentError(absl::StrCat("config: ", std::string(e.description()),
+                                                   " at line ",
                                                    static_cast<uint64_t>(e.source().begin.line)));
   }
   GravityConfig c;
@@ -254,7 +255,8 @@ int RunGravityMode(const GravityConfig& cfg, std::ostream& out, std::ostream& er
     }
     if (differs[i]) {
       out << "table " << cfg.source.database << "." << pairs[i].first << " -> "
-          << cfg.target.database << "." << pairs[i].second << ":\n" << lines[i];
+          << cfg.target.database << "." << pairs[i].second << ":\n"
+          << lines[i];
       if (rc == 0) rc = 1;
     } else {
       out << "table " << cfg.source.database << "." << pairs[i].first << ": counts equal\n";

@@ -39,8 +39,7 @@ schema = "shop2"
 }
 
 TEST(GravityConfig, Errors) {
-  EXPECT_EQ(GravityConfig::Parse("source = [").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GravityConfig::Parse("source = [").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_FALSE(GravityConfig::Parse("col-name = \"id\"\n[source]\nschema=\"a\"\n[target]\n"
                                     "schema=\"b\"\n")
                    .ok());  // no source-table

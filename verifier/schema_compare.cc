@@ -78,8 +78,9 @@ absl::StatusOr<SchemaReport> CompareSchemas(const SchemaOptions& options) {
 
 void WriteSchemaReport(const SchemaReport& report, OutputFormat format, std::ostream& out) {
   if (format == OutputFormat::kJson) {
-    out << "{\"tables_compared\":" << report.tables_compared << ",\"identical\":"
-        << (report.differences.empty() ? "true" : "false") << ",\"differences\":[";
+    out << "{\"tables_compared\":" << report.tables_compared
+        << ",\"identical\":" << (report.differences.empty() ? "true" : "false")
+        << ",\"differences\":[";
     bool first = true;
     for (const SchemaDifference& d : report.differences) {
       if (!first) out << ",";
@@ -101,8 +102,8 @@ void WriteSchemaReport(const SchemaReport& report, OutputFormat format, std::ost
       table = absl::StrCat(d.source_table, " -> ", d.target_table);
     }
     if (d.diff_class == "table") {
-      out << table << ": " << (d.source_value ? "missing on target" : "extra on target (not on source)")
-          << "\n";
+      out << table << ": "
+          << (d.source_value ? "missing on target" : "extra on target (not on source)") << "\n";
       continue;
     }
     out << table << ": " << d.object << ": " << d.diff_class << ": source "

@@ -26,7 +26,7 @@ struct TablePair {
 };
 
 struct TablePairing {
-  std::vector<TablePair> pairs;                  // present on both sides, by source name
+  std::vector<TablePair> pairs;                     // present on both sides, by source name
   std::vector<mysql::TableName> missing_on_target;  // source names
   std::vector<mysql::TableName> extra_on_target;    // target names
 };

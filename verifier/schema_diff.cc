@@ -60,8 +60,8 @@ class Comparer {
   void Add(const std::string& cls, std::string object, std::optional<std::string> sv,
            std::optional<std::string> tv) {
     if (ignore_.count(cls) > 0) return;
-    out_.push_back(SchemaDifference{cls, s_.QualifiedName(), t_.QualifiedName(),
-                                    std::move(object), std::move(sv), std::move(tv)});
+    out_.push_back(SchemaDifference{cls, s_.QualifiedName(), t_.QualifiedName(), std::move(object),
+                                    std::move(sv), std::move(tv)});
   }
   template <typename T>
   void IfDiffers(const std::string& cls, const std::string& object, const T& sv, const T& tv) {
@@ -192,10 +192,10 @@ class Comparer {
 
 const std::vector<std::string>& SchemaDifferenceClasses() {
   static const auto* classes = new std::vector<std::string>{
-      "table",    "column",         "column_order",  "type",          "nullability",
-      "default",  "charset",        "collation",     "generated",     "auto_increment",
-      "extra",    "comment",        "primary_key",   "index",         "foreign_key",
-      "engine",   "table_charset",  "table_collation", "row_format",  "create_options"};
+      "table",   "column",        "column_order",    "type",       "nullability",
+      "default", "charset",       "collation",       "generated",  "auto_increment",
+      "extra",   "comment",       "primary_key",     "index",      "foreign_key",
+      "engine",  "table_charset", "table_collation", "row_format", "create_options"};
   return *classes;
 }
 

@@ -93,7 +93,10 @@ std::vector<Case> Cases() {
       {"extra", [](TableSchema& t) { t.columns[1].extra = "on update current_timestamp()"; }},
       {"comment", [](TableSchema& t) { t.columns[1].comment = "hi"; }},
       {"comment", [](TableSchema& t) { t.options.comment = "hi"; }},
-      {"primary_key", [](TableSchema& t) { t.primary_key->parts.push_back({"name", 3, false}); }},
+      {"primary_key",
+       [](TableSchema& t) {
+         t.primary_key->parts.push_back({"name", 3, false});
+       }},
       {"index", [](TableSchema& t) { t.indexes[0].parts[0].prefix_length = 6; }},
       {"index", [](TableSchema& t) { t.indexes.clear(); }},
       {"index", [](TableSchema& t) { t.indexes[0].unique = true; }},

@@ -51,18 +51,17 @@ absl::StatusOr<std::string> OpenReplicaSnapshot(mysql::Connection& primary,
   const std::string gtid = pos->value_or("");
 
   if (!gtid.empty()) {
-    absl::Status until = replica.Execute(
-        absl::StrCat("START SLAVE UNTIL master_gtid_pos = ", replica.Quote(gtid)));
+    absl::Status until =
+        replica.Execute(absl::StrCat("START SLAVE UNTIL master_gtid_pos = ", replica.Quote(gtid)));
     if (!until.ok()) return restart(until);
   }
-  auto waited = replica.QueryValue(absl::StrCat("SELECT MASTER_GTID_WAIT(",
-                                                replica.Quote(gtid), ", ",
-                                                absl::ToInt64Seconds(timeout), ")"));
+  auto waited = replica.QueryValue(absl::StrCat("SELECT MASTER_GTID_WAIT(", replica.Quote(gtid),
+                                                ", ", absl::ToInt64Seconds(timeout), ")"));
   if (!waited.ok()) return restart(waited.status());
   if (waited->value_or("-1") != "0") {
-    return restart(absl::DeadlineExceededError(
-        absl::StrCat("--snapshot: the replica did not reach ", gtid, " within ",
-                     absl::FormatDuration(timeout))));
+    return restart(
+        absl::DeadlineExceededError(absl::StrCat("--snapshot: the replica did not reach ", gtid,
+                                                 " within ", absl::FormatDuration(timeout))));
   }
   // UNTIL stops the SQL thread right after P; wait for it so nothing past P is applied.
   const absl::Time deadline = absl::Now() + timeout;

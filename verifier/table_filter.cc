@@ -71,8 +71,8 @@ std::optional<mysql::TableName> TableFilter::Unmap(const mysql::TableName& targe
     if (r.target_table == "*") {
       mysql::TableName source{r.source_schema, target.second};
       if (Fnmatch(r.source_table, source.second) && Map(source) == target) return source;
-    } else if (r.target_table == target.second && r.source_table.find_first_of("*?[") ==
-                                                       std::string::npos) {
+    } else if (r.target_table == target.second &&
+               r.source_table.find_first_of("*?[") == std::string::npos) {
       mysql::TableName source{r.source_schema, r.source_table};
       if (Map(source) == target) return source;
     }

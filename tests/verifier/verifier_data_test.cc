@@ -52,6 +52,8 @@ const char* kSetup[] = {
     "CREATE TABLE db.empty_source (id INT PRIMARY KEY, v INT)",
     "CREATE TABLE db.same (id BIGINT PRIMARY KEY, v VARCHAR(20))",
     "INSERT INTO db.same SELECT seq, CONCAT('same', seq) FROM db.seq_1_to_5000",
+    "CREATE TABLE db.cols (id INT PRIMARY KEY, a INT)",
+    "INSERT INTO db.cols VALUES (1, 1), (2, 2)",
     "CREATE TABLE db.nokey (a INT, b INT)",
     "INSERT INTO db.nokey VALUES (1, 1), (1, 1), (2, NULL)",
 };
@@ -167,6 +169,7 @@ class VerifierDataTest : public ::testing::Test {
     ASSERT_NO_FATAL_FAILURE(
         Exec(target_, "INSERT INTO db.empty_source VALUES (1, 1), (2, 2), (3, 3)"));
     ASSERT_NO_FATAL_FAILURE(Exec(target_, "INSERT INTO db.nokey VALUES (3, 3)"));
+    ASSERT_NO_FATAL_FAILURE(Exec(target_, "ALTER TABLE db.cols ADD COLUMN b INT DEFAULT 7"));
   }
 
   DataOptions Options(std::vector<std::string> tables) {
@@ -251,14 +254,14 @@ TEST_F(VerifierDataTest, DifferenceCarriesBothValues) {
 }
 
 TEST_F(VerifierDataTest, CompositeVarcharKeyUniqueKeyAndEmptySides) {
-  auto report = CompareData(
-      Options({"db.comp", "db.uk", "db.empty_target", "db.empty_source", "db.same"}));
+  auto report =
+      CompareData(Options({"db.comp", "db.uk", "db.empty_target", "db.empty_source", "db.same"}));
   ASSERT_TRUE(report.ok()) << report.status();
   const TableResult* comp = Find(*report, "db.comp");
   ASSERT_NE(comp, nullptr);
   EXPECT_EQ(comp->key_columns, (std::vector<std::string>{"region", "code", "seq"}));
-  EXPECT_EQ(Describe(*comp), (std::set<std::string>{"different eu|c1|1 val", "missing us|c2|2",
-                                                    "extra zz|c0|9"}));
+  EXPECT_EQ(Describe(*comp),
+            (std::set<std::string>{"different eu|c1|1 val", "missing us|c2|2", "extra zz|c0|9"}));
   const TableResult* uk = Find(*report, "db.uk");
   EXPECT_EQ(uk->key_columns, (std::vector<std::string>{"b", "a"}));
   EXPECT_EQ(Describe(*uk), (std::set<std::string>{"different H|7 v"}));
@@ -280,14 +283,22 @@ TEST_F(VerifierDataTest, CompatibleTypesCompareEqual) {
   EXPECT_EQ(t->source_rows, 1000u);
 }
 
+TEST_F(VerifierDataTest, ColumnOnOneSideIsListedNotCompared) {
+  auto report = CompareData(Options({"db.cols"}));
+  ASSERT_TRUE(report.ok()) << report.status();
+  const TableResult* t = Find(*report, "db.cols");
+  EXPECT_TRUE(t->identical());
+  EXPECT_EQ(t->one_side_columns, (std::vector<std::string>{"b"}));
+  EXPECT_EQ(t->compared_columns, (std::vector<std::string>{"id", "a"}));
+}
+
 TEST_F(VerifierDataTest, ColumnsFilterAndWhere) {
   DataOptions o = Options({"db.types"});
   o.ignore_columns = {"vc", "f"};
   o.where = "id BETWEEN 10 AND 13";
   auto report = CompareData(o);
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_EQ(Describe(*Find(*report, "db.types")),
-            (std::set<std::string>{"different 13 d"}));
+  EXPECT_EQ(Describe(*Find(*report, "db.types")), (std::set<std::string>{"different 13 d"}));
   o.ignore_columns.clear();
   o.columns = {"vc"};
   report = CompareData(o);
@@ -314,8 +325,9 @@ TEST_F(VerifierDataTest, CommandLineFixSqlMakesSecondRunIdentical) {
   const std::string junit = absl::StrCat(dir, "/verifier_junit.xml");
   const std::string resume = absl::StrCat(dir, "/verifier_resume.txt");
   std::remove(resume.c_str());
-  std::vector<std::string> base = {"data", "--source", DsnText(source_), "--target",
-                                   DsnText(target_), "--exclude", "db.nokey", "--parallel", "2"};
+  std::vector<std::string> base = {"data",     "--source",       DsnText(source_),
+                                   "--target", DsnText(target_), "--exclude",
+                                   "db.nokey", "--parallel",     "2"};
   {
     std::vector<std::string> args = base;
     args.insert(args.end(), {"--format", "json", "--fix-sql", fix, "--junit", junit});
@@ -366,6 +378,11 @@ TEST_F(VerifierDataTest, CommandLineFixSqlMakesSecondRunIdentical) {
                      out, err),
               2);
     EXPECT_EQ(RunCli({"data", "--source", DsnText(source_)}, out, err), 2);
+    EXPECT_EQ(RunCli({"data", "--source", DsnText(source_), "--target", DsnText(target_),
+                      "--tables", "db.no_such_table*"},
+                     out, err),
+              2);
+    EXPECT_THAT(err.str(), HasSubstr("no table matched"));
     EXPECT_EQ(RunCli({"data", "--source", DsnText(source_), "--target", DsnText(target_),
                       "--parallel", "0"},
                      out, err),

@@ -29,14 +29,14 @@ class VerifierGravityTest : public ::testing::Test {
     for (auto* server : {source_.get(), target_.get()}) {
       auto c = server->Connect();
       ASSERT_TRUE(c.ok());
-      for (const char* sql : {
-               "CREATE DATABASE shop",
-               "CREATE TABLE shop.orders (id INT PRIMARY KEY, code VARCHAR(10), "
-               "created DATETIME)",
-               "INSERT INTO shop.orders SELECT seq, CONCAT('o', LPAD(seq, 5, '0')), "
-               "TIMESTAMP('2024-01-01') + INTERVAL seq MINUTE FROM shop.seq_1_to_1000",
-               "CREATE TABLE shop.orders_2 LIKE shop.orders",
-               "INSERT INTO shop.orders_2 SELECT * FROM shop.orders"}) {
+      for (const char* sql :
+           {"CREATE DATABASE shop",
+            "CREATE TABLE shop.orders (id INT PRIMARY KEY, code VARCHAR(10), "
+            "created DATETIME)",
+            "INSERT INTO shop.orders SELECT seq, CONCAT('o', LPAD(seq, 5, '0')), "
+            "TIMESTAMP('2024-01-01') + INTERVAL seq MINUTE FROM shop.seq_1_to_1000",
+            "CREATE TABLE shop.orders_2 LIKE shop.orders",
+            "INSERT INTO shop.orders_2 SELECT * FROM shop.orders"}) {
         ASSERT_TRUE(c->Execute(sql).ok()) << sql;
       }
     }
@@ -80,8 +80,10 @@ TEST_F(VerifierGravityTest, StringCountBisectionAndEqualTable) {
       "source-table = \"orders_2\"\ncol-name = \"code\"\ncol-type = \"string\"\n"
       "prefix = \"o\"\nmin-string = \"o00001\"\nmax-string = \"o01000\"");
   EXPECT_EQ(RunCli({"--config", path}, out, err), 1) << err.str();
-  EXPECT_EQ(out.str(), "table shop.orders_2 -> shop.orders_2:\no00486 ~ o00500: target - source = -1\n");
-  ASSERT_TRUE(t->Execute("INSERT INTO shop.orders_2 VALUES (500, 'o00500', '2024-01-01 08:20:00')").ok());
+  EXPECT_EQ(out.str(),
+            "table shop.orders_2 -> shop.orders_2:\no00486 ~ o00500: target - source = -1\n");
+  ASSERT_TRUE(
+      t->Execute("INSERT INTO shop.orders_2 VALUES (500, 'o00500', '2024-01-01 08:20:00')").ok());
   std::ostringstream out2;
   path = Config("source-table = \"orders_2\"\ncol-name = \"created\"\ncol-type = \"time\"");
   EXPECT_EQ(RunCli({"--config", path}, out2, err), 0) << err.str();

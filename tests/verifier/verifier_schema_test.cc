@@ -51,8 +51,7 @@ std::vector<Case> Cases() {
       {"c_generated", "MODIFY g INT AS (id + 2) VIRTUAL", {"generated"}},
       {"c_auto_increment", "MODIFY id INT NOT NULL", {"auto_increment"}},
       {"c_auto_increment_value", "AUTO_INCREMENT = 20", {"auto_increment"}},
-      {"c_extra", "MODIFY ts TIMESTAMP NULL DEFAULT NULL ON UPDATE CURRENT_TIMESTAMP",
-       {"extra"}},
+      {"c_extra", "MODIFY ts TIMESTAMP NULL DEFAULT NULL ON UPDATE CURRENT_TIMESTAMP", {"extra"}},
       {"c_comment", "COMMENT = 'hello'", {"comment"}},
       {"c_primary_key", "DROP PRIMARY KEY, ADD PRIMARY KEY (id, code)", {"primary_key"}},
       {"c_index", "DROP INDEX k_name, ADD INDEX k_name (name(6))", {"index"}},
@@ -61,7 +60,8 @@ std::vector<Case> Cases() {
        "DROP FOREIGN KEY fk_c_foreign_key; ADD CONSTRAINT fk_c_foreign_key FOREIGN KEY (parent) "
        "REFERENCES db.ref (id) ON DELETE RESTRICT",
        {"foreign_key"}},
-      {"c_engine", "DROP FOREIGN KEY fk_c_engine; ENGINE = Aria",
+      {"c_engine",
+       "DROP FOREIGN KEY fk_c_engine; ENGINE = Aria",
        {"engine", "create_options", "foreign_key"}},
       {"c_table_charset", "DEFAULT CHARSET = latin1", {"table_charset"}},
       {"c_table_collation", "DEFAULT COLLATE = utf8mb4_bin", {"table_collation"}},
@@ -186,15 +186,14 @@ TEST_F(VerifierSchemaTest, CommandLineExitCodesAndJson) {
   const std::string td = absl::StrCat("mysql://dcp:dcp@127.0.0.1:", target_->port());
   {
     std::ostringstream out, err;
-    EXPECT_EQ(RunCli({"schema", "--source", sd, "--target", td, "--tables", "db.ref"}, out, err),
-              0)
+    EXPECT_EQ(RunCli({"schema", "--source", sd, "--target", td, "--tables", "db.ref"}, out, err), 0)
         << err.str();
     EXPECT_THAT(out.str(), HasSubstr("identical"));
   }
   {
     std::ostringstream out, err;
-    EXPECT_EQ(RunCli({"schema", "--source", sd, "--target", td, "--tables", "db.c_type",
-                      "--format", "json"},
+    EXPECT_EQ(RunCli({"schema", "--source", sd, "--target", td, "--tables", "db.c_type", "--format",
+                      "json"},
                      out, err),
               1)
         << err.str();
@@ -203,24 +202,23 @@ TEST_F(VerifierSchemaTest, CommandLineExitCodesAndJson) {
   }
   {
     std::ostringstream out, err;
-    EXPECT_EQ(RunCli({"schema", "--source", sd, "--target", td, "--tables", "db.c_type",
-                      "--ignore", "type"},
+    EXPECT_EQ(RunCli({"schema", "--source", sd, "--target", td, "--tables", "db.c_type", "--ignore",
+                      "type"},
                      out, err),
               0);
   }
   {
     std::ostringstream out, err;
-    EXPECT_EQ(RunCli({"schema", "--source", sd, "--target", td, "--ignore", "bogus"}, out, err),
-              2);
+    EXPECT_EQ(RunCli({"schema", "--source", sd, "--target", td, "--ignore", "bogus"}, out, err), 2);
     EXPECT_THAT(err.str(), HasSubstr("bogus"));
   }
   {
     std::ostringstream out, err;
-    EXPECT_EQ(RunCli({"schema", "--source", "mysql://dcp:wrong@127.0.0.1:" +
-                                                 std::to_string(source_->port()),
-                      "--target", td},
-                     out, err),
-              2);
+    EXPECT_EQ(
+        RunCli({"schema", "--source",
+                "mysql://dcp:wrong@127.0.0.1:" + std::to_string(source_->port()), "--target", td},
+               out, err),
+        2);
   }
 }
 

@@ -43,10 +43,12 @@ class WriteLoad {
   void Run() {
     for (int64_t i = 0; !stop_.load(); ++i) {
       const int64_t a = 101 + (i * 7919) % 19000, b = 101 + (i * 104729) % 19000;
-      std::string sql = i % 3 == 0   ? absl::StrCat("INSERT INTO db.load (v, note) VALUES (", i,
-                                                    ", 'new')")
-                        : i % 3 == 1 ? absl::StrCat("UPDATE db.load SET v = v + 1, note = "
-                                                    "'upd' WHERE id = ", a)
+      std::string sql = i % 3 == 0
+                            ? absl::StrCat("INSERT INTO db.load (v, note) VALUES (", i, ", 'new')")
+                        : i % 3 == 1 ? absl::StrCat(
+                                           "UPDATE db.load SET v = v + 1, note = "
+                                           "'upd' WHERE id = ",
+                                           a)
                                      : absl::StrCat("DELETE FROM db.load WHERE id = ", b);
       absl::Status st = conn_.Execute(sql);
       if (!st.ok()) {

@@ -3,6 +3,7 @@
 // stopped by a conflict/DDL, 2 usage or config error).
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "padder/engine.h"
 #include "padder/options.h"
+#include "padder/repair.h"
 
 namespace {
 
@@ -64,6 +66,67 @@ int Replay(int argc, char** argv) {
   return 0;
 }
 
+int Repair(int argc, char** argv) {
+  dcp::padder::RepairOptions o;
+  std::string source, target;
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](std::string& v) {
+      if (i + 1 >= argc) return false;
+      v = argv[++i];
+      return true;
+    };
+    std::string batch, rename;
+    if (a == "--report" && value(o.report_file)) {
+    } else if (a == "--source" && value(source)) {
+    } else if (a == "--target" && value(target)) {
+    } else if (a == "--dry-run") {
+      o.dry_run = true;
+    } else if (a == "--batch-size" && value(batch)) {
+      o.batch_size = std::atoi(batch.c_str());
+      if (o.batch_size <= 0) {
+        std::cerr << "padder repair: --batch-size must be > 0\n";
+        return 2;
+      }
+    } else if (a == "--schema-rename" && value(rename)) {
+      const size_t eq = rename.find('=');
+      if (eq == std::string::npos) {
+        std::cerr << "padder repair: --schema-rename takes src=dst\n";
+        return 2;
+      }
+      o.rename[rename.substr(0, eq)] = rename.substr(eq + 1);
+    } else {
+      std::cerr << "padder repair: unknown or incomplete argument '" << a << "'\n";
+      Usage(std::cerr);
+      return 2;
+    }
+  }
+  if (o.report_file.empty() || source.empty() || (target.empty() && !o.dry_run)) {
+    std::cerr << "padder repair: --report, --source and --target are required\n";
+    return 2;
+  }
+  auto s = dcp::mysql::Dsn::Parse(source);
+  if (!s.ok()) {
+    std::cerr << "padder repair: --source: " << s.status().message() << "\n";
+    return 2;
+  }
+  o.source = *s;
+  if (!target.empty()) {
+    auto t = dcp::mysql::Dsn::Parse(target);
+    if (!t.ok()) {
+      std::cerr << "padder repair: --target: " << t.status().message() << "\n";
+      return 2;
+    }
+    o.target = *t;
+  }
+  const absl::Status st = dcp::padder::RunRepair(o, std::cout);
+  if (!st.ok()) {
+    std::cerr << "padder repair: " << st.message() << "\n";
+    return absl::IsInvalidArgument(st) ? 2 : 1;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -76,5 +139,6 @@ int main(int argc, char** argv) {
     std::cout << "padder " << DCP_VERSION << "\n";
     return 0;
   }
+  if (argc >= 2 && std::strcmp(argv[1], "repair") == 0) return Repair(argc, argv);
   return Replay(argc, argv);
 }

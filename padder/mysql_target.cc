@@ -1,0 +1,206 @@
+#include "padder/mysql_target.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "util/status_macros.h"
+
+namespace dcp::padder {
+namespace {
+
+using mysql::Param;
+using mysql::QuoteIdentifier;
+
+int UnsignedBits(const mysql::ColumnSchema& c) {
+  if (!absl::StrContains(c.column_type, "unsigned")) return 0;
+  if (c.data_type == "tinyint") return 8;
+  if (c.data_type == "smallint") return 16;
+  if (c.data_type == "mediumint") return 24;
+  if (c.data_type == "int") return 32;
+  if (c.data_type == "bigint") return 64;
+  return 0;
+}
+
+int PadTo(const mysql::ColumnSchema& c) {
+  if (c.data_type == "uuid" || c.data_type == "inet6") return 16;
+  if (c.data_type == "binary") {
+    // column_type "binary(8)"
+    const size_t open = c.column_type.find('(');
+    int n = 0;
+    if (open != std::string::npos &&
+        absl::SimpleAtoi(c.column_type.substr(open + 1, c.column_type.size() - open - 2), &n)) {
+      return n;
+    }
+  }
+  return 0;
+}
+
+// Key parameters of utf8 columns go as text so that the key index is usable; everything
+// else is bound as normalized.
+Param KeyParam(const TableInfo& t, size_t col, const Param& p) {
+  if (t.utf8_text[col] && p.kind == Param::Kind::kBytes) return Param::Text(p.s);
+  return p;
+}
+
+}  // namespace
+
+TableInfo TableInfoFromSchema(const mysql::TableSchema& schema) {
+  TableInfo t;
+  t.schema = schema.schema;
+  t.name = schema.name;
+  for (const mysql::ColumnSchema& c : schema.columns) {
+    t.columns.push_back(c.name);
+    t.generated.push_back(c.generation_expression.has_value());
+    t.utf8_text.push_back(c.charset.has_value() && absl::StartsWith(*c.charset, "utf8"));
+    t.pad_to.push_back(PadTo(c));
+    t.unsigned_bits.push_back(UnsignedBits(c));
+  }
+  if (std::optional<mysql::IndexSchema> key = schema.RowKey(); key.has_value()) {
+    for (const std::string& name : key->ColumnNames()) {
+      for (size_t i = 0; i < t.columns.size(); ++i) {
+        if (t.columns[i] == name) t.key.push_back(i);
+      }
+    }
+  }
+  return t;
+}
+
+absl::StatusOr<std::unique_ptr<MysqlTarget>> MysqlTarget::Open(const mysql::Dsn& dsn) {
+  ASSIGN_OR_RETURN(mysql::Connection conn, mysql::Connection::Open(dsn));
+  RETURN_IF_ERROR(conn.Execute("SET SESSION sql_mode = ''"));
+  RETURN_IF_ERROR(conn.Execute("SET SESSION foreign_key_checks = 0"));
+  RETURN_IF_ERROR(conn.Execute("SET SESSION autocommit = 1"));
+  return std::unique_ptr<MysqlTarget>(
+      new MysqlTarget(std::make_unique<mysql::Connection>(std::move(conn))));
+}
+
+absl::StatusOr<const TableInfo*> MysqlTarget::Table(const std::string& schema,
+                                                    const std::string& table) {
+  auto key = std::make_pair(schema, table);
+  auto it = tables_.find(key);
+  if (it != tables_.end()) return it->second.get();
+  absl::StatusOr<mysql::TableSchema> s = mysql::ReadTableSchema(*conn_, schema, table);
+  std::unique_ptr<TableInfo> info;
+  if (s.ok()) {
+    info = std::make_unique<TableInfo>(TableInfoFromSchema(*s));
+  } else if (!absl::IsNotFound(s.status())) {
+    return s.status();
+  }
+  const TableInfo* result = info.get();
+  tables_[key] = std::move(info);
+  return result;
+}
+
+absl::Status MysqlTarget::Begin() { return conn_->Execute("START TRANSACTION"); }
+absl::Status MysqlTarget::Commit() { return conn_->Execute("COMMIT"); }
+absl::Status MysqlTarget::Rollback() { return conn_->Execute("ROLLBACK"); }
+
+absl::StatusOr<mysql::Statement*> MysqlTarget::Prepared(const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return it->second.get();
+  ASSIGN_OR_RETURN(mysql::Statement stmt, mysql::Statement::Prepare(*conn_, sql));
+  auto owned = std::make_unique<mysql::Statement>(std::move(stmt));
+  mysql::Statement* raw = owned.get();
+  statements_.emplace(sql, std::move(owned));
+  return raw;
+}
+
+std::string MysqlTarget::KeyWhere(const TableInfo& t, const Image& key_from,
+                                  std::vector<Param>& params) const {
+  std::vector<std::string> parts;
+  if (!t.key.empty()) {
+    for (size_t k : t.key) {
+      parts.push_back(absl::StrCat(QuoteIdentifier(t.columns[k]), " = ?"));
+      params.push_back(key_from[k].has_value() ? KeyParam(t, k, *key_from[k]) : Param::Null());
+    }
+  } else {
+    for (size_t k = 0; k < key_from.size() && k < t.columns.size(); ++k) {
+      if (!key_from[k].has_value() || t.generated[k]) continue;
+      parts.push_back(absl::StrCat(QuoteIdentifier(t.columns[k]), " <=> ?"));
+      params.push_back(*key_from[k]);
+    }
+  }
+  if (parts.empty()) return "1 = 1";
+  return absl::StrJoin(parts, " AND ");
+}
+
+absl::StatusOr<Match> MysqlTarget::Probe(const TableInfo& t, const Image& key_from,
+                                         const Image& compare) {
+  std::vector<Param> params;
+  std::vector<std::string> eq;
+  for (size_t k = 0; k < compare.size() && k < t.columns.size(); ++k) {
+    if (!compare[k].has_value() || t.generated[k]) continue;
+    eq.push_back(absl::StrCat("(", QuoteIdentifier(t.columns[k]), " <=> ?)"));
+    params.push_back(*compare[k]);
+  }
+  const std::string select = eq.empty() ? "1" : absl::StrJoin(eq, " AND ");
+  const std::string where = KeyWhere(t, key_from, params);
+  ASSIGN_OR_RETURN(
+      mysql::Statement * stmt,
+      Prepared(absl::StrCat("SELECT ", select, " FROM ", QuoteIdentifier(t.schema), ".",
+                            QuoteIdentifier(t.name), " WHERE ", where, " LIMIT 1")));
+  ASSIGN_OR_RETURN(std::vector<mysql::Row> rows, stmt->Query(params));
+  if (rows.empty()) return Match::kMissing;
+  return rows[0][0].has_value() && *rows[0][0] == "1" ? Match::kEqual : Match::kDiffers;
+}
+
+absl::StatusOr<std::optional<mysql::Row>> MysqlTarget::Read(const TableInfo& t,
+                                                            const Image& key_from) {
+  std::vector<Param> params;
+  std::vector<std::string> cols;
+  for (const std::string& c : t.columns) cols.push_back(QuoteIdentifier(c));
+  const std::string where = KeyWhere(t, key_from, params);
+  ASSIGN_OR_RETURN(mysql::Statement * stmt,
+                   Prepared(absl::StrCat("SELECT ", absl::StrJoin(cols, ", "), " FROM ",
+                                         QuoteIdentifier(t.schema), ".", QuoteIdentifier(t.name),
+                                         " WHERE ", where, " LIMIT 1")));
+  ASSIGN_OR_RETURN(std::vector<mysql::Row> rows, stmt->Query(params));
+  if (rows.empty()) return std::nullopt;
+  return rows[0];
+}
+
+absl::Status MysqlTarget::Insert(const TableInfo& t, const Image& row, bool replace) {
+  std::vector<Param> params;
+  std::vector<std::string> cols, marks;
+  for (size_t k = 0; k < row.size() && k < t.columns.size(); ++k) {
+    if (!row[k].has_value() || t.generated[k]) continue;
+    cols.push_back(QuoteIdentifier(t.columns[k]));
+    marks.push_back("?");
+    params.push_back(*row[k]);
+  }
+  ASSIGN_OR_RETURN(
+      mysql::Statement * stmt,
+      Prepared(absl::StrCat(replace ? "REPLACE" : "INSERT", " INTO ", QuoteIdentifier(t.schema),
+                            ".", QuoteIdentifier(t.name), " (", absl::StrJoin(cols, ", "),
+                            ") VALUES (", absl::StrJoin(marks, ", "), ")")));
+  return stmt->Execute(params);
+}
+
+absl::Status MysqlTarget::Update(const TableInfo& t, const Image& key_from, const Image& after) {
+  std::vector<Param> params;
+  std::vector<std::string> sets;
+  for (size_t k = 0; k < after.size() && k < t.columns.size(); ++k) {
+    if (!after[k].has_value() || t.generated[k]) continue;
+    sets.push_back(absl::StrCat(QuoteIdentifier(t.columns[k]), " = ?"));
+    params.push_back(*after[k]);
+  }
+  if (sets.empty()) return absl::OkStatus();
+  const std::string where = KeyWhere(t, key_from, params);
+  ASSIGN_OR_RETURN(
+      mysql::Statement * stmt,
+      Prepared(absl::StrCat("UPDATE ", QuoteIdentifier(t.schema), ".", QuoteIdentifier(t.name),
+                            " SET ", absl::StrJoin(sets, ", "), " WHERE ", where, " LIMIT 1")));
+  return stmt->Execute(params);
+}
+
+absl::Status MysqlTarget::Delete(const TableInfo& t, const Image& key_from) {
+  std::vector<Param> params;
+  const std::string where = KeyWhere(t, key_from, params);
+  ASSIGN_OR_RETURN(mysql::Statement * stmt,
+                   Prepared(absl::StrCat("DELETE FROM ", QuoteIdentifier(t.schema), ".",
+                                         QuoteIdentifier(t.name), " WHERE ", where, " LIMIT 1")));
+  return stmt->Execute(params);
+}
+
+}  // namespace dcp::padder

@@ -1,0 +1,389 @@
+// padder's conflict handling against real servers: each conflict kind under each policy,
+// enable-delete off and on, preview statistics of a hand-counted seeded case (through the
+// padder binary and padder.toml), and interruption (stop after N transactions; SIGKILL)
+// followed by a re-run: same end state, no duplicate.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "padder/engine.h"
+#include "padder/mysql_target.h"
+#include "tests/harness/mariadb_server.h"
+#include "tests/padder/padder_test_util.h"
+#include "util/atomic_file.h"
+
+namespace dcp::padder {
+namespace {
+
+using ::testing::HasSubstr;
+using testing_util::BinlogFiles;
+using testing_util::MasterPosition;
+using testing_util::Pairs;
+using testing_util::ReadFile;
+
+std::string PadderBinary() {
+  const char* build = std::getenv("DCP_BUILD_DIR");
+  return absl::StrCat(build != nullptr ? build : ".", "/bin/padder");
+}
+
+class PadderConflictTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    testing::MariaDbServer::Options so;
+    so.server_id = 93;
+    auto s = testing::MariaDbServer::Start(so);
+    ASSERT_TRUE(s.ok()) << s.status();
+    source_ = s->release();
+    testing::MariaDbServer::Options to;
+    to.server_id = 94;
+    auto t = testing::MariaDbServer::Start(to);
+    ASSERT_TRUE(t.ok()) << t.status();
+    target_ = t->release();
+  }
+  static void TearDownTestSuite() {
+    delete source_;
+    delete target_;
+  }
+
+  void SetUp() override {
+    auto sc = source_->Connect();
+    ASSERT_TRUE(sc.ok()) << sc.status();
+    src_ = std::make_unique<mysql::Connection>(*std::move(sc));
+    auto tc = target_->Connect();
+    ASSERT_TRUE(tc.ok()) << tc.status();
+    dst_ = std::make_unique<mysql::Connection>(*std::move(tc));
+    dir_ = testing_util::TempDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
+
+  static void Exec(mysql::Connection& c, const std::string& sql) {
+    const absl::Status s = c.Execute(sql);
+    ASSERT_TRUE(s.ok()) << s << "\n" << sql;
+  }
+
+  // The seeded case. Before the start position the source holds 3:c 4:d 5:e 6:f. Then:
+  //   T1 insert 1:a      target has 1:a   -> already applied
+  //   T2 insert 2:b      target has 2:X   -> insert_exists
+  //   T3 update 3 c->c2  target lacks 3   -> update_missing
+  //   T4 update 4 d->d2  target has 4:Y   -> update_differs
+  //   T5 delete 5:e      target lacks 5   -> delete_missing
+  //   T6 delete 6:f      target has 6:Z   -> delete_differs
+  //   T7 insert 7:g                       -> applied
+  //   T8 delete 7:g                       -> applied (with enable-delete)
+  //   T9 insert u 1, T10 insert u 2       (table c.u does not exist on the target)
+  void SeedSource() {
+    if (seeded_) return;
+    Exec(*src_, "CREATE DATABASE c");
+    Exec(*src_, "CREATE TABLE c.c (id INT PRIMARY KEY, v VARCHAR(10))");
+    Exec(*src_, "CREATE TABLE c.u (id INT PRIMARY KEY)");
+    Exec(*src_, "INSERT INTO c.c VALUES (3, 'c'), (4, 'd'), (5, 'e'), (6, 'f')");
+    start_ = MasterPosition(*src_);
+    for (const char* sql :
+         {"INSERT INTO c.c VALUES (1, 'a')", "INSERT INTO c.c VALUES (2, 'b')",
+          "UPDATE c.c SET v = 'c2' WHERE id = 3", "UPDATE c.c SET v = 'd2' WHERE id = 4",
+          "DELETE FROM c.c WHERE id = 5", "DELETE FROM c.c WHERE id = 6",
+          "INSERT INTO c.c VALUES (7, 'g')", "DELETE FROM c.c WHERE id = 7",
+          "INSERT INTO c.u VALUES (1)", "INSERT INTO c.u VALUES (2)"}) {
+      Exec(*src_, sql);
+    }
+    end_ = MasterPosition(*src_);
+    seeded_ = true;
+  }
+
+  void SeedTarget() {
+    Exec(*dst_, "DROP DATABASE IF EXISTS c");
+    Exec(*dst_, "CREATE DATABASE c");
+    Exec(*dst_, "CREATE TABLE c.c (id INT PRIMARY KEY, v VARCHAR(10))");
+    Exec(*dst_, "INSERT INTO c.c VALUES (1, 'a'), (2, 'X'), (4, 'Y'), (6, 'Z')");
+  }
+
+  Options Base(ConflictPolicy policy, bool enable_delete) {
+    Options o;
+    o.binlog_files = BinlogFiles(*source_, *src_);
+    o.start_file = start_.file;
+    o.start_position = start_.offset;
+    o.stop_file = end_.file;
+    o.stop_position = end_.offset;
+    o.target = target_->Dsn();
+    o.include = {"c.c"};
+    o.policy = policy;
+    o.enable_delete = enable_delete;
+    o.conflict_log = dir_ + "/conflict.log";
+    return o;
+  }
+
+  Engine::Result Run(const Options& o) {
+    auto target = MysqlTarget::Open(o.target);
+    EXPECT_TRUE(target.ok()) << target.status();
+    if (!target.ok()) return {target.status(), {}};
+    std::optional<Checkpoint> checkpoint;
+    if (!o.checkpoint_file.empty()) {
+      auto text = ReadFileIfExists(o.checkpoint_file);
+      if (text.ok() && text->has_value()) checkpoint = *Checkpoint::Parse(**text);
+    }
+    mysql::binlog::Decoder::Options dopts;
+    auto source = BuildSource(o, checkpoint, dopts);
+    EXPECT_TRUE(source.ok()) << source.status();
+    if (!source.ok()) return {source.status(), {}};
+    Engine engine(o, target->get());
+    return engine.Run(source->get(), dopts);
+  }
+
+  std::vector<std::string> LogKinds(const std::string& path) {
+    std::vector<std::string> kinds;
+    for (absl::string_view line : absl::StrSplit(ReadFile(path), '\n', absl::SkipEmpty())) {
+      const size_t k = line.find("\"kind\":\"");
+      if (k == absl::string_view::npos) continue;
+      const size_t e = line.find('"', k + 8);
+      kinds.emplace_back(line.substr(k + 8, e - k - 8));
+    }
+    return kinds;
+  }
+
+  static testing::MariaDbServer* source_;
+  static testing::MariaDbServer* target_;
+  static bool seeded_;
+  static Position start_, end_;
+  std::unique_ptr<mysql::Connection> src_, dst_;
+  std::string dir_;
+};
+
+testing::MariaDbServer* PadderConflictTest::source_ = nullptr;
+testing::MariaDbServer* PadderConflictTest::target_ = nullptr;
+bool PadderConflictTest::seeded_ = false;
+Position PadderConflictTest::start_, PadderConflictTest::end_;
+
+const std::vector<std::string> kAllKinds = {"insert_exists", "update_missing", "update_differs",
+                                            "delete_missing", "delete_differs"};
+
+TEST_F(PadderConflictTest, SkipWithDeletes) {
+  SeedSource();
+  SeedTarget();
+  Engine::Result r = Run(Base(ConflictPolicy::kSkip, true));
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_EQ(Pairs(*dst_, "c.c"), "1:a 2:X 4:Y 6:Z");
+  EXPECT_EQ(r.stats.conflicts, 5u);
+  EXPECT_EQ(r.stats.already_applied, 1u);
+  EXPECT_EQ(r.stats.write_events, 8u);
+  EXPECT_EQ(LogKinds(dir_ + "/conflict.log"), kAllKinds);
+  for (const std::string& k : kAllKinds) EXPECT_EQ(r.stats.conflicts_by_kind[k], 1u) << k;
+  // The conflict record: table, key, kind, images, the target row, the position.
+  const std::string log = ReadFile(dir_ + "/conflict.log");
+  EXPECT_THAT(log, HasSubstr("{\"table\":\"c.c\",\"kind\":\"insert_exists\",\"op\":\"insert\","
+                             "\"key\":{\"id\":2},\"before\":null,\"after\":{\"id\":2,\"v\":\"b\"},"
+                             "\"target\":{\"id\":\"2\",\"v\":\"X\"},\"position\":\""));
+  EXPECT_THAT(log, HasSubstr("\"kind\":\"update_differs\",\"op\":\"update\",\"key\":{\"id\":4},"
+                             "\"before\":{\"id\":4,\"v\":\"d\"},\"after\":{\"id\":4,\"v\":\"d2\"},"
+                             "\"target\":{\"id\":\"4\",\"v\":\"Y\"}"));
+  EXPECT_THAT(log, HasSubstr("\"kind\":\"delete_missing\",\"op\":\"delete\",\"key\":{\"id\":5},"
+                             "\"before\":{\"id\":5,\"v\":\"e\"},\"after\":null,\"target\":null"));
+}
+
+TEST_F(PadderConflictTest, OverrideWithDeletesThenIdempotentRerun) {
+  SeedSource();
+  SeedTarget();
+  Engine::Result r = Run(Base(ConflictPolicy::kOverride, true));
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_EQ(Pairs(*dst_, "c.c"), "1:a 2:b 3:c2 4:d2");
+  EXPECT_EQ(r.stats.conflicts, 5u);
+  EXPECT_EQ(LogKinds(dir_ + "/conflict.log"), kAllKinds);
+  // The target now equals the source: the same range again leaves it so.
+  EXPECT_EQ(Pairs(*dst_, "c.c"), Pairs(*src_, "c.c"));
+  Engine::Result again = Run(Base(ConflictPolicy::kSkip, true));
+  ASSERT_TRUE(again.status.ok()) << again.status;
+  EXPECT_EQ(Pairs(*dst_, "c.c"), "1:a 2:b 3:c2 4:d2");
+  EXPECT_EQ(again.stats.already_applied, 4u);  // T1 T2 T3 T4
+}
+
+TEST_F(PadderConflictTest, DeletesOnlyWithEnableDelete) {
+  SeedSource();
+  SeedTarget();
+  Engine::Result r = Run(Base(ConflictPolicy::kOverride, false));
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_EQ(Pairs(*dst_, "c.c"), "1:a 2:b 3:c2 4:d2 6:Z 7:g");
+  EXPECT_EQ(r.stats.conflicts, 3u);
+  EXPECT_EQ(r.stats.tables["c.c"].deletes_skipped, 3u);
+  SeedTarget();
+  Engine::Result s = Run(Base(ConflictPolicy::kSkip, false));
+  ASSERT_TRUE(s.status.ok()) << s.status;
+  EXPECT_EQ(Pairs(*dst_, "c.c"), "1:a 2:X 4:Y 6:Z 7:g");
+}
+
+TEST_F(PadderConflictTest, FailStopsAtEachKindWithCheckpointAtLastApplied) {
+  SeedSource();
+  SeedTarget();
+  Options o = Base(ConflictPolicy::kFail, true);
+  o.checkpoint_file = dir_ + "/checkpoint";
+  // Each run stops at the next conflict; the operator fixes that row; the next run resumes.
+  const std::vector<std::pair<std::string, std::string>> steps = {
+      {"insert_exists", "UPDATE c.c SET v = 'b' WHERE id = 2"},
+      {"update_missing", "INSERT INTO c.c VALUES (3, 'c')"},
+      {"update_differs", "UPDATE c.c SET v = 'd' WHERE id = 4"},
+      {"delete_missing", "INSERT INTO c.c VALUES (5, 'e')"},
+      {"delete_differs", "UPDATE c.c SET v = 'f' WHERE id = 6"},
+  };
+  const std::vector<std::string> targets = {"1:a 2:X 4:Y 6:Z", "1:a 2:b 4:Y 6:Z",
+                                            "1:a 2:b 3:c2 4:Y 6:Z", "1:a 2:b 3:c2 4:d2 6:Z",
+                                            "1:a 2:b 3:c2 4:d2 6:Z"};  // T5 applied
+  for (size_t i = 0; i < steps.size(); ++i) {
+    SCOPED_TRACE(steps[i].first);
+    Engine::Result r = Run(o);
+    EXPECT_TRUE(absl::IsAborted(r.status)) << r.status;
+    EXPECT_THAT(std::string(r.status.message()), HasSubstr(steps[i].first));
+    EXPECT_EQ(LogKinds(dir_ + "/conflict.log").back(), steps[i].first);
+    EXPECT_EQ(Pairs(*dst_, "c.c"), targets[i]);
+    // The checkpoint: after T1..T(i+1), the transactions before the failing one.
+    auto c = Checkpoint::Parse(ReadFile(o.checkpoint_file));
+    ASSERT_TRUE(c.ok()) << c.status();
+    EXPECT_EQ(c->transactions, i + 1);
+    Exec(*dst_, steps[i].second);
+  }
+  Engine::Result done = Run(o);
+  ASSERT_TRUE(done.status.ok()) << done.status;
+  EXPECT_EQ(Pairs(*dst_, "c.c"), "1:a 2:b 3:c2 4:d2");
+  EXPECT_EQ(Pairs(*dst_, "c.c"), Pairs(*src_, "c.c"));
+}
+
+TEST_F(PadderConflictTest, PreviewStatisticsOfTheSeededCase) {
+  SeedSource();
+  SeedTarget();
+  const std::string toml = absl::StrCat(
+      "[padder]\n"
+      "binlog-list = [\"",
+      absl::StrJoin(BinlogFiles(*source_, *src_), "\", \""),
+      "\"]\n"
+      "enable-delete = true\n"
+      "conflict-policy = \"skip\"\n"
+      "stats-file = \"",
+      dir_,
+      "/stats.json\"\n"
+      "conflict-log = \"",
+      dir_,
+      "/conflict.log\"\n"
+      "[padder.mysql.target]\n"
+      "host = \"127.0.0.1\"\nusername = \"dcp\"\npassword = \"dcp\"\nport = ",
+      target_->port(),
+      "\nschema = \"c\"\n"
+      "[padder.mysql.start-position]\n"
+      "binlog-name = \"",
+      start_.file, "\"\nbinlog-pos = ", start_.offset,
+      "\n"
+      "[padder.mysql.stop-position]\n"
+      "binlog-name = \"",
+      end_.file, "\"\nbinlog-pos = ", end_.offset, "\n");
+  ASSERT_TRUE(WriteFileAtomically(dir_ + "/padder.toml", toml).ok());
+  const std::string cmd = absl::StrCat(PadderBinary(), " --config ", dir_,
+                                       "/padder.toml --preview > ", dir_, "/out.txt 2>&1");
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFile(dir_ + "/out.txt");
+  // Hand count: 10 row changes (8 of c.c, 2 of c.u), 5 conflicts, 2 rows of a table the
+  // target lacks.
+  const std::string stats = ReadFile(dir_ + "/stats.json");
+  EXPECT_THAT(stats, HasSubstr("\"WriteEventCount\": 10,"));
+  EXPECT_THAT(stats, HasSubstr("\"ConflictRatio\": 0.500000,"));
+  EXPECT_THAT(stats, HasSubstr("\"UnknownRatio\": 0.200000,"));
+  EXPECT_THAT(stats, HasSubstr("\"ConflictsByKind\": {\"delete_differs\": 1, \"delete_missing\": "
+                               "1, \"insert_exists\": 1, \"update_differs\": 1, "
+                               "\"update_missing\": 1}"));
+  EXPECT_THAT(stats, HasSubstr("\"c.c\": {\"inserts\": 3, \"updates\": 2, \"deletes\": 3,"));
+  EXPECT_THAT(stats, HasSubstr("\"c.u\": {\"inserts\": 2, \"updates\": 0, \"deletes\": 0,"));
+  // Nothing applied, no conflict log written.
+  EXPECT_EQ(Pairs(*dst_, "c.c"), "1:a 2:X 4:Y 6:Z");
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/conflict.log"));
+  // Without --preview the same file applies (c.u is missing on the target: an error).
+  const std::string apply =
+      absl::StrCat(PadderBinary(), " --config ", dir_, "/padder.toml > ", dir_, "/out2.txt 2>&1");
+  EXPECT_NE(std::system(apply.c_str()), 0);
+  EXPECT_THAT(ReadFile(dir_ + "/out2.txt"), HasSubstr("c.u does not exist on the target"));
+}
+
+TEST_F(PadderConflictTest, StopAfterNTransactionsAndKillThenRerun) {
+  Exec(*src_, "CREATE DATABASE IF NOT EXISTS k");
+  Exec(*src_, "CREATE TABLE k.big (id INT PRIMARY KEY, v VARCHAR(20), n INT)");
+  Exec(*src_,
+       "CREATE PROCEDURE k.fill(n INT) BEGIN DECLARE i INT DEFAULT 0; WHILE i < n DO "
+       "INSERT INTO k.big VALUES (i, CONCAT('v', i), i); IF i % 10 = 0 THEN UPDATE k.big SET n = "
+       "n + 1 WHERE id = i; END IF; SET i = i + 1; END WHILE; END");
+  const Position start = MasterPosition(*src_);
+  Exec(*src_, "CALL k.fill(4000)");
+  const Position end = MasterPosition(*src_);
+  Exec(*dst_, "CREATE DATABASE IF NOT EXISTS k");
+  Exec(*dst_, "CREATE TABLE k.big (id INT PRIMARY KEY, v VARCHAR(20), n INT)");
+  const uint64_t total = 4400;
+  const std::string toml = absl::StrCat(
+      "[padder]\n"
+      "binlog-list = [\"",
+      absl::StrJoin(BinlogFiles(*source_, *src_), "\", \""),
+      "\"]\n"
+      "conflict-policy = \"fail\"\n"
+      "checkpoint-file = \"",
+      dir_,
+      "/checkpoint\"\n"
+      "conflict-log = \"",
+      dir_,
+      "/conflict.log\"\n"
+      "max-transactions = 7\n"
+      "[padder.mysql.target]\n"
+      "host = \"127.0.0.1\"\nusername = \"dcp\"\npassword = \"dcp\"\nport = ",
+      target_->port(),
+      "\nschema = \"k\"\n"
+      "[padder.mysql.start-position]\n"
+      "binlog-name = \"",
+      start.file, "\"\nbinlog-pos = ", start.offset,
+      "\n"
+      "[padder.mysql.stop-position]\n"
+      "binlog-name = \"",
+      end.file, "\"\nbinlog-pos = ", end.offset, "\n");
+  ASSERT_TRUE(WriteFileAtomically(dir_ + "/padder.toml", toml).ok());
+  const std::string cmd =
+      absl::StrCat(PadderBinary(), " --config ", dir_, "/padder.toml > ", dir_, "/out.txt 2>&1");
+  // Stop after 7 transactions: ids 0..6 (id 0's update is the second transaction).
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFile(dir_ + "/out.txt");
+  EXPECT_THAT(ReadFile(dir_ + "/checkpoint"), HasSubstr("transactions=7\n"));
+  EXPECT_EQ(*dst_->QueryValue("SELECT COUNT(*) FROM k.big"), "6");
+
+  // Without the limit, killed mid-run.
+  std::string unlimited = toml;
+  unlimited.replace(unlimited.find("max-transactions = 7"), 20, "max-transactions = 0");
+  ASSERT_TRUE(WriteFileAtomically(dir_ + "/padder.toml", unlimited).ok());
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const std::string conf = dir_ + "/padder.toml";
+    execl(PadderBinary().c_str(), "padder", "--config", conf.c_str(), "--no-progress",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  uint64_t seen = 0;
+  for (int i = 0; i < 6000 && seen < 300; ++i) {
+    usleep(5000);
+    auto c = Checkpoint::Parse(ReadFile(dir_ + "/checkpoint"));
+    if (c.ok()) seen = c->transactions;
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "padder finished before it was killed";
+  auto killed_at = Checkpoint::Parse(ReadFile(dir_ + "/checkpoint"));
+  ASSERT_TRUE(killed_at.ok());
+  EXPECT_LT(killed_at->transactions, total);
+  EXPECT_GE(killed_at->transactions, 300u);
+
+  // The re-run continues at the checkpoint: the same end state as the source, no duplicate,
+  // no conflict (the fail policy would have stopped it).
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFile(dir_ + "/out.txt");
+  EXPECT_THAT(ReadFile(dir_ + "/out.txt"), HasSubstr("resuming at"));
+  EXPECT_THAT(ReadFile(dir_ + "/checkpoint"), HasSubstr(absl::StrCat("transactions=", total)));
+  testing_util::ExpectSameTable(*src_, *dst_, "k.big", "id");
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/conflict.log"));
+}
+
+}  // namespace
+}  // namespace dcp::padder

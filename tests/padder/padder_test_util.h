@@ -1,0 +1,116 @@
+// Helpers for padder's real-server tests: a source and a target server, table copies,
+// comparisons by CHECKSUM TABLE and row by row.
+#ifndef DCP_TESTS_PADDER_PADDER_TEST_UTIL_H_
+#define DCP_TESTS_PADDER_PADDER_TEST_UTIL_H_
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gtest/gtest.h"
+#include "mysql/connection.h"
+#include "padder/engine.h"
+#include "tests/harness/mariadb_server.h"
+
+namespace dcp::padder::testing_util {
+
+inline std::string TempDir(const std::string& name) {
+  const char* base = std::getenv("DCP_TEST_TMPDIR");
+  std::string dir = absl::StrCat(base != nullptr ? base : "/tmp", "/padder-", name, "-", getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// Every binlog file of `server`, in order (full paths).
+inline std::vector<std::string> BinlogFiles(const testing::MariaDbServer& server,
+                                            mysql::Connection& conn) {
+  std::vector<std::string> files;
+  auto rs = conn.Query("SHOW BINARY LOGS");
+  EXPECT_TRUE(rs.ok()) << rs.status();
+  if (!rs.ok()) return files;
+  for (const auto& row : rs->rows) files.push_back(absl::StrCat(server.dir(), "/data/", *row[0]));
+  return files;
+}
+
+// The current binlog file and position of `conn`'s server.
+inline Position MasterPosition(mysql::Connection& conn) {
+  auto rs = conn.Query("SHOW MASTER STATUS");
+  EXPECT_TRUE(rs.ok() && !rs->rows.empty());
+  if (!rs.ok() || rs->rows.empty()) return {};
+  return Position{*rs->rows[0][0], std::stoull(*rs->rows[0][1])};
+}
+
+// Creates `db`.`table` on `to` as it is on `from`.
+inline void CopyTable(mysql::Connection& from, mysql::Connection& to, const std::string& db,
+                      const std::string& table) {
+  auto create = from.Query(absl::StrCat("SHOW CREATE TABLE `", db, "`.`", table, "`"));
+  ASSERT_TRUE(create.ok()) << create.status();
+  ASSERT_TRUE(to.Execute(absl::StrCat("CREATE DATABASE IF NOT EXISTS `", db, "`")).ok());
+  ASSERT_TRUE(to.Execute(absl::StrCat("USE `", db, "`")).ok());
+  const absl::Status s = to.Execute(*create->rows[0][1]);
+  ASSERT_TRUE(s.ok()) << s;
+}
+
+inline std::string Checksum(mysql::Connection& conn, const std::string& qualified) {
+  auto rs = conn.Query(absl::StrCat("CHECKSUM TABLE ", qualified, " EXTENDED"));
+  EXPECT_TRUE(rs.ok()) << rs.status();
+  if (!rs.ok()) return "";
+  return rs->rows[0][1].value_or("NULL");
+}
+
+// Every row of `qualified` ordered by `order`, as text (blobs as bytes).
+inline std::vector<mysql::Row> Rows(mysql::Connection& conn, const std::string& qualified,
+                                    const std::string& order) {
+  auto rs = conn.Query(absl::StrCat("SELECT * FROM ", qualified, " ORDER BY ", order));
+  EXPECT_TRUE(rs.ok()) << rs.status();
+  return rs.ok() ? rs->rows : std::vector<mysql::Row>{};
+}
+
+inline void ExpectSameTable(mysql::Connection& source, mysql::Connection& target,
+                            const std::string& qualified, const std::string& order) {
+  SCOPED_TRACE(qualified);
+  EXPECT_EQ(Checksum(source, qualified), Checksum(target, qualified));
+  const std::vector<mysql::Row> a = Rows(source, qualified, order);
+  const std::vector<mysql::Row> b = Rows(target, qualified, order);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t r = 0; r < a.size(); ++r) {
+    ASSERT_EQ(a[r].size(), b[r].size());
+    for (size_t c = 0; c < a[r].size(); ++c) {
+      EXPECT_EQ(a[r][c], b[r][c]) << "row " << r << " (" << a[r][0].value_or("NULL") << ") column "
+                                  << c;
+    }
+  }
+}
+
+// "k:v" pairs of a two-column table, for compact expectations.
+inline std::string Pairs(mysql::Connection& conn, const std::string& qualified) {
+  auto rs = conn.Query(absl::StrCat("SELECT * FROM ", qualified, " ORDER BY 1"));
+  EXPECT_TRUE(rs.ok()) << rs.status();
+  std::vector<std::string> parts;
+  if (rs.ok()) {
+    for (const auto& r : rs->rows) {
+      parts.push_back(absl::StrCat(r[0].value_or("NULL"), ":", r[1].value_or("NULL")));
+    }
+  }
+  return absl::StrJoin(parts, " ");
+}
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace dcp::padder::testing_util
+
+#endif  // DCP_TESTS_PADDER_PADDER_TEST_UTIL_H_

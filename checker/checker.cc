@@ -25,6 +25,16 @@ bool SameRecord(const Segment::Record& a, const Segment::Record& b) {
 }
 
 std::string TableOf(absl::string_view key) {
+  // The canonical key of docs/encoding.md: a JSON array whose first element is the table.
+  if (key.size() > 2 && key[0] == '[' && key[1] == '"') {
+    std::string table;
+    for (size_t i = 2; i < key.size(); ++i) {
+      if (key[i] == '"') return table;
+      if (key[i] == '\\' && i + 1 < key.size()) ++i;
+      table.push_back(key[i]);
+    }
+    return std::string();
+  }
   size_t colon = key.find(':');
   return colon == absl::string_view::npos ? std::string() : std::string(key.substr(0, colon));
 }

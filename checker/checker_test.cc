@@ -735,5 +735,21 @@ TEST_F(CheckerTest, ResumeBarrierFollowsComparedWindowsAndHoldsForSuspects) {
   EXPECT_EQ(checker_->ResumeBarrier(), 6u);
 }
 
+TEST_F(CheckerTest, DiffNamesTheTableOfACanonicalKey) {
+  Make(Mode::kState, {"dst"}, /*tolerance=*/0);
+  BarAll(1);
+  Row("src", R"(["shop.orders","n:7"])", 1);
+  Row("dst", R"(["shop.orders","n:7"])", 2);
+  Row("src", R"(["a\"b.c","s:x"])", 1);
+  BarAll(2);
+  std::vector<Alarm> alarms = Take();
+  ASSERT_THAT(alarms, SizeIs(1));
+  ASSERT_THAT(alarms[0].keys, SizeIs(2));
+  std::map<std::string, std::string> tables;
+  for (const KeyDiff& k : alarms[0].keys) tables[k.key] = k.table;
+  EXPECT_EQ(tables[R"(["shop.orders","n:7"])"], "shop.orders");
+  EXPECT_EQ(tables[R"(["a\"b.c","s:x"])"], "a\"b.c");
+}
+
 }  // namespace
 }  // namespace dcp::checker

@@ -26,5 +26,13 @@ sleep 3
 [ "$(wc -l < "$WORK/alarms.jsonl")" = 1 ] || fail "unexpected extra alarms"
 [ "$(metric 'dcp_alarms_total{kind="diff"}')" = 1 ] || fail "dcp_alarms_total diff != 1"
 wait_for 10 "webhook sent metric" ge x 1 metric dcp_webhook_sent_total
+# SIGHUP reopens the alarm log (log rotation): the next alarm goes to the new file.
+mv "$WORK/alarms.jsonl" "$WORK/alarms.jsonl.1"
+kill -HUP "$DCP_PID"
+wait_for 5 "log files reopened" grep -q "log files reopened" "$WORK/dcp.log"
+r "DELETE FROM shop.orders WHERE id = 4"
+wait_for 10 "a Diff in the reopened alarm log" has_alarm diff
+grep '"kind":"diff"' "$WORK/alarms.jsonl" | grep -q 'n:4' || fail "the new Diff does not name key 4"
+kill -0 "$DCP_PID" || fail "dcp died on SIGHUP"
 stop_dcp TERM || fail "dcp exited with $? on SIGTERM"
 echo "PASS"

@@ -11,7 +11,8 @@
 namespace {
 
 constexpr char kUsage[] =
-    "dcp " DCP_VERSION ": online data-consistency checker for replicated MySQL/MariaDB\n"
+    "dcp " DCP_VERSION
+    ": online data-consistency checker for replicated MySQL/MariaDB\n"
     "\n"
     "Commands:\n"
     "  run --config F [--log-file L]\n"

@@ -116,8 +116,8 @@ std::string RedactUrl(const std::string& url) {
   const size_t scheme = url.find("://");
   const size_t at = url.find('@');
   const size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  if (scheme == std::string::npos || at == std::string::npos || (slash != std::string::npos &&
-                                                                  at > slash)) {
+  if (scheme == std::string::npos || at == std::string::npos ||
+      (slash != std::string::npos && at > slash)) {
     return url;
   }
   return absl::StrCat(url.substr(0, scheme + 3), "***", url.substr(at));
@@ -239,8 +239,9 @@ absl::Status Daemon::Impl::OpenSinks() {
   counting_ = std::make_unique<CountingSink>(fan_out_.get());
   DCP_LOG(INFO) << "alarms: log " << (a.log.empty() ? "(none)" : a.log) << ", webhook "
                 << (a.webhook.empty() ? "(none)" : RedactUrl(a.webhook))
-                << (a.webhook.empty() ? "" : absl::StrCat(" (spool ", config().state.dir,
-                                                          "/webhook-spool)"));
+                << (a.webhook.empty()
+                        ? ""
+                        : absl::StrCat(" (spool ", config().state.dir, "/webhook-spool)"));
   return absl::OkStatus();
 }
 
@@ -269,10 +270,10 @@ absl::Status Daemon::Impl::StartMysql(Mysql& m) {
   }
   if (saved) {
     if (saved->server_id != 0 && saved->server_id != m.server.server_id) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          config().path, ": collector '", c.name, "': checkpoint ", m.checkpoint_path,
-          " was saved for server id ", saved->server_id, " but ", c.dsn.Address(),
-          " has server id ", m.server.server_id, "; remove the file to start afresh"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(config().path, ": collector '", c.name, "': checkpoint ", m.checkpoint_path,
+                       " was saved for server id ", saved->server_id, " but ", c.dsn.Address(),
+                       " has server id ", m.server.server_id, "; remove the file to start afresh"));
     }
     from = absl::StrCat("checkpoint ", saved->ToString());
   } else {
@@ -311,8 +312,7 @@ absl::Status Daemon::Impl::StartMysql(Mysql& m) {
 absl::Status Daemon::Impl::Start() {
   started_ = options_.clock->Now();
   if (!options_.log_file.empty() && !SetLogFile(options_.log_file.c_str())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot open log file ", options_.log_file));
+    return absl::InvalidArgumentError(absl::StrCat("cannot open log file ", options_.log_file));
   }
   std::error_code ec;
   std::filesystem::create_directories(config().state.dir, ec);
@@ -390,12 +390,12 @@ absl::Status Daemon::Impl::Start() {
   tick_thread_ = std::thread([this] { TickLoop(); });
 
   if (!config().http.listen.empty()) {
-    ASSIGN_OR_RETURN(http_, HttpServer::Start(config().http.listen, HttpServer::Handlers{
-        [this] { return RenderMetrics(Snapshot()); },
-        [this] { return RenderStatusJson(Snapshot()); },
-        [this] { return Health(Snapshot()); }}));
-    DCP_LOG(INFO) << "http: listening on " << http_->address()
-                  << " (/metrics /status /healthz)";
+    ASSIGN_OR_RETURN(http_, HttpServer::Start(config().http.listen,
+                                              HttpServer::Handlers{
+                                                  [this] { return RenderMetrics(Snapshot()); },
+                                                  [this] { return RenderStatusJson(Snapshot()); },
+                                                  [this] { return Health(Snapshot()); }}));
+    DCP_LOG(INFO) << "http: listening on " << http_->address() << " (/metrics /status /healthz)";
   }
   DCP_LOG(INFO) << "dcp running";
   return absl::OkStatus();
@@ -452,8 +452,8 @@ void Daemon::Impl::PersistCheckpoints() {
     c.saved_at = options_.clock->Now();
     absl::Status s = collector::CheckpointStore(m->checkpoint_path).Save(c);
     if (!s.ok()) {
-      DCP_LOG_EVERY_N_SEC(ERROR, 30) << "collector " << m->config.name
-                                     << ": cannot save checkpoint: " << s;
+      DCP_LOG_EVERY_N_SEC(ERROR, 30)
+          << "collector " << m->config.name << ": cannot save checkpoint: " << s;
       return;
     }
   }

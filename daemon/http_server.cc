@@ -23,20 +23,20 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
   auto s = std::unique_ptr<HttpServer>(new HttpServer());
   s->server_ = std::make_unique<httplib::Server>();
   s->host_ = host;
-  s->server_->Get("/metrics", [h = handlers.metrics](const httplib::Request&,
-                                                     httplib::Response& res) {
-    res.set_content(h(), "text/plain; version=0.0.4; charset=utf-8");
-  });
-  s->server_->Get("/status", [h = handlers.status](const httplib::Request&,
-                                                   httplib::Response& res) {
-    res.set_content(h(), "application/json");
-  });
-  s->server_->Get("/healthz", [h = handlers.health](const httplib::Request&,
-                                                    httplib::Response& res) {
-    auto [ok, reason] = h();
-    res.status = ok ? 200 : 503;
-    res.set_content(ok ? std::string("ok\n") : reason + "\n", "text/plain");
-  });
+  s->server_->Get("/metrics",
+                  [h = handlers.metrics](const httplib::Request&, httplib::Response& res) {
+                    res.set_content(h(), "text/plain; version=0.0.4; charset=utf-8");
+                  });
+  s->server_->Get("/status",
+                  [h = handlers.status](const httplib::Request&, httplib::Response& res) {
+                    res.set_content(h(), "application/json");
+                  });
+  s->server_->Get("/healthz",
+                  [h = handlers.health](const httplib::Request&, httplib::Response& res) {
+                    auto [ok, reason] = h();
+                    res.status = ok ? 200 : 503;
+                    res.set_content(ok ? std::string("ok\n") : reason + "\n", "text/plain");
+                  });
   s->server_->Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("dcp: /metrics /status /healthz\n", "text/plain");
   });

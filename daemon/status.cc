@@ -31,8 +31,8 @@ class Metrics {
     absl::StrAppend(&out_, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
   }
   void Sample(const std::string& name, const std::string& labels, double value) {
-    absl::StrAppend(&out_, name, labels.empty() ? "" : absl::StrCat("{", labels, "}"), " ",
-                    value, "\n");
+    absl::StrAppend(&out_, name, labels.empty() ? "" : absl::StrCat("{", labels, "}"), " ", value,
+                    "\n");
   }
   std::string Take() { return std::move(out_); }
 
@@ -128,8 +128,7 @@ std::string RenderMetrics(const StatusSnapshot& s) {
   }
   m.Family("dcp_tag_changes_total", "counter", "Row changes the checker received for the tag.");
   for (const TagStatus& t : s.tags) {
-    m.Sample("dcp_tag_changes_total", L("tag", t.stats.tag),
-             static_cast<double>(t.stats.changes));
+    m.Sample("dcp_tag_changes_total", L("tag", t.stats.tag), static_cast<double>(t.stats.changes));
   }
   m.Family("dcp_tag_lag_seconds", "gauge",
            "Barrier commit on the source to its arrival in the tag's stream.");
@@ -240,9 +239,8 @@ std::string RenderStatusJson(const StatusSnapshot& s) {
     const TagStatus& t = s.tags[i];
     out += i ? ",{" : "{";
     Field(out, "tag", t.stats.tag, false);
-    OptNumber(out, "last_barrier", t.stats.last_barrier
-                                       ? std::optional<double>(*t.stats.last_barrier)
-                                       : std::nullopt);
+    OptNumber(out, "last_barrier",
+              t.stats.last_barrier ? std::optional<double>(*t.stats.last_barrier) : std::nullopt);
     Number(out, "changes", static_cast<double>(t.stats.changes));
     OptNumber(out, "lag_seconds", Seconds(t.lag));
     out += "}";

@@ -1,6 +1,6 @@
+#include "daemon/daemon.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "daemon/daemon.h"
 
 namespace dcp::daemon {
 namespace {
@@ -42,7 +42,8 @@ StatusSnapshot Sample() {
 TEST(StatusTest, MetricsCarryEveryFamilyWithLabels) {
   const std::string m = RenderMetrics(Sample());
   EXPECT_THAT(m, HasSubstr("dcp_collector_connected{collector=\"source\",type=\"mysql\"} 1\n"));
-  EXPECT_THAT(m, HasSubstr("dcp_collector_reconnects_total{collector=\"source\",type=\"mysql\"} 1"));
+  EXPECT_THAT(m,
+              HasSubstr("dcp_collector_reconnects_total{collector=\"source\",type=\"mysql\"} 1"));
   EXPECT_THAT(m, HasSubstr("collector=\"re\\\"plica\""));
   EXPECT_THAT(m, HasSubstr("position=\"bin.000001:1234\""));
   EXPECT_THAT(m, HasSubstr("dcp_tag_last_barrier{tag=\"src\"} 9\n"));

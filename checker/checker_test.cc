@@ -706,7 +706,6 @@ TEST(AlarmJson, DiffDocument) {
             "different): 1 key differs\"}");
 }
 
-
 // --- restarts --------------------------------------------------------------------------
 
 TEST_F(CheckerTest, ResumeBarrierFollowsComparedWindowsAndHoldsForSuspects) {

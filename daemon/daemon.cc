@@ -608,6 +608,11 @@ absl::Status RunUntilSignal(Options options) {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // A shell starts background jobs with SIGINT ignored; an ignored signal never reaches
+  // sigwait(), so restore the defaults (harmless while blocked).
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGHUP, SIG_DFL);
   // A webhook receiver that goes away must not kill the process.
   signal(SIGPIPE, SIG_IGN);
   ASSIGN_OR_RETURN(std::unique_ptr<Daemon> daemon, Daemon::Start(std::move(options)));

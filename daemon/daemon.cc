@@ -166,8 +166,9 @@ class Daemon::Impl {
   const Config& config() const { return options_.config; }
   absl::Time started_;
   std::atomic<bool> stopping_{false};
-  bool stopped_ = false;
   absl::Mutex stop_mu_;
+  bool stopped_ ABSL_GUARDED_BY(stop_mu_) = false;
+  std::atomic<bool> running_{false};  // Start() succeeded
 
   std::unique_ptr<checker::JsonLinesSink> log_sink_;
   std::unique_ptr<checker::WebhookSink> webhook_;
@@ -397,6 +398,7 @@ absl::Status Daemon::Impl::Start() {
                                                   [this] { return Health(Snapshot()); }}));
     DCP_LOG(INFO) << "http: listening on " << http_->address() << " (/metrics /status /healthz)";
   }
+  running_ = true;
   DCP_LOG(INFO) << "dcp running";
   return absl::OkStatus();
 }
@@ -467,7 +469,8 @@ void Daemon::Impl::Stop() {
     if (stopped_) return;
     stopped_ = true;
   }
-  DCP_LOG(INFO) << "dcp stopping";
+  // After a failed Start() only the error line is wanted.
+  if (running_) DCP_LOG(INFO) << "dcp stopping";
   stopping_.store(true);
   if (barrier_) barrier_->Stop();
   for (auto& g : grpc_) {
@@ -495,7 +498,7 @@ void Daemon::Impl::Stop() {
     webhook_->Stop();
   }
   if (http_) http_->Stop();
-  DCP_LOG(INFO) << "dcp stopped";
+  if (running_) DCP_LOG(INFO) << "dcp stopped";
 }
 
 void Daemon::Impl::ReopenLogs() {

@@ -75,6 +75,7 @@ absl::Duration BarrierWriter::Fail(absl::string_view what, const absl::Status& s
     absl::MutexLock lock(&mu_);
     ++stats_.failures;
     stats_.connected = false;
+    stats_.last_error = status;
   }
   DCP_LOG_EVERY_N_SEC(WARNING, 30) << "barrier writer: " << what << " failed: " << status
                                    << "; retrying in " << absl::FormatDuration(backoff_);
@@ -93,6 +94,7 @@ void BarrierWriter::Report(uint64_t offset, bool confirmed_late) {
     absl::MutexLock lock(&mu_);
     ++stats_.bumps;
     stats_.offset = offset;
+    stats_.last_error = absl::OkStatus();
   }
   if (on_barrier_) on_barrier_(e);
 }

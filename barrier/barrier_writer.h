@@ -80,6 +80,8 @@ class BarrierWriter {
     uint64_t connects = 0;
     std::optional<uint64_t> offset;  // last committed
     bool connected = false;
+    // The last failure (empty after a success), e.g. a missing privilege: for /status.
+    absl::Status last_error;
   };
 
   // `connector` and `clock` must outlive the writer. `on_barrier` (may be empty) is called

@@ -196,9 +196,11 @@ TEST_F(BarrierWriterTest, ServerDownBacksOffExponentiallyThenRecovers) {
                                  absl::Seconds(4), absl::Seconds(4)));
   EXPECT_EQ(w.stats().failures, 5u);
   EXPECT_FALSE(w.stats().connected);
+  EXPECT_EQ(w.stats().last_error.code(), absl::StatusCode::kUnavailable);
   db_.up = true;
   EXPECT_EQ(w.RunOnce(), absl::Seconds(2));
   EXPECT_THAT(Offsets(), ElementsAre(1));
+  EXPECT_TRUE(w.stats().last_error.ok());
   db_.up = false;  // and again: the backoff starts over
   EXPECT_EQ(w.RunOnce(), absl::Milliseconds(500));
 }

@@ -228,7 +228,9 @@ void Checker::OnBarrier(TagState& tag, uint64_t b) {
     tag.last_barrier = r;
     OpenWindow(tag);
     if (b == r) return;
-    // Jumped past the resynchronisation point: [r, b) is unchecked (handled below).
+    // Barrier r never came back: the changes after it were ignored, so [r, b) is unchecked.
+    tag.open_gap_cause = absl::StrCat("tag '", tag.name, "' resumed at barrier ", b,
+                                      " without barrier ", r, " coming back");
   }
   const uint64_t a = *tag.last_barrier;
   if (b == a) {
@@ -248,8 +250,12 @@ void Checker::OnBarrier(TagState& tag, uint64_t b) {
       Raise(std::move(alarm));
     };
     if (tag.is_source) {
-      for (TargetState& t : targets_) report(t.tag);
+      for (TargetState& t : targets_) {
+        ++t.stats.gaps;
+        report(t.tag);
+      }
     } else {
+      ++targets_[tag.target_index].stats.gaps;
       report(tag.name);
     }
     return;
@@ -267,8 +273,12 @@ void Checker::OnBarrier(TagState& tag, uint64_t b) {
       Raise(std::move(alarm));
     };
     if (tag.is_source) {
-      for (TargetState& t : targets_) report(t.tag);
+      for (TargetState& t : targets_) {
+        ++t.stats.gaps;
+        report(t.tag);
+      }
     } else {
+      ++targets_[tag.target_index].stats.gaps;
       report(tag.name);
     }
     return;
@@ -411,6 +421,7 @@ void Checker::Match(TargetState& t) {
       }
       t.buffered -= s.changes() + g.changes();
       t.checked_to = std::max(t.checked_to.value_or(0), t.source_windows.front().to);
+      t.stats.last_done_barrier = s.to;
       t.source_windows.pop_front();
       t.target_windows.pop_front();
       continue;
@@ -451,6 +462,7 @@ void Checker::Match(TargetState& t) {
     const bool pop_s = s.to <= g.to;
     const bool pop_g = g.to <= s.to;
     PopSkipped(t, s);
+    t.stats.last_done_barrier = std::min(s.to, g.to);
     if (pop_s) {
       t.buffered -= s.changes();
       t.checked_to = std::max(t.checked_to.value_or(0), t.source_windows.front().to);
@@ -542,39 +554,56 @@ KeyDiff Checker::MakeKeyDiff(absl::string_view key, const Image& source,
   return d;
 }
 
+void Checker::DiffSample::Add(KeyDiff diff) {
+  ++total_;
+  keys_.push_back(std::move(diff));
+  if (keys_.size() >= 2 * cap_ + 16) Trim();
+}
+
+void Checker::DiffSample::Trim() {
+  auto by_key = [](const KeyDiff& a, const KeyDiff& b) { return a.key < b.key; };
+  if (keys_.size() > cap_) {
+    std::nth_element(keys_.begin(), keys_.begin() + static_cast<std::ptrdiff_t>(cap_), keys_.end(),
+                     by_key);
+    keys_.resize(cap_);
+  }
+  std::sort(keys_.begin(), keys_.end(), by_key);
+}
+
+std::vector<KeyDiff> Checker::DiffSample::Take() {
+  Trim();
+  return std::move(keys_);
+}
+
 void Checker::Compare(TargetState& t, const Window& source, const Window& target) {
   ++t.stats.windows_compared;
-  std::vector<KeyDiff> diffs;
-  uint64_t total = 0;
+  DiffSample diffs(options_.max_sample_keys);
   uint64_t diff_from = source.from;
   if (options_.mode == Mode::kState) {
     CompareState(t, source, target, diffs, diff_from);
   } else {
     CompareSequence(t, source, target, diffs);
   }
-  total = diffs.size();
-  if (diffs.empty()) {
+  const uint64_t total = diffs.total();
+  if (total == 0) {
     ++t.stats.windows_same;
     return;
   }
   ++t.stats.windows_diff;
   t.stats.diff_keys += total;
-  std::sort(diffs.begin(), diffs.end(),
-            [](const KeyDiff& a, const KeyDiff& b) { return a.key < b.key; });
-  if (diffs.size() > options_.max_sample_keys) diffs.resize(options_.max_sample_keys);
   Alarm a = NewAlarm(AlarmKind::kDiff, t.tag);
   a.from_barrier = diff_from;
   a.to_barrier = source.to;
   a.mode = std::string(ModeName(options_.mode));
   a.total_keys = total;
-  a.keys = std::move(diffs);
+  a.keys = diffs.Take();
   a.message = absl::StrCat(total, total == 1 ? " key differs" : " keys differ", " between '",
                            options_.source_tag, "' and '", t.tag, "'");
   Raise(std::move(a));
 }
 
 void Checker::CompareState(TargetState& t, const Window& source, const Window& target,
-                           std::vector<KeyDiff>& diffs, uint64_t& diff_from) {
+                           DiffSample& diffs, uint64_t& diff_from) {
   const Segment& S = *source.segment;
   const Segment& G = *target.segment;
   const uint64_t w = source.to;
@@ -586,7 +615,7 @@ void Checker::CompareState(TargetState& t, const Window& source, const Window& t
   };
   auto new_suspect = [&](absl::string_view key, Image src, Image tgt) {
     if (t.suspects.size() >= options_.max_suspects) {
-      diffs.push_back(MakeKeyDiff(key, src, tgt));
+      diffs.Add(MakeKeyDiff(key, src, tgt));
       return;
     }
     Suspect s;
@@ -656,7 +685,7 @@ void Checker::CompareState(TargetState& t, const Window& source, const Window& t
       }
     }
     if (lag >= tolerance) {
-      diffs.push_back(MakeKeyDiff(it->first, src, sus.target));
+      diffs.Add(MakeKeyDiff(it->first, src, sus.target));
       diff_from = std::min(diff_from, sus.first_from);
       sus.reported = true;
       ++it;
@@ -667,7 +696,7 @@ void Checker::CompareState(TargetState& t, const Window& source, const Window& t
 }
 
 void Checker::CompareSequence(TargetState& t, const Window& source, const Window& target,
-                              std::vector<KeyDiff>& diffs) {
+                              DiffSample& diffs) {
   const Segment& S = *source.segment;
   const Segment& G = *target.segment;
   auto image = [](const Segment& seg, uint32_t first, uint32_t last) {
@@ -690,12 +719,12 @@ void Checker::CompareSequence(TargetState& t, const Window& source, const Window
     KeyDiff d =
         MakeKeyDiff(key, image(S, first, last), tg ? image(G, tg->first, tg->second) : Image{});
     if (tg) d.kind = KeyDiffKind::kSequenceDiffers;
-    diffs.push_back(std::move(d));
+    diffs.Add(std::move(d));
   });
   G.ForEachKey([&](uint32_t first, uint32_t last) {
     absl::string_view key = G.KeyOf(first);
     if (S.Find(key)) return;
-    diffs.push_back(MakeKeyDiff(key, Image{}, image(G, first, last)));
+    diffs.Add(MakeKeyDiff(key, Image{}, image(G, first, last)));
   });
 }
 

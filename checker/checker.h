@@ -95,6 +95,9 @@ struct TargetStats {
   bool in_timeout = false;
   // The end barrier of the last source window compared (or reported unchecked).
   std::optional<uint64_t> checked_to;
+  // The end barrier of the last window this target is done with (compared or skipped): the
+  // daemon's resume point for the checker.
+  std::optional<uint64_t> last_done_barrier;
 };
 
 struct TagStats {
@@ -189,6 +192,21 @@ class Checker {
     TargetStats stats;
   };
 
+  // The differing keys of one comparison: counts them all, keeps the `cap` smallest keys.
+  class DiffSample {
+   public:
+    explicit DiffSample(size_t cap) : cap_(cap) {}
+    void Add(KeyDiff diff);
+    uint64_t total() const { return total_; }
+    std::vector<KeyDiff> Take();  // sorted by key
+
+   private:
+    void Trim();
+    size_t cap_;
+    uint64_t total_ = 0;
+    std::vector<KeyDiff> keys_;
+  };
+
   Checker(CheckerOptions options, Clock* clock, AlarmSink* sink);
 
   TagState* FindTag(absl::string_view tag) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -206,11 +224,10 @@ class Checker {
   void PopSkipped(TargetState& t, const Window& w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Compare(TargetState& t, const Window& source, const Window& target)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void CompareState(TargetState& t, const Window& source, const Window& target,
-                    std::vector<KeyDiff>& diffs, uint64_t& diff_from)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CompareState(TargetState& t, const Window& source, const Window& target, DiffSample& diffs,
+                    uint64_t& diff_from) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CompareSequence(TargetState& t, const Window& source, const Window& target,
-                       std::vector<KeyDiff>& diffs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                       DiffSample& diffs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   SideImage Side(const Image& image) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   KeyDiff MakeKeyDiff(absl::string_view key, const Image& source, const Image& target) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -80,6 +80,7 @@ TEST_F(CheckerTest, GravityOneIdenticalBatch) {
     EXPECT_EQ(Target().windows_compared, 1u);
     EXPECT_EQ(Target().windows_same, 1u);
     EXPECT_EQ(Target().buffered_changes, 0u);
+    EXPECT_EQ(Target().last_done_barrier, 2u);
   }
 }
 
@@ -310,12 +311,15 @@ TEST_F(CheckerTest, SampleIsCappedButTotalIsCounted) {
   o.max_sample_keys = 3;
   checker_ = std::move(*Checker::Create(o, &clock_, &sink_));
   BarAll(1);
-  for (int k = 0; k < 10; ++k) Row("src", absl::StrCat("t:", k), k);
+  for (int k = 999; k >= 0; --k) Row("src", absl::StrCat("t:", k), k);
   BarAll(2);
   auto alarms = Take();
   ASSERT_THAT(alarms, SizeIs(1));
-  EXPECT_EQ(alarms[0].total_keys, 10u);
-  EXPECT_THAT(alarms[0].keys, SizeIs(3));
+  EXPECT_EQ(alarms[0].total_keys, 1000u);
+  ASSERT_THAT(alarms[0].keys, SizeIs(3));  // the smallest keys, sorted
+  EXPECT_EQ(alarms[0].keys[0].key, "t:0");
+  EXPECT_EQ(alarms[0].keys[1].key, "t:1");
+  EXPECT_EQ(alarms[0].keys[2].key, "t:10");
 }
 
 // --- several targets --------------------------------------------------------------------
@@ -436,6 +440,27 @@ TEST_F(RobustTest, OutOfOrderBarrier) {
   Bar("dst", 3);
   EXPECT_EQ(checker_->Stats().tags[1].dropped_in_resync, 1u);
   ExpectStillChecking(3);
+}
+
+TEST_F(RobustTest, OutOfOrderBarrierThatNeverComesBack) {
+  Make(Mode::kSequence);
+  BarAll(1);
+  BarAll(2);
+  BarAll(3);
+  Bar("dst", 2);  // went back
+  Row("dst", "t:x", 1);
+  Row("src", "t:x", 1);
+  Bar("src", 4);
+  Bar("dst", 4);  // 3 never came back: [3,4) was not collected on the target
+  auto alarms = Take();
+  ASSERT_THAT(alarms, SizeIs(2));
+  EXPECT_THAT(alarms[0].message, HasSubstr("out-of-order barrier 2 after 3"));
+  EXPECT_EQ(alarms[1].kind, AlarmKind::kGap);
+  EXPECT_EQ(alarms[1].from_barrier, 3u);
+  EXPECT_EQ(alarms[1].to_barrier, 4u);
+  EXPECT_THAT(alarms[1].message, HasSubstr("without barrier 3 coming back"));
+  EXPECT_EQ(Target().gaps, 2u);
+  ExpectStillChecking(4);
 }
 
 TEST_F(RobustTest, BarrierJump) {
@@ -674,6 +699,19 @@ TEST(CheckerOptions, Validation) {
   EXPECT_FALSE(o.Validate().ok());
   EXPECT_EQ(*ParseMode("sequence"), Mode::kSequence);
   EXPECT_FALSE(ParseMode("strict").ok());
+}
+
+TEST(AlarmJson, StringsAreAlwaysValidJson) {
+  auto json = [](absl::string_view s) {
+    std::string out;
+    AppendJsonString(out, s);
+    return out;
+  };
+  EXPECT_EQ(json("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
+  EXPECT_EQ(json("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+            "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");    // UTF-8 kept
+  EXPECT_EQ(json("\xff\xc3"), "\"\\u00ff\\u00c3\"");             // binary escaped
+  EXPECT_EQ(json("\xed\xa0\x80"), "\"\\u00ed\\u00a0\\u0080\"");  // a surrogate
 }
 
 TEST(AlarmJson, DiffDocument) {

@@ -44,6 +44,12 @@ function(dcp_cc_binary)
   endif()
 endfunction()
 
+# `unit_tests` builds everything the ctest label `unit` runs (the sanitizer build builds
+# only this). Tests registered without dcp_cc_test add their executables to it themselves.
+if(NOT TARGET unit_tests)
+  add_custom_target(unit_tests)
+endif()
+
 function(dcp_cc_test)
   if(NOT DCP_BUILD_TESTS)
     return()
@@ -59,6 +65,9 @@ function(dcp_cc_test)
     set(_labels ${DCP_LABELS})
   else()
     set(_labels unit)
+  endif()
+  if("unit" IN_LIST _labels)
+    add_dependencies(unit_tests ${DCP_NAME})
   endif()
   set_tests_properties(${DCP_NAME} PROPERTIES LABELS "${_labels}")
   if(NOT DCP_TIMEOUT)

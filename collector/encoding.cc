@@ -304,13 +304,29 @@ std::string Checksum(absl::string_view content) {
   return out;
 }
 
-void AppendJsonString(absl::string_view text, std::string* out) {
+// Bytes that can be copied into a JSON string as they are: printable ASCII but " and \.
+struct PlainBytes {
+  bool plain[256] = {};
+  constexpr PlainBytes() {
+    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
+  }
+};
+constexpr PlainBytes kPlain;
+
+void AppendJsonEscaped(absl::string_view text, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
   size_t i = 0;
   while (i < n) {
+    // Copy the longest run of bytes that need no escaping in one append.
+    size_t run = i;
+    while (run < n && kPlain.plain[p[run]]) ++run;
+    if (run > i) {
+      out->append(text.data() + i, run - i);
+      i = run;
+      if (i == n) break;
+    }
     const unsigned char c = p[i];
     if (c < 0x80) {
       switch (c) {
@@ -321,14 +337,10 @@ void AppendJsonString(absl::string_view text, std::string* out) {
         case '\t': out->append("\\t"); break;
         case '\b': out->append("\\b"); break;
         case '\f': out->append("\\f"); break;
-        default:
-          if (c < 0x20) {
-            out->append("\\u00");
-            out->push_back(kHex[c >> 4]);
-            out->push_back(kHex[c & 15]);
-          } else {
-            out->push_back(static_cast<char>(c));
-          }
+        default: {
+          const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+          out->append(esc, 6);
+        }
       }
       ++i;
       continue;
@@ -363,11 +375,16 @@ void AppendJsonString(absl::string_view text, std::string* out) {
       i += len;
     } else {
       // Latin-1 reading of one byte: U+0080..U+00FF as two UTF-8 bytes.
-      out->push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
+      const char two[2] = {static_cast<char>(0xC0 | (c >> 6)), static_cast<char>(0x80 | (c & 0x3F))};
+      out->append(two, 2);
       ++i;
     }
   }
+}
+
+void AppendJsonString(absl::string_view text, std::string* out) {
+  out->push_back('"');
+  AppendJsonEscaped(text, out);
   out->push_back('"');
 }
 

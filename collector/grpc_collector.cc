@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/server_credentials.h>
 
+#include <deque>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -38,31 +39,154 @@ grpc::Status ToGrpc(const absl::Status& s) {
 
 }  // namespace
 
-class GrpcCollector::Service final : public DCPService::Service {
+// Process answers every message, so its cost is per message; it runs on gRPC's callback
+// API, which avoids the sync API's thread hand-offs for each read and write. Reads and writes
+// overlap; answers wait in `pending_`, and reading pauses while too many are unsent, so a
+// client that does not read its answers cannot grow the collector's memory.
+class ProcessReactor final : public grpc::ServerBidiReactor<Message, Response> {
+ public:
+  ProcessReactor(IngestCore* core, grpc::CallbackServerContext* context, grpc::Status auth)
+      : core_(core), context_(context) {
+    if (!auth.ok()) {
+      finished_ = true;
+      Finish(auth);
+      return;
+    }
+    StartRead(&in_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      EndReads(grpc::Status::OK);
+      return;
+    }
+    bool write_failed;
+    {
+      absl::MutexLock lock(&mu_);
+      write_failed = write_failed_;
+    }
+    if (write_failed) {
+      // The client no longer takes answers: accepting more would only deliver messages it
+      // will resend.
+      EndReads(grpc::Status(grpc::StatusCode::CANCELLED, "answers cannot be delivered"));
+      return;
+    }
+    Response response;
+    response.set_id(in_.id());
+    std::vector<Message> one;
+    one.push_back(std::move(in_));
+    in_.Clear();
+    absl::StatusOr<BatchResponse> r =
+        core_->Ingest(std::move(one), [this] { return context_->IsCancelled(); });
+    if (!r.ok()) {
+      EndReads(ToGrpc(r.status()));
+      return;
+    }
+    if (!r->rejections().empty()) {
+      response.set_code(r->rejections(0).code());
+      response.set_msg(r->rejections(0).msg());
+    }
+    const Response* write = nullptr;
+    bool hint = false;
+    bool read = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!write_failed_) {
+        pending_.push_back(std::move(response));
+        if (!writing_) {
+          writing_ = true;
+          write = &pending_.front();
+          hint = pending_.size() > 1;
+        }
+      }
+      read = pending_.size() < kMaxPendingAnswers;
+      reads_paused_ = !read;
+    }
+    if (write != nullptr) Write(write, hint);
+    if (read) StartRead(&in_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    const Response* write = nullptr;
+    bool hint = false;
+    bool read = false;
+    bool finish = false;
+    {
+      absl::MutexLock lock(&mu_);
+      pending_.pop_front();
+      if (!ok) {
+        write_failed_ = true;
+        pending_.clear();
+      }
+      if (!pending_.empty()) {
+        write = &pending_.front();
+        hint = pending_.size() > 1;
+      } else {
+        writing_ = false;
+      }
+      if (reads_paused_ && (write_failed_ || pending_.size() < kMaxPendingAnswers / 2)) {
+        reads_paused_ = false;
+        read = true;
+      }
+      finish = ShouldFinishLocked();
+    }
+    if (write != nullptr) Write(write, hint);
+    if (read) StartRead(&in_);
+    if (finish) Finish(status_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  static constexpr size_t kMaxPendingAnswers = 4096;
+
+  // With more answers queued behind this one, let the transport coalesce them into fewer
+  // frames and syscalls; the last queued answer is written without the hint, which flushes.
+  void Write(const Response* response, bool more_behind) {
+    grpc::WriteOptions options;
+    if (more_behind) options.set_buffer_hint();
+    StartWrite(response, options);
+  }
+
+  void EndReads(grpc::Status status) {
+    bool finish = false;
+    {
+      absl::MutexLock lock(&mu_);
+      reads_done_ = true;
+      status_ = std::move(status);
+      finish = ShouldFinishLocked();
+    }
+    if (finish) Finish(status_);
+  }
+
+  bool ShouldFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!reads_done_ || writing_ || finished_) return false;
+    finished_ = true;
+    return true;
+  }
+
+  IngestCore* const core_;
+  grpc::CallbackServerContext* const context_;
+  Message in_;  // only touched by the one outstanding read
+  absl::Mutex mu_;
+  std::deque<Response> pending_ ABSL_GUARDED_BY(mu_);  // front is being written
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
+  bool reads_paused_ ABSL_GUARDED_BY(mu_) = false;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status status_ ABSL_GUARDED_BY(mu_);
+};
+
+class GrpcCollector::Service final
+    : public DCPService::WithCallbackMethod_Process<DCPService::Service> {
  public:
   Service(IngestCore* core, std::optional<std::string> token)
       : core_(core), token_(std::move(token)) {}
 
-  grpc::Status Process(grpc::ServerContext* context,
-                       grpc::ServerReaderWriter<Response, Message>* stream) override {
-    if (grpc::Status s = Authenticate(*context); !s.ok()) return s;
-    const auto cancelled = [context] { return context->IsCancelled(); };
-    Message message;
-    while (stream->Read(&message)) {
-      Response response;
-      response.set_id(message.id());
-      std::vector<Message> one;
-      one.push_back(std::move(message));
-      absl::StatusOr<BatchResponse> r = core_->Ingest(std::move(one), cancelled);
-      if (!r.ok()) return ToGrpc(r.status());
-      if (!r->rejections().empty()) {
-        response.set_code(r->rejections(0).code());
-        response.set_msg(r->rejections(0).msg());
-      }
-      if (!stream->Write(response)) break;
-      message.Clear();
-    }
-    return grpc::Status::OK;
+  grpc::ServerBidiReactor<Message, Response>* Process(
+      grpc::CallbackServerContext* context) override {
+    return new ProcessReactor(core_, context, Authenticate(*context));
   }
 
   grpc::Status ProcessBatch(
@@ -93,7 +217,7 @@ class GrpcCollector::Service final : public DCPService::Service {
   }
 
  private:
-  grpc::Status Authenticate(const grpc::ServerContext& context) const {
+  grpc::Status Authenticate(const grpc::ServerContextBase& context) const {
     if (!token_.has_value()) return grpc::Status::OK;
     const auto& md = context.client_metadata();
     auto it = md.find("authorization");

@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -249,6 +250,54 @@ TEST(GrpcCollector, SlowConsumerBoundsMemoryAndSlowsThePusher) {
   EXPECT_TRUE(stream->Finish().ok());
   EXPECT_EQ(answered.load(), kMessages);
   for (int i = 0; i < kMessages; ++i) ASSERT_EQ(seqs[i], uint64_t(i + 1));
+}
+
+// More blocked Process streams than gRPC has callback threads: the collector still drains.
+TEST(GrpcCollector, ManyProcessStreamsBlockedOnAFullQueueAllFinish) {
+  constexpr int kStreams = 5, kEach = 400;
+  BoundedMessageQueue queue(8, absl::Milliseconds(1));
+  GrpcCollectorOptions options;
+  for (int c = 0; c < kStreams; ++c) options.tags.push_back(absl::StrCat("t", c));
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::atomic<int> answered{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kStreams; ++c) {
+    clients.emplace_back([&, c] {
+      auto stub = Connect((*server)->port());
+      grpc::ClientContext ctx;
+      auto stream = stub->Process(&ctx);
+      std::thread reader([&] {
+        Response r;
+        while (stream->Read(&r)) {
+          EXPECT_EQ(r.code(), 0) << r.msg();
+          ++answered;
+        }
+      });
+      const std::string tag = absl::StrCat("t", c);
+      for (int i = 1; i <= kEach; ++i) {
+        if (!stream->Write(i == 1 ? Barrier(tag, 1, 1) : Payload(tag, "g", "k", "x", i))) break;
+      }
+      stream->WritesDone();
+      reader.join();
+      EXPECT_TRUE(stream->Finish().ok());
+    });
+  }
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_LE(queue.size(), 8u);
+  std::map<std::string, std::vector<uint64_t>> got;
+  size_t total = 0;
+  while (total < size_t{kStreams * kEach}) {
+    auto batch = queue.PopBatch(16, absl::Seconds(20));
+    ASSERT_FALSE(batch.empty());
+    for (Message& m : batch) got[m.tag()].push_back(m.seq());
+    total += batch.size();
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(answered.load(), kStreams * kEach);
+  std::vector<uint64_t> want;
+  for (uint64_t i = 1; i <= kEach; ++i) want.push_back(i);
+  for (int c = 0; c < kStreams; ++c) EXPECT_EQ(got[absl::StrCat("t", c)], want);
 }
 
 TEST(GrpcCollector, TokenIsRequiredWhenConfigured) {

@@ -1,5 +1,7 @@
 #include "collector/mysql_collector.h"
 
+#include "collector/encoding.h"
+
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
@@ -247,7 +249,9 @@ absl::Status MysqlCollector::HandleRows(const Event& event, const RowsEvent& row
   uint64_t dropped = 0;
   uint64_t skipped = 0;
   uint64_t barriers = 0;
-  const std::string file_origin = absl::StrCat(":", event.offset);
+  // The change's origin: the transaction's GTID, else the row event's file:offset.
+  const std::string origin =
+      txn_gtid_.empty() ? absl::StrCat(position_file_hint_, ":", event.offset) : txn_gtid_;
   while (!it.done()) {
     RETURN_IF_ERROR(it.Next(change));
     ++nrows;
@@ -262,7 +266,7 @@ absl::Status MysqlCollector::HandleRows(const Event& event, const RowsEvent& row
       if (!id || *id != options_.barrier_id || !offset) continue;
       for (const TagRule& rule : options_.tags) {
         Message m;
-        m.set_id(txn_gtid_.empty() ? absl::StrCat(position_file_hint_, file_origin) : txn_gtid_);
+        m.set_id(origin);
         m.set_tag(rule.name);
         m.set_barrier(*offset);
         m.set_timestamp(event.header.timestamp);
@@ -282,23 +286,27 @@ absl::Status MysqlCollector::HandleRows(const Event& event, const RowsEvent& row
         ++dropped;
         continue;
       }
-      auto encoded = change.op == RowOp::kDelete ? encoder->EncodeDelete(change.before)
-                                                 : encoder->EncodeRow(change.after);
+      Message& m = pending_.emplace_back();
+      Payload* p = m.mutable_payload();
+      absl::Status encoded =
+          change.op == RowOp::kDelete
+              ? encoder->KeyInto(change.before, p->mutable_id())
+              : encoder->EncodeRowInto(change.after, p->mutable_id(), p->mutable_content(),
+                                       m.mutable_checksum());
       if (!encoded.ok()) {
+        pending_.pop_back();
         ++skipped;
         Notice(absl::StrCat("a row of ", rows.table->schema, ".", rows.table->table,
-                            " was not compared: ", encoded.status().message()));
+                            " was not compared: ", encoded.message()));
         continue;
       }
-      Message m;
-      m.set_id(txn_gtid_.empty() ? absl::StrCat(position_file_hint_, file_origin) : txn_gtid_);
+      if (change.op == RowOp::kDelete) {
+        p->set_content(encoding::kDeleteContent);
+        m.set_checksum(encoding::Checksum(encoding::kDeleteContent));
+      }
+      m.set_id(origin);
       m.set_tag(rule->name);
       m.set_timestamp(event.header.timestamp);
-      m.set_checksum(std::move(encoded->checksum));
-      Payload* p = m.mutable_payload();
-      p->set_id(std::move(encoded->key));
-      p->set_content(std::move(encoded->content));
-      pending_.push_back(std::move(m));
     }
   }
   absl::MutexLock lock(&mu_);

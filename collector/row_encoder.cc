@@ -1,5 +1,7 @@
 #include "collector/row_encoder.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -170,6 +172,21 @@ absl::StatusOr<TableEncoder> TableEncoder::Create(const mysql::TableSchema& sche
     }
     e.key_.push_back(idx);
   }
+  std::vector<size_t> order;
+  for (size_t i = 0; i < e.columns_.size(); ++i) {
+    if (!e.columns_[i].ignored) order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return e.columns_[a].name < e.columns_[b].name;
+  });
+  for (size_t i : order) {
+    std::string prefix(e.content_.empty() ? "{" : ",");
+    encoding::AppendJsonString(e.columns_[i].name, &prefix);
+    prefix.push_back(':');
+    e.content_.emplace_back(i, std::move(prefix));
+  }
+  e.key_prefix_ = "[";
+  encoding::AppendJsonString(e.compared_name_, &e.key_prefix_);
   return e;
 }
 
@@ -289,28 +306,85 @@ absl::StatusOr<encoding::Value> TableEncoder::CanonicalValue(const std::vector<V
   return absl::InternalError("unhandled value kind");
 }
 
-absl::StatusOr<std::string> TableEncoder::Key(const std::vector<Value>& image) const {
-  std::vector<encoding::Value> values;
-  values.reserve(key_.size());
-  for (size_t idx : key_) {
-    ASSIGN_OR_RETURN(encoding::Value v, CanonicalValue(image, idx));
-    values.push_back(std::move(v));
+absl::Status TableEncoder::AppendCanonical(const std::vector<Value>& image, size_t index,
+                                           std::string* out) const {
+  if (index < image.size() && index < columns_.size()) {
+    const Value& v = image[index];
+    const Column& col = columns_[index];
+    switch (v.kind) {
+      case ValueKind::kNull:
+        out->append("null");
+        return absl::OkStatus();
+      case ValueKind::kUint:
+      case ValueKind::kYear:
+      case ValueKind::kBit:
+        absl::StrAppend(out, "\"n:", v.u, "\"");
+        return absl::OkStatus();
+      case ValueKind::kInt:
+        if (!col.is_unsigned || v.i >= 0) {
+          absl::StrAppend(out, "\"n:", v.i, "\"");
+          return absl::OkStatus();
+        }
+        break;
+      case ValueKind::kString:
+      case ValueKind::kBlob:
+        if (!col.binary && col.data_type != "json") {
+          absl::string_view text = v.bytes;
+          if (col.data_type == "char") {
+            while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+          }
+          out->append("\"s:");
+          encoding::AppendJsonEscaped(text, out);
+          out->push_back('"');
+          return absl::OkStatus();
+        }
+        break;
+      default:
+        break;
+    }
   }
-  return encoding::Key(compared_name_, values);
+  ASSIGN_OR_RETURN(encoding::Value canonical, CanonicalValue(image, index));
+  if (canonical) {
+    encoding::AppendJsonString(*canonical, out);
+  } else {
+    out->append("null");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TableEncoder::KeyInto(const std::vector<Value>& image, std::string* out) const {
+  out->assign(key_prefix_);
+  for (size_t idx : key_) {
+    out->push_back(',');
+    RETURN_IF_ERROR(AppendCanonical(image, idx, out));
+  }
+  out->push_back(']');
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> TableEncoder::Key(const std::vector<Value>& image) const {
+  std::string out;
+  RETURN_IF_ERROR(KeyInto(image, &out));
+  return out;
+}
+
+absl::Status TableEncoder::EncodeRowInto(const std::vector<Value>& image, std::string* key,
+                                         std::string* content, std::string* checksum) const {
+  RETURN_IF_ERROR(KeyInto(image, key));
+  content->clear();
+  content->reserve(64 + 32 * content_.size());
+  for (const auto& [idx, prefix] : content_) {
+    content->append(prefix);
+    RETURN_IF_ERROR(AppendCanonical(image, idx, content));
+  }
+  content->append(content_.empty() ? "{}" : "}");
+  *checksum = encoding::Checksum(*content);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<EncodedRow> TableEncoder::EncodeRow(const std::vector<Value>& image) const {
   EncodedRow row;
-  ASSIGN_OR_RETURN(row.key, Key(image));
-  std::vector<encoding::Column> cols;
-  cols.reserve(columns_.size());
-  for (size_t i = 0; i < columns_.size(); ++i) {
-    if (columns_[i].ignored) continue;
-    ASSIGN_OR_RETURN(encoding::Value v, CanonicalValue(image, i));
-    cols.push_back({columns_[i].name, std::move(v)});
-  }
-  row.content = encoding::Content(std::move(cols));
-  row.checksum = encoding::Checksum(row.content);
+  RETURN_IF_ERROR(EncodeRowInto(image, &row.key, &row.content, &row.checksum));
   return row;
 }
 

@@ -46,8 +46,13 @@ class TableEncoder {
 
   // The row's canonical key, from a FULL image.
   absl::StatusOr<std::string> Key(const std::vector<mysql::binlog::Value>& image) const;
+  absl::Status KeyInto(const std::vector<mysql::binlog::Value>& image, std::string* key) const;
   // Key, content and checksum of an inserted row or an update's after-image.
   absl::StatusOr<EncodedRow> EncodeRow(const std::vector<mysql::binlog::Value>& image) const;
+  // EncodeRow() into caller-owned strings (replaced), e.g. a protobuf message's fields, to
+  // save copies on the collector's hot path.
+  absl::Status EncodeRowInto(const std::vector<mysql::binlog::Value>& image, std::string* key,
+                             std::string* content, std::string* checksum) const;
   // Key and the delete marker of a deleted row (its before-image).
   absl::StatusOr<EncodedRow> EncodeDelete(const std::vector<mysql::binlog::Value>& image) const;
 
@@ -68,11 +73,20 @@ class TableEncoder {
     std::vector<std::string> labels;  // ENUM/SET
   };
   TableEncoder() = default;
+  // Appends column `index`'s canonical value as a JSON string literal (or null): the same
+  // bytes as encoding::AppendJsonString(CanonicalValue()), without intermediate strings on
+  // the common paths.
+  absl::Status AppendCanonical(const std::vector<mysql::binlog::Value>& image, size_t index,
+                               std::string* out) const;
 
   std::string table_;          // schema.table as on this server
   std::string compared_name_;  // after rename rules
   std::vector<Column> columns_;
   std::vector<size_t> key_;
+  // Precomputed for EncodeRow/Key: non-ignored columns in content order (sorted by name),
+  // each with its `{"name":` / `,"name":` prefix, and the key's `["table"` prefix.
+  std::vector<std::pair<size_t, std::string>> content_;
+  std::string key_prefix_;
 };
 
 // Columns of `schema`.`table` constrained by json_valid() (MariaDB's JSON columns).

@@ -191,7 +191,7 @@ absl::StatusOr<TableSchema> ReadTableSchema(Connection& conn, absl::string_view 
     if (r[3] && absl::SimpleAtoi(*r[3], &v)) out.options.auto_increment = v;
     out.options.create_options = Str(r, 4);
     out.options.comment = Str(r, 5);
-    absl::SimpleAtoi(Str(r, 6), &out.estimated_rows);
+    if (!absl::SimpleAtoi(Str(r, 6), &out.estimated_rows)) out.estimated_rows = 0;
   }
 
   ASSIGN_OR_RETURN(
@@ -204,7 +204,7 @@ absl::StatusOr<TableSchema> ReadTableSchema(Connection& conn, absl::string_view 
   for (const Row& r : columns.rows) {
     ColumnSchema c;
     c.name = Str(r, 0);
-    absl::SimpleAtoi(Str(r, 1), &c.ordinal);
+    if (!absl::SimpleAtoi(Str(r, 1), &c.ordinal)) c.ordinal = 0;
     c.data_type = Lower(Str(r, 2));
     c.column_type = Str(r, 3);
     c.nullable = Str(r, 4) == "YES";

@@ -101,20 +101,30 @@ std::string RowHashExpr(const TablePlan& plan) {
   std::vector<std::string> nulls;
   for (const ComparedColumn& c : plan.columns) {
     values.push_back(c.expr);
-    nulls.push_back(absl::StrCat("ISNULL(", QuoteIdentifier(c.name), ")"));
+    if (c.nullable) nulls.push_back(absl::StrCat("ISNULL(", QuoteIdentifier(c.name), ")"));
   }
-  return absl::StrCat("MD5(CONCAT_WS('#', ", absl::StrJoin(values, ", "), ", CONCAT(",
-                      absl::StrJoin(nulls, ", "), ")))");
+  if (!nulls.empty()) values.push_back(absl::StrCat("CONCAT(", absl::StrJoin(nulls, ", "), ")"));
+  return absl::StrCat("SHA2(CONCAT_WS('#', ", absl::StrJoin(values, ", "), "), 256)");
 }
 
 std::string ChecksumSql(const TablePlan& plan, const std::string& table,
                         const std::optional<KeyValue>& lower,
                         const std::optional<KeyValue>& upper) {
-  return absl::StrCat(
-      "SELECT COUNT(*), COALESCE(SUM(CAST(CONV(SUBSTRING(h, 1, 16), 16, 10) AS UNSIGNED)), 0), "
-      "COALESCE(BIT_XOR(CAST(CONV(SUBSTRING(h, 17, 16), 16, 10) AS UNSIGNED)), 0) FROM (SELECT ",
-      RowHashExpr(plan), " AS h FROM ", From(plan, table), " WHERE ",
-      Where(plan, RangePredicate(plan, lower, upper)), ") AS chunk");
+  // The row's hash is kept in a session variable so it is computed once per row (select
+  // expressions of one row are evaluated left to right, as pt-table-checksum relies on too).
+  return absl::StrCat("SELECT COUNT(*), COALESCE(SUM(CRC32(@dcp_h := ", RowHashExpr(plan),
+                      ")), 0), COALESCE(BIT_XOR(CRC32C(@dcp_h)), 0) FROM ", From(plan, table),
+                      " WHERE ", Where(plan, RangePredicate(plan, lower, upper)));
+}
+
+std::string RowHashesSql(const TablePlan& plan, const std::string& table,
+                         const std::optional<KeyValue>& lower,
+                         const std::optional<KeyValue>& upper) {
+  std::vector<std::string> exprs;
+  for (size_t i = 0; i < plan.key_columns.size(); ++i) exprs.push_back(plan.columns[i].expr);
+  exprs.push_back(RowHashExpr(plan));
+  return absl::StrCat("SELECT ", absl::StrJoin(exprs, ", "), " FROM ", From(plan, table),
+                      " WHERE ", Where(plan, RangePredicate(plan, lower, upper)), OrderBy(plan));
 }
 
 std::string BoundarySql(const TablePlan& plan, const std::string& table,

@@ -70,11 +70,22 @@ TEST(ChunkSql, ChecksumHasNullMarkersAndTwoHalves) {
   p.where = "a > 0";
   const std::string sql = ChecksumSql(p, p.source_table, KeyValue{"1", "x"}, std::nullopt);
   EXPECT_THAT(sql, HasSubstr("CONCAT(ISNULL(`a`), ISNULL(`b`), ISNULL(`v`))"));
-  EXPECT_THAT(sql, HasSubstr("SUM(CAST(CONV(SUBSTRING(h, 1, 16), 16, 10) AS UNSIGNED))"));
-  EXPECT_THAT(sql, HasSubstr("BIT_XOR(CAST(CONV(SUBSTRING(h, 17, 16), 16, 10) AS UNSIGNED))"));
+  EXPECT_THAT(sql, HasSubstr("SUM(CRC32(@dcp_h := SHA2(CONCAT_WS('#', `a`, `b`, CAST(`v` AS "
+                             "DOUBLE), CONCAT(ISNULL(`a`), ISNULL(`b`), ISNULL(`v`))), 256)))"));
+  EXPECT_THAT(sql, HasSubstr("BIT_XOR(CRC32C(@dcp_h))"));
   EXPECT_THAT(sql, HasSubstr("FORCE INDEX (`PRIMARY`)"));
   EXPECT_THAT(sql, HasSubstr(") AND (a > 0)"));
-  EXPECT_THAT(sql, Not(HasSubstr("CRC32")));
+  EXPECT_THAT(sql, Not(HasSubstr("CRC32(CONCAT")));
+}
+
+TEST(ChunkSql, NullMarkersOnlyForNullableColumns) {
+  TablePlan p = Plan();
+  p.columns[0].nullable = false;
+  p.columns[1].nullable = false;
+  EXPECT_EQ(RowHashExpr(p),
+            "SHA2(CONCAT_WS('#', `a`, `b`, CAST(`v` AS DOUBLE), CONCAT(ISNULL(`v`))), 256)");
+  p.columns[2].nullable = false;
+  EXPECT_EQ(RowHashExpr(p), "SHA2(CONCAT_WS('#', `a`, `b`, CAST(`v` AS DOUBLE)), 256)");
 }
 
 TEST(ChunkSql, BoundaryAndFetch) {

@@ -281,7 +281,7 @@ Data options:
   --resume FILE             record progress in FILE; a rerun continues after the last
                             verified chunk
   --junit FILE              write a JUnit XML report (one test case per table)
-  --row-fetch-limit N       bisect mismatching chunks down to N rows (default 256)
+  --row-fetch-limit N       bisect mismatching chunks down to N rows (default 100000)
   --no-progress             no progress line on a terminal
 
 DSN: mysql://user:password@host:port/database (see docs/verifier.md)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <climits>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -85,6 +86,12 @@ struct TableState {
   std::optional<KeyValue> next_lower ABSL_GUARDED_BY(mu);
   bool boundaries_done ABSL_GUARDED_BY(mu) = false;
   double chunk_rows ABSL_GUARDED_BY(mu) = 1000;
+  // Single-column integer keys are chunked by value (lower + step), which needs no boundary
+  // scan; other keys by the key `chunk_rows` rows further (LIMIT 1 OFFSET n on the source).
+  bool int_key = false;
+  int64_t min_key = 0;  // on the source
+  int64_t max_key = 0;
+  double step ABSL_GUARDED_BY(mu) = 1000;
   double rate ABSL_GUARDED_BY(mu) = 0;  // rows per second, smoothed
   uint64_t next_seq ABSL_GUARDED_BY(mu) = 0;
   int in_flight ABSL_GUARDED_BY(mu) = 0;
@@ -246,8 +253,8 @@ absl::Status Engine::Plan(Connection& source, Connection& target, const TablePai
         const mysql::ColumnSchema* sc = ss.FindColumn(k);
         t.plan.key_columns.push_back(sc->name);
         t.plan.key_binary.push_back(sc->IsBinary());
-        t.plan.columns.push_back(
-            ComparedColumn{sc->name, NormalizedExpr(*sc, *ts.FindColumn(k)), sc->IsBinary()});
+        t.plan.columns.push_back(ComparedColumn{sc->name, NormalizedExpr(*sc, *ts.FindColumn(k)),
+                                                sc->IsBinary(), false});
       }
     }
     for (const mysql::ColumnSchema& sc : ss.columns) {
@@ -268,10 +275,23 @@ absl::Status Engine::Plan(Connection& source, Connection& target, const TablePai
       if (InList(t.plan.key_columns, sc.name)) continue;
       if (!options_.columns.empty() && !InList(options_.columns, sc.name)) continue;
       if (InList(options_.ignore_columns, sc.name)) continue;
-      t.plan.columns.push_back(
-          ComparedColumn{sc.name, NormalizedExpr(sc, *tc), sc.IsBinary()});
+      t.plan.columns.push_back(ComparedColumn{sc.name, NormalizedExpr(sc, *tc), sc.IsBinary(),
+                                              sc.nullable || tc->nullable});
     }
     for (const ComparedColumn& c : t.plan.columns) t.result.compared_columns.push_back(c.name);
+    if (t.plan.key_columns.size() == 1 && ss.FindColumn(t.plan.key_columns[0])->IsInteger()) {
+      const std::string k = mysql::QuoteIdentifier(t.plan.key_columns[0]);
+      ASSIGN_OR_RETURN(ResultSet mm, source.Query(absl::StrCat("SELECT MIN(", k, "), MAX(", k,
+                                                               ") FROM ", t.plan.source_table)));
+      if (mm.rows.size() == 1 && mm.rows[0][0] && mm.rows[0][1] &&
+          absl::SimpleAtoi(*mm.rows[0][0], &t.min_key) &&
+          absl::SimpleAtoi(*mm.rows[0][1], &t.max_key) && t.min_key > INT64_MIN + 1 &&
+          t.max_key < INT64_MAX / 2) {
+        t.int_key = true;
+        // Assume dense keys until the first chunk measures the density.
+        t.step = static_cast<double>(options_.initial_chunk_rows);
+      }
+    }
     t.result.key_columns = t.plan.key_columns;
     t.result.key_binary = t.plan.key_binary;
     if (resume.done.count(t.result.source_table) > 0) {
@@ -326,6 +346,23 @@ bool Engine::NextChunk(Workers* conns, TableState** table, uint64_t* seq,
     absl::MutexLock lock(&t->mu);
     if (t->boundaries_done || !t->result.error.empty()) continue;
     if (t->next_seq == 0) t->started = options_.clock->Now();
+    if (t->int_key) {
+      int64_t lo = t->min_key - 1;
+      if (t->next_lower && !absl::SimpleAtoi(t->next_lower->front(), &lo)) lo = t->max_key;
+      *lower = t->next_lower;
+      const int64_t step = static_cast<int64_t>(std::max(1.0, t->step));
+      if (lo >= t->max_key || t->max_key - lo <= step) {
+        upper->reset();
+        t->boundaries_done = true;
+      } else {
+        *upper = KeyValue{absl::StrCat(lo + step)};
+      }
+      t->next_lower = *upper;
+      *seq = t->next_seq++;
+      ++t->in_flight;
+      *table = t;
+      return true;
+    }
     const uint64_t rows = static_cast<uint64_t>(t->chunk_rows);
     auto rs = conns->source.Query(
         BoundarySql(t->plan, t->plan.source_table, t->next_lower, std::nullopt, rows - 1));
@@ -383,6 +420,16 @@ absl::Status Engine::ProcessChunk(Workers* conns, TableState* t, uint64_t seq,
                                static_cast<double>(options_.min_chunk_rows),
                                static_cast<double>(options_.max_chunk_rows));
   }
+  if (t->int_key && upper) {
+    // Keys per row in this chunk, so that the next step covers about chunk_rows rows.
+    int64_t lo = t->min_key - 1, hi = 0;
+    if (lower) absl::SimpleAtoi(lower->front(), &lo);
+    if (absl::SimpleAtoi(upper->front(), &hi) && hi > lo) {
+      const double width = static_cast<double>(hi - lo);
+      t->step = rows > 0 ? std::clamp(t->chunk_rows * width / rows, 1.0, 1e15)
+                         : std::min(t->step * 2, 1e15);
+    }
+  }
   // Resume bookkeeping: record the upper bound of the longest finished prefix of chunks.
   t->finished[seq] = upper;
   std::optional<KeyValue> last;
@@ -409,13 +456,41 @@ absl::Status Engine::CompareRange(Workers* conns, TableState* t,
                                   uint64_t t_count, int depth,
                                   std::vector<RowDifference>* out) {
   if (std::max(s_count, t_count) <= options_.row_fetch_limit || depth > 64) {
+    // Key and row hash from both sides; then whole rows only for the keys that differ.
+    auto [sh, th] = QueryBoth(conns->source, RowHashesSql(t->plan, t->plan.source_table, lower, upper),
+                              conns->target, RowHashesSql(t->plan, t->plan.target_table, lower, upper));
+    if (!sh.ok()) return sh.status();
+    if (!th.ok()) return th.status();
+    const size_t nkey = t->plan.key_columns.size();
+    auto key_of = [nkey](const Row& r) {
+      KeyValue k;
+      for (size_t i = 0; i < nkey; ++i) k.push_back(r[i].value_or(""));
+      return k;
+    };
+    absl::flat_hash_map<KeyValue, std::string, absl::Hash<KeyValue>> target_hash;
+    for (const Row& r : th->rows) target_hash[key_of(r)] = r[nkey].value_or("");
+    std::vector<KeyValue> keys;
+    for (const Row& r : sh->rows) {
+      KeyValue k = key_of(r);
+      auto it = target_hash.find(k);
+      if (it == target_hash.end() || it->second != r[nkey].value_or("")) keys.push_back(k);
+      if (it != target_hash.end()) target_hash.erase(it);
+    }
+    for (const Row& r : th->rows) {
+      KeyValue k = key_of(r);
+      if (target_hash.count(k) > 0) keys.push_back(std::move(k));
+    }
     const std::vector<std::string> none;
-    auto [sr, tr] = QueryBoth(
-        conns->source,
-        FetchRowsSql(t->plan, t->plan.source_table, lower, upper,
-                     options_.collect_fix_values ? t->fix_exprs : none),
-        conns->target, FetchRowsSql(t->plan, t->plan.target_table, lower, upper, none));
-    return CompareRows(*t, sr, tr, out);
+    for (size_t i = 0; i < keys.size(); i += 500) {
+      std::vector<KeyValue> batch(keys.begin() + i, keys.begin() + std::min(keys.size(), i + 500));
+      auto [sr, tr] = QueryBoth(
+          conns->source,
+          FetchKeysSql(t->plan, t->plan.source_table, batch,
+                       options_.collect_fix_values ? t->fix_exprs : none),
+          conns->target, FetchKeysSql(t->plan, t->plan.target_table, batch, none));
+      RETURN_IF_ERROR(CompareRows(*t, sr, tr, out));
+    }
+    return absl::OkStatus();
   }
   // Split at the middle row of the side that has more than one row (the source first).
   const bool use_source = s_count >= 2;

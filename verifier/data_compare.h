@@ -5,8 +5,9 @@
 // range that both sides checksum in SQL (chunk_sql.h) at the same time. The first and last
 // chunks are open-ended, so target rows outside the source's key range are covered too. Chunk
 // sizes adapt toward `chunk_time`. A chunk whose count or checksum differs is bisected on the
-// key until a range holds at most `row_fetch_limit` rows; those rows are fetched from both
-// sides and compared column by column.
+// key until a range holds at most `row_fetch_limit` rows; the per-row hashes of that range are
+// fetched from both sides, and the rows whose hashes differ (or that exist on one side only)
+// are fetched whole and compared column by column.
 //
 // Parallelism: `parallel` workers, each with its own source and target connection, take
 // chunks of any unfinished table (boundaries of one table are found one at a time; checksums
@@ -44,8 +45,11 @@ struct DataOptions {
   absl::Duration chunk_time = absl::Milliseconds(500);
   uint64_t initial_chunk_rows = 1000;
   uint64_t min_chunk_rows = 100;
-  uint64_t max_chunk_rows = 500000;
-  uint64_t row_fetch_limit = 256;  // bisect until a range holds at most this many rows
+  uint64_t max_chunk_rows = 100000;
+  // Bisect until a range holds at most this many rows; then compare per-row hashes and fetch
+  // whole rows only for the keys that differ.
+  // Fetching key + hash of 100,000 rows costs less than the checksums of bisecting them.
+  uint64_t row_fetch_limit = 100000;
   // Tables with neither a primary key nor a unique NOT NULL key: compared as a whole (one
   // checksum, then every row as a multiset) when true; an error otherwise.
   bool allow_full_scan = false;

@@ -1,5 +1,6 @@
 #include "mysql/binlog/event.h"
 
+#include <libdeflate.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -9,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "mysql/gtid.h"
 #include "util/status_macros.h"
 
 namespace dcp::mysql::binlog {
@@ -420,19 +422,18 @@ absl::StatusOr<Event> Decoder::Decode(absl::string_view raw, uint64_t offset, bo
     if (options_.verify_checksums) {
       uint32_t stored;
       std::memcpy(&stored, raw.data() + body_end, 4);
-      const auto* bytes = reinterpret_cast<const Bytef*>(raw.data());
-      uLong crc;
+      const auto* bytes = reinterpret_cast<const uint8_t*>(raw.data());
+      uint32_t computed;
       if (h.type == EventType::kFormatDescription && (h.flags & kBinlogInUseFlag)) {
         // The server clears LOG_EVENT_BINLOG_IN_USE_F on close without re-checksumming;
         // the checksum is defined over the header with that flag clear.
-        const Bytef flags_low = static_cast<Bytef>(bytes[17] & ~kBinlogInUseFlag);
-        crc = crc32(0, bytes, 17);
-        crc = crc32(crc, &flags_low, 1);
-        crc = crc32(crc, bytes + 18, static_cast<uInt>(body_end - 18));
+        const uint8_t flags_low = static_cast<uint8_t>(bytes[17] & ~kBinlogInUseFlag);
+        computed = libdeflate_crc32(0, bytes, 17);
+        computed = libdeflate_crc32(computed, &flags_low, 1);
+        computed = libdeflate_crc32(computed, bytes + 18, body_end - 18);
       } else {
-        crc = crc32(0, bytes, static_cast<uInt>(body_end));
+        computed = libdeflate_crc32(0, bytes, body_end);
       }
-      const uint32_t computed = static_cast<uint32_t>(crc);
       if (stored != computed) {
         char buf[64];
         std::snprintf(buf, sizeof(buf), "CRC32 mismatch: stored %08x, computed %08x", stored,
@@ -585,27 +586,9 @@ absl::Status Decoder::DecodeBody(const EventHeader& h, Cursor& body, bool in_pay
     case EventType::kPreviousGtids: {
       PreviousGtidsEvent p;
       p.encoded = body.Rest();
-      // n_sids u64, then per sid: uuid[16], n_intervals u64, [start, end) pairs of i64.
-      Cursor c(p.encoded, body.absolute_offset() - p.encoded.size());
-      ASSIGN_OR_RETURN(uint64_t n_sids, c.U64("sid count"));
-      if (n_sids > c.remaining() / 24) return c.Corrupt("sid count too large");
-      for (uint64_t i = 0; i < n_sids; ++i) {
-        ASSIGN_OR_RETURN(absl::string_view sid, c.Bytes(16, "sid"));
-        ASSIGN_OR_RETURN(uint64_t n_iv, c.U64("interval count"));
-        if (n_iv > c.remaining() / 16) return c.Corrupt("interval count too large");
-        if (i > 0) p.text.push_back(',');
-        AppendUuid(reinterpret_cast<const uint8_t*>(sid.data()), &p.text);
-        for (uint64_t k = 0; k < n_iv; ++k) {
-          const uint64_t start = *c.U64();
-          const uint64_t end = *c.U64();
-          if (end <= start) return c.Corrupt("empty GTID interval");
-          if (end - 1 == start) {
-            absl::StrAppend(&p.text, ":", start);
-          } else {
-            absl::StrAppend(&p.text, ":", start, "-", end - 1);
-          }
-        }
-      }
+      auto set = GtidSet::Decode(p.encoded);
+      if (!set.ok()) return body.Corrupt(set.status().message());
+      p.text = set->ToString();
       event.body = std::move(p);
       return absl::OkStatus();
     }

@@ -75,6 +75,19 @@ class FileReader final : public RawEventSource {
   std::string rotate_target_;
 };
 
+// Events framed from a buffer holding a binlog file's bytes (with or without the magic).
+// The buffer is not owned. Used by tests and the fuzzer.
+class BufferReader final : public RawEventSource {
+ public:
+  BufferReader(absl::string_view bytes, std::string name);
+  absl::StatusOr<std::optional<RawEvent>> Next() override;
+
+ private:
+  absl::string_view bytes_;
+  std::string name_;
+  uint64_t pos_ = 0;
+};
+
 }  // namespace dcp::mysql::binlog
 
 #endif  // DCP_MYSQL_BINLOG_FILE_READER_H_

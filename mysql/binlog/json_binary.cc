@@ -313,6 +313,97 @@ bool IsValidUtf8(absl::string_view s) {
   return true;
 }
 
+namespace {
+
+// Length of the longest prefix of [p, end) of printable ASCII other than '"' and '\\'.
+size_t PlainAsciiRun(const uint8_t* p, const uint8_t* end) {
+  const uint8_t* start = p;
+  while (end - p >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    // A byte is "special" if >= 0x80, < 0x20, == '"' (0x22) or == '\\' (0x5c).
+    const uint64_t high = w & kHigh;
+    const uint64_t low = (w - kOnes * 0x20) & ~w & kHigh;
+    const uint64_t q = w ^ (kOnes * 0x22), b = w ^ (kOnes * 0x5c);
+    const uint64_t quote = (q - kOnes) & ~q & kHigh;
+    const uint64_t bslash = (b - kOnes) & ~b & kHigh;
+    if (high | low | quote | bslash) break;
+    p += 8;
+  }
+  while (p < end && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') ++p;
+  return static_cast<size_t>(p - start);
+}
+
+}  // namespace
+
+bool AppendJsonStringIfUtf8(absl::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const size_t rollback = out->size();
+  out->push_back('"');
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const size_t run = PlainAsciiRun(p, end);
+    if (run > 0) {
+      out->append(reinterpret_cast<const char*>(p), run);
+      p += run;
+      continue;
+    }
+    const uint8_t c = *p;
+    if (c < 0x80) {
+      switch (c) {
+        case '"': out->append("\\\""); break;
+        case '\\': out->append("\\\\"); break;
+        case '\n': out->append("\\n"); break;
+        case '\r': out->append("\\r"); break;
+        case '\t': out->append("\\t"); break;
+        default: {
+          const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+          out->append(esc, 6);
+        }
+      }
+      ++p;
+      continue;
+    }
+    int n;
+    uint32_t cp;
+    if ((c & 0xe0) == 0xc0) {
+      n = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      out->resize(rollback);
+      return false;
+    }
+    if (end - p <= n) {
+      out->resize(rollback);
+      return false;
+    }
+    for (int i = 1; i <= n; ++i) {
+      if ((p[i] & 0xc0) != 0x80) {
+        out->resize(rollback);
+        return false;
+      }
+      cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+      out->resize(rollback);
+      return false;
+    }
+    out->append(reinterpret_cast<const char*>(p), n + 1);
+    p += n + 1;
+  }
+  out->push_back('"');
+  return true;
+}
+
 void AppendJsonString(absl::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');

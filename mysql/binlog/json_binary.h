@@ -31,6 +31,10 @@ void AppendJsonString(absl::string_view s, std::string* out);
 
 bool IsValidUtf8(absl::string_view s);
 
+// AppendJsonString if `s` is valid UTF-8 (in one pass); otherwise appends nothing and
+// returns false.
+bool AppendJsonStringIfUtf8(absl::string_view s, std::string* out);
+
 }  // namespace dcp::mysql::binlog
 
 #endif  // DCP_MYSQL_BINLOG_JSON_BINARY_H_

@@ -99,9 +99,7 @@ absl::Status AppendValueJson(const ColumnDef& col, const Value& v, std::string* 
         AppendBase64(padded, out);
         return absl::OkStatus();
       }
-      if (v.charset != kBinaryCollation && IsValidUtf8(v.bytes)) {
-        AppendJsonString(v.bytes, out);
-      } else {
+      if (v.charset == kBinaryCollation || !AppendJsonStringIfUtf8(v.bytes, out)) {
         AppendBase64(v.bytes, out);
       }
       return absl::OkStatus();
@@ -169,7 +167,9 @@ absl::Status AppendImage(const TableMap& table, const std::vector<Value>& image,
     if (!col.name.empty()) {
       AppendJsonString(col.name, out);
     } else {
-      absl::StrAppend(out, "\"@", i + 1, "\"");
+      out->append("\"@");
+      AppendNumber(i + 1, out);
+      out->push_back('"');
     }
     out->push_back(':');
     RETURN_IF_ERROR(AppendValueJson(col, image[i], out));
@@ -181,15 +181,20 @@ absl::Status AppendImage(const TableMap& table, const std::vector<Value>& image,
 }  // namespace
 
 absl::Status AppendRowJson(const RowContext& ctx, const RowChange& change, std::string* out) {
-  out->append("{\"pos\":");
-  AppendJsonString(absl::StrCat(ctx.file, ":", ctx.offset), out);
+  out->append("{\"pos\":\"");
+  out->append(ctx.file.data(), ctx.file.size());  // binlog names are plain ASCII
+  out->push_back(':');
+  AppendNumber(ctx.offset, out);
+  out->push_back('"');
   out->append(",\"gtid\":");
   if (ctx.gtid.empty()) {
     out->append("null");
   } else {
     AppendJsonString(ctx.gtid, out);
   }
-  absl::StrAppend(out, ",\"ts\":", ctx.timestamp, ",\"op\":");
+  out->append(",\"ts\":");
+  AppendNumber(ctx.timestamp, out);
+  out->append(",\"op\":");
   switch (change.op) {
     case RowOp::kInsert: out->append("\"insert\""); break;
     case RowOp::kUpdate: out->append("\"update\""); break;

@@ -341,18 +341,25 @@ absl::Status RowIterator::ReadImage(absl::string_view present, bool after_image,
 
 absl::Status RowIterator::Next(RowChange& change) {
   if (event_.table == nullptr) return cursor_.Corrupt("rows without a table");
+  const size_t start = cursor_.position();
   change.op = event_.op;
   switch (event_.op) {
     case RowOp::kInsert:
       change.before.clear();
-      return ReadImage(event_.present_before, /*after_image=*/true, change.after);
+      RETURN_IF_ERROR(ReadImage(event_.present_before, /*after_image=*/true, change.after));
+      break;
     case RowOp::kDelete:
       change.after.clear();
-      return ReadImage(event_.present_before, /*after_image=*/false, change.before);
+      RETURN_IF_ERROR(ReadImage(event_.present_before, /*after_image=*/false, change.before));
+      break;
     case RowOp::kUpdate:
       RETURN_IF_ERROR(ReadImage(event_.present_before, /*after_image=*/false, change.before));
-      return ReadImage(event_.present_after, /*after_image=*/true, change.after);
+      RETURN_IF_ERROR(ReadImage(event_.present_after, /*after_image=*/true, change.after));
+      break;
   }
+  // A row always takes at least its null bitmap; an image of zero bytes (no column present)
+  // would make callers that loop until done() spin forever on corrupt input.
+  if (cursor_.position() == start) return cursor_.Corrupt("row image of zero bytes");
   return absl::OkStatus();
 }
 

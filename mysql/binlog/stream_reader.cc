@@ -11,6 +11,7 @@ namespace dcp::mysql::binlog {
 namespace {
 
 constexpr uint16_t kDumpNonBlock = 1;
+constexpr int kComBinlogDumpGtid = 0x1e;  // not in Connector/C's enum
 
 void PutLe(std::string& b, uint64_t v, int n) {
   for (int i = 0; i < n; ++i) b.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -54,7 +55,7 @@ absl::Status StreamReader::Start(const Options& options) {
       RETURN_IF_ERROR(conn_.Execute("SET @slave_gtid_ignore_duplicates = 0"));
     }
   } else if (!options.gtid.empty()) {
-    return absl::UnimplementedError("starting a MySQL stream from a GTID set is not supported");
+    ASSIGN_OR_RETURN(mysql_gtids_, GtidSet::Parse(options.gtid));
   }
   MYSQL* m = conn_.raw();
   // COM_REGISTER_SLAVE: server id, host, user, password, port, rank, master id.
@@ -68,6 +69,25 @@ absl::Status StreamReader::Start(const Options& options) {
   PutLe(reg, 0, 4);
   if (m->methods->db_command(m, COM_REGISTER_SLAVE, reg.data(), reg.size(), 0, nullptr) != 0) {
     return CommandError(m, "COM_REGISTER_SLAVE");
+  }
+  if (mysql_gtids_.has_value()) {
+    // COM_BINLOG_DUMP_GTID (MySQL): flags, server id, file name (empty), position 4, and the
+    // executed GTID set in its binary encoding; BINLOG_THROUGH_GTID (4) selects the set.
+    const std::string set = mysql_gtids_->Encode();
+    std::string dump;
+    PutLe(dump, (options.stop_never ? 0 : kDumpNonBlock) | 4, 2);
+    PutLe(dump, options.server_id, 4);
+    PutLe(dump, 0, 4);  // file name length
+    PutLe(dump, 4, 8);  // position
+    PutLe(dump, set.size(), 4);
+    dump.append(set);
+    if (m->methods->db_command(m, static_cast<enum_server_command>(kComBinlogDumpGtid),
+                               dump.data(), dump.size(), 1, nullptr) != 0) {
+      return CommandError(m, "COM_BINLOG_DUMP_GTID");
+    }
+    file_.clear();
+    next_position_ = 4;
+    return absl::OkStatus();
   }
   file_ = options.gtid.empty() ? options.file : "";
   const uint64_t position = options.gtid.empty() ? options.position : 4;

@@ -11,7 +11,8 @@
 //
 // Not thread-safe. Errors: kUnavailable for a lost connection, the server's errors mapped by
 // mysql::StatusFromMysqlError (e.g. kFailedPrecondition for a purged file), kDataLoss for
-// malformed packets. MySQL GTID sets (COM_BINLOG_DUMP_GTID) are not supported.
+// malformed packets. On MySQL, `gtid` is a GTID set ("uuid:1-5,...") sent with
+// COM_BINLOG_DUMP_GTID (untested here: no MySQL server is packaged).
 #ifndef DCP_MYSQL_BINLOG_STREAM_READER_H_
 #define DCP_MYSQL_BINLOG_STREAM_READER_H_
 
@@ -25,6 +26,7 @@
 #include "mysql/binlog/event.h"
 #include "mysql/binlog/file_reader.h"
 #include "mysql/connection.h"
+#include "mysql/gtid.h"
 #include "mysql/dsn.h"
 
 namespace dcp::mysql::binlog {
@@ -36,7 +38,9 @@ class StreamReader final : public RawEventSource {
     uint32_t server_id = 0;  // required, distinct from every server and replica
     std::string file;        // start file; empty with `gtid` set or for the first binlog
     uint64_t position = 4;
-    std::string gtid;  // MariaDB GTID position ("0-1-5,1-2-7"); overrides file/position
+    // MariaDB: a GTID position ("0-1-5,1-2-7"); MySQL: the executed GTID set. Overrides
+    // file/position.
+    std::string gtid;
     bool stop_never = false;
     absl::Duration heartbeat = absl::Seconds(5);
   };
@@ -58,6 +62,7 @@ class StreamReader final : public RawEventSource {
   ChecksumAlg checksum_ = ChecksumAlg::kOff;
   bool mariadb_ = false;
   std::string version_;
+  std::optional<GtidSet> mysql_gtids_;
   std::string file_;
   std::string event_file_;  // the file of a returned ROTATE (the one it leaves)
   uint64_t next_position_ = 4;

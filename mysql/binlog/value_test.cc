@@ -76,3 +76,32 @@ TEST(Temporal, FromUnix) {
 
 }  // namespace
 }  // namespace dcp::mysql::binlog
+
+#include "mysql/binlog/rows.h"
+
+namespace dcp::mysql::binlog {
+namespace {
+
+// Corrupt input found by the fuzzer: a rows event whose present-columns bitmap is empty
+// makes every row zero bytes long; iterating must fail instead of looping forever.
+TEST(RowIterator, ZeroByteRowImageIsCorrupt) {
+  TableMap table;
+  table.schema = "s";
+  table.table = "t";
+  table.columns.resize(1);
+  table.columns[0].type = ColumnType::kLong;
+  RowsEvent rows;
+  rows.op = RowOp::kInsert;
+  rows.table = &table;
+  rows.column_count = 1;
+  rows.present_before = absl::string_view("\x00", 1);
+  rows.rows = "abcd";
+  RowIterator it(rows);
+  RowChange change;
+  ASSERT_FALSE(it.done());
+  absl::Status s = it.Next(change);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+}
+
+}  // namespace
+}  // namespace dcp::mysql::binlog

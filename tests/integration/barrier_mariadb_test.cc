@@ -7,6 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "barrier/barrier_writer.h"
+#include "barrier/lag.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/mariadb_server.h"
@@ -87,6 +88,62 @@ TEST(BarrierWriterMariaDb, BumpsConsecutivelyAcrossAServerRestart) {
   uint64_t value = 0;
   ASSERT_TRUE(absl::SimpleAtoi(offset->value_or(""), &value));
   EXPECT_EQ(value, got.back().offset);
+}
+
+// The barrier as a heartbeat: written on a primary, read back on its native replica, it gives
+// the replica's lag, which grows while the replica's SQL thread is stopped and falls back after.
+TEST(BarrierWriterMariaDb, HeartbeatGivesReplicaLag) {
+  auto pair = testing::StartReplicatedPair(/*first_server_id=*/63);
+  ASSERT_TRUE(pair.ok()) << pair.status();
+  BarrierOptions o;
+  o.interval = absl::Milliseconds(100);
+  auto connector = NewMysqlConnector(pair->primary->Dsn());
+  LagTracker lag;
+  BarrierWriter writer(o, connector.get(), Clock::Real(),
+                       [&](const BarrierEvent& e) { lag.OnWritten(e.offset, e.committed); });
+  std::thread thread([&] { writer.Run(); });
+
+  auto replica = pair->replica->Connect();
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  uint64_t seen = 0;
+  // Plays the target's collector: each new offset on the replica is an arrival.
+  auto poll = [&]() {
+    auto v = replica->QueryValue("SELECT `offset` FROM drc.barrier WHERE id = 1");
+    uint64_t offset = 0;
+    if (v.ok() && *v && absl::SimpleAtoi(**v, &offset) && offset > seen) {
+      seen = offset;
+      lag.OnArrived("replica", offset, absl::Now());
+    }
+  };
+  for (int i = 0; i < 600 && !lag.LastLag("replica"); ++i) {
+    poll();
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_TRUE(lag.LastLag("replica").has_value());
+
+  ASSERT_TRUE(replica->Execute("STOP SLAVE SQL_THREAD").ok());
+  absl::SleepFor(absl::Milliseconds(300));
+  poll();
+  const uint64_t stopped_at = seen;
+  absl::SleepFor(absl::Milliseconds(1500));
+  poll();
+  EXPECT_EQ(seen, stopped_at);  // nothing arrives while stopped
+  auto stalled = lag.CurrentLag("replica", absl::Now());
+  ASSERT_TRUE(stalled.has_value());
+  EXPECT_GE(*stalled, absl::Seconds(1));  // at least the time since the first unarrived bump
+
+  ASSERT_TRUE(replica->Execute("START SLAVE SQL_THREAD").ok());
+  const uint64_t target = writer.stats().offset.value_or(0) + 3;
+  for (int i = 0; i < 1500 && seen < target; ++i) {
+    poll();
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_GE(seen, target);
+  auto caught_up = lag.CurrentLag("replica", absl::Now());
+  ASSERT_TRUE(caught_up.has_value());
+  EXPECT_LT(*caught_up, *stalled);
+  writer.Stop();
+  thread.join();
 }
 
 }  // namespace

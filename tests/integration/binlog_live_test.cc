@@ -7,11 +7,13 @@
 #include <cstdlib>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "mysql/binlog/file_reader.h"
@@ -395,6 +397,54 @@ TEST_F(BinlogLiveTest, StreamFromGtidAndPosition) {
   }
   // A server id is required; a bad position is the server's error.
   EXPECT_TRUE(RunLines(base + " --position nosuch.000001:4 --server-id 8004 2>/dev/null").empty());
+}
+
+TEST_F(BinlogLiveTest, StopNeverWaitsWithHeartbeats) {
+  Exec("CREATE TABLE w.h (id INT PRIMARY KEY)");
+  auto status = conn_->Query("SHOW MASTER STATUS");
+  ASSERT_TRUE(status.ok()) << status.status();
+  StreamReader::Options so;
+  so.dsn = server_->Dsn();
+  so.server_id = 8101;
+  so.file = *status->rows[0][0];
+  so.position = std::stoull(*status->rows[0][1]);
+  so.stop_never = true;
+  so.heartbeat = absl::Seconds(1);
+  auto stream = StreamReader::Open(so);
+  ASSERT_TRUE(stream.ok()) << stream.status();
+  Decoder::Options dopts;
+  dopts.initial_checksum = (*stream)->checksum();
+  EventReader reader(stream->get(), dopts);
+  // A writer that inserts a row once the reader has been idle for a while.
+  std::thread writer([this] {
+    absl::SleepFor(absl::Milliseconds(2500));
+    auto c = server_->Connect();
+    if (c.ok()) (void)c->Execute("INSERT INTO w.h VALUES (7)");
+  });
+  int heartbeats = 0;
+  bool got_row = false;
+  RowChange change;
+  while (!got_row) {
+    auto ev = reader.Next();
+    if (!ev.ok() || *ev == nullptr) {
+      ADD_FAILURE() << (ev.ok() ? "stream ended" : ev.status().ToString());
+      break;
+    }
+    if ((*ev)->header.type == EventType::kHeartbeat) {
+      ++heartbeats;
+      EXPECT_EQ(std::get<HeartbeatEvent>((*ev)->body).log_ident, so.file);
+    }
+    const auto* rows = std::get_if<RowsEvent>(&(*ev)->body);
+    if (rows == nullptr || rows->table == nullptr || rows->table->table != "h") continue;
+    RowIterator it(*rows);
+    ASSERT_TRUE(it.Next(change).ok());
+    EXPECT_EQ(change.after[0].i, 7);
+    EXPECT_EQ(heartbeats >= 1, true) << "no heartbeat while idle";
+    EXPECT_EQ(reader.file(), so.file);
+    EXPECT_GT((*ev)->offset, so.position);
+    got_row = true;
+  }
+  writer.join();
 }
 
 }  // namespace

@@ -57,7 +57,8 @@ absl::string_view KeyDiffKindName(KeyDiffKind kind);  // "missing_on_target", ..
 
 struct KeyDiff {
   std::string key;
-  std::string table;  // the key's text before the first ':' when it has one, else empty
+  std::string table;  // the table of a canonical key (docs/encoding.md: ["shop.orders",...]),
+                      // else the key's text before the first ':', else empty
   KeyDiffKind kind = KeyDiffKind::kDifferent;
   SideImage source;
   SideImage target;

@@ -25,6 +25,16 @@ bool SameRecord(const Segment::Record& a, const Segment::Record& b) {
 }
 
 std::string TableOf(absl::string_view key) {
+  // The canonical key of docs/encoding.md: a JSON array whose first element is the table.
+  if (key.size() > 2 && key[0] == '[' && key[1] == '"') {
+    std::string table;
+    for (size_t i = 2; i < key.size(); ++i) {
+      if (key[i] == '"') return table;
+      if (key[i] == '\\' && i + 1 < key.size()) ++i;
+      table.push_back(key[i]);
+    }
+    return std::string();
+  }
   size_t colon = key.find(':');
   return colon == absl::string_view::npos ? std::string() : std::string(key.substr(0, colon));
 }
@@ -410,6 +420,7 @@ void Checker::Match(TargetState& t) {
         PopSkipped(t, s.segment ? g : s);
       }
       t.buffered -= s.changes() + g.changes();
+      t.checked_to = std::max(t.checked_to.value_or(0), t.source_windows.front().to);
       t.stats.last_done_barrier = s.to;
       t.source_windows.pop_front();
       t.target_windows.pop_front();
@@ -428,6 +439,7 @@ void Checker::Match(TargetState& t) {
       }
       if (!s.segment) PopSkipped(t, s);
       t.buffered -= s.changes();
+      t.checked_to = std::max(t.checked_to.value_or(0), t.source_windows.front().to);
       t.source_windows.pop_front();
       continue;
     }
@@ -453,6 +465,7 @@ void Checker::Match(TargetState& t) {
     t.stats.last_done_barrier = std::min(s.to, g.to);
     if (pop_s) {
       t.buffered -= s.changes();
+      t.checked_to = std::max(t.checked_to.value_or(0), t.source_windows.front().to);
       t.source_windows.pop_front();
     }
     if (pop_g) {
@@ -731,9 +744,25 @@ CheckerStats Checker::Stats() const {
     s.pending_source_windows = t.source_windows.size();
     s.pending_target_windows = t.target_windows.size();
     s.in_timeout = t.in_timeout;
+    s.checked_to = t.checked_to;
     out.targets.push_back(std::move(s));
   }
   out.unknown_tag_messages = unknown_tag_messages_;
+  return out;
+}
+
+std::optional<uint64_t> Checker::ResumeBarrier() const {
+  absl::MutexLock lock(&mu_);
+  std::optional<uint64_t> out;
+  for (const TargetState& t : targets_) {
+    if (!t.checked_to) return std::nullopt;
+    uint64_t b = *t.checked_to;
+    for (const auto& [key, suspect] : t.suspects) {
+      // A reported suspect needs no re-reading: its Diff was sent.
+      if (!suspect.reported) b = std::min(b, suspect.first_from);
+    }
+    out = out ? std::min(*out, b) : b;
+  }
   return out;
 }
 

@@ -93,6 +93,8 @@ struct TargetStats {
   uint64_t pending_source_windows = 0;
   uint64_t pending_target_windows = 0;
   bool in_timeout = false;
+  // The end barrier of the last source window compared (or reported unchecked).
+  std::optional<uint64_t> checked_to;
   // The end barrier of the last window this target is done with (compared or skipped): the
   // daemon's resume point for the checker.
   std::optional<uint64_t> last_done_barrier;
@@ -129,6 +131,12 @@ class Checker {
   void Tick() ABSL_LOCKS_EXCLUDED(mu_);
 
   CheckerStats Stats() const ABSL_LOCKS_EXCLUDED(mu_);
+  // For restarts: the highest barrier R such that a checker fed every tag's stream again from
+  // barrier R on would raise every alarm this one still could, i.e. every target's windows
+  // before R are compared (or reported unchecked) and no unreported suspect was first seen
+  // before R. std::nullopt until every target has completed a window. Never decreases while
+  // suspects are only added at or after it.
+  std::optional<uint64_t> ResumeBarrier() const ABSL_LOCKS_EXCLUDED(mu_);
   // Approximate bytes held by buffered windows, suspects and interned origins.
   size_t MemoryBytes() const ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -178,6 +186,8 @@ class Checker {
     bool in_timeout = false;
     absl::Time late_since;
     std::optional<std::pair<uint64_t, uint64_t>> overflow_range;  // current episode
+    // The end barrier of the last source window this target is done with.
+    std::optional<uint64_t> checked_to;
     absl::flat_hash_map<std::string, Suspect> suspects;
     TargetStats stats;
   };

@@ -744,5 +744,49 @@ TEST(AlarmJson, DiffDocument) {
             "different): 1 key differs\"}");
 }
 
+// --- restarts --------------------------------------------------------------------------
+
+TEST_F(CheckerTest, ResumeBarrierFollowsComparedWindowsAndHoldsForSuspects) {
+  Make(Mode::kState, {"dst", "dst2"}, /*tolerance=*/2);
+  EXPECT_EQ(checker_->ResumeBarrier(), std::nullopt);
+  BarAll(1, {"src", "dst", "dst2"});
+  BarAll(2, {"src", "dst", "dst2"});
+  EXPECT_EQ(checker_->ResumeBarrier(), 2u);
+  BarAll(3, {"src", "dst"});  // dst2 is behind: its window [2,3) is not compared yet
+  EXPECT_EQ(checker_->ResumeBarrier(), 2u);
+  EXPECT_EQ(Target(0).checked_to, 3u);
+  Bar("dst2", 3);
+  EXPECT_EQ(checker_->ResumeBarrier(), 3u);
+  // A key differing in [3,4) is a suspect, not yet reported: a restart must re-read [3,4).
+  Row("src", "t:1", 1);
+  Row("dst", "t:1", 2);
+  Row("dst2", "t:1", 1);
+  BarAll(4, {"src", "dst", "dst2"});
+  EXPECT_EQ(Target(0).suspects, 1u);
+  EXPECT_EQ(checker_->ResumeBarrier(), 3u);
+  BarAll(5, {"src", "dst", "dst2"});
+  EXPECT_EQ(checker_->ResumeBarrier(), 3u);
+  // Reported after `tolerance` windows: from then on nothing needs re-reading.
+  BarAll(6, {"src", "dst", "dst2"});
+  ASSERT_EQ(sink_.Count(AlarmKind::kDiff), 1u);
+  EXPECT_EQ(checker_->ResumeBarrier(), 6u);
+}
+
+TEST_F(CheckerTest, DiffNamesTheTableOfACanonicalKey) {
+  Make(Mode::kState, {"dst"}, /*tolerance=*/0);
+  BarAll(1);
+  Row("src", R"(["shop.orders","n:7"])", 1);
+  Row("dst", R"(["shop.orders","n:7"])", 2);
+  Row("src", R"(["a\"b.c","s:x"])", 1);
+  BarAll(2);
+  std::vector<Alarm> alarms = Take();
+  ASSERT_THAT(alarms, SizeIs(1));
+  ASSERT_THAT(alarms[0].keys, SizeIs(2));
+  std::map<std::string, std::string> tables;
+  for (const KeyDiff& k : alarms[0].keys) tables[k.key] = k.table;
+  EXPECT_EQ(tables[R"(["shop.orders","n:7"])"], "shop.orders");
+  EXPECT_EQ(tables[R"(["a\"b.c","s:x"])"], "a\"b.c");
+}
+
 }  // namespace
 }  // namespace dcp::checker

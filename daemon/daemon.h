@@ -1,0 +1,150 @@
+// The dcp daemon: wires the barrier writer, the collectors, the checker, the alarm sinks and
+// the HTTP endpoints described by a Config (docs/config.md, docs/operations.md).
+//
+//   barrier writer ──(commit times)──────────────────────────────┐
+//   mysql collector ─┐                                            v
+//   mysql collector ─┼─ CheckerSink (in the collector's thread) ─> Checker ─> alarm sinks
+//   grpc collector ──┘                                      (on_barrier) └─> LagTracker
+//
+// Start():
+//   1. every MySQL collector's server is validated (collector::ConnectAndCheckServer) before
+//      anything starts; a bad server is an error naming the collector and the fix;
+//   2. each MySQL collector starts from its daemon checkpoint (state.dir/collector-NAME.json)
+//      when there is one, else from the configured start-gtid/start-position, else from the
+//      server's current end;
+//   3. messages reach the checker in each collector's own thread, in binlog (or acceptance)
+//      order, with increasing seq; a lost binlog stream becomes a Reconnect change for each of
+//      the collector's tags, in the same thread, so it stays in order with the messages;
+//   4. every `tick` the checker's timeouts are evaluated and checkpoints persisted.
+//
+// Resume (no window unchecked after a restart, clean or kill -9): collectors run with
+// auto_checkpoint = false and report the position before each barrier they deliver. When
+// Checker::ResumeBarrier() reaches R, the position before barrier R of every MySQL collector
+// is saved (atomically). After a restart each collector re-reads from there, so the new
+// checker sees barrier R first on every tag and compares every window from R on again.
+// What can be delivered twice, and why it raises no false alarm: the windows between R and
+// the crash are compared a second time from complete streams (an equal result); a Diff whose
+// key was first seen at or after R may be sent again (the receiver can tell by its window and
+// key); alarms already in the webhook spool are sent once (alarm_spool.h).
+//
+// Thread-safety: Start() once; Stop(), ReopenLogs(), Snapshot() from any thread.
+#ifndef DCP_DAEMON_DAEMON_H_
+#define DCP_DAEMON_DAEMON_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "checker/checker.h"
+#include "daemon/config.h"
+#include "util/clock.h"
+
+namespace dcp::daemon {
+
+struct Options {
+  Config config;
+  // The daemon's own log file (util/log.h), reopened on SIGHUP; empty: stderr.
+  std::string log_file;
+  absl::Duration tick = absl::Seconds(1);
+  Clock* clock = Clock::Real();
+};
+
+// What /metrics, /status and /healthz show: a consistent copy taken under no lock for long.
+struct CollectorStatus {
+  std::string name;
+  std::string type;     // "mysql" | "grpc"
+  std::string address;  // host:port read from, or the gRPC listen address
+  std::vector<std::string> tags;
+  bool connected = false;
+  uint64_t events = 0;
+  uint64_t rows = 0;
+  uint64_t messages = 0;
+  uint64_t barriers = 0;
+  uint64_t reconnects = 0;
+  uint64_t rejected = 0;  // grpc: messages answered with an error code
+  std::string position;   // mysql: resume position after the last delivered transaction
+  std::string error;      // why the collector stopped, when it did
+};
+
+struct TargetStatus {
+  checker::TargetStats stats;
+  std::optional<absl::Duration> lag;  // replication lag from the barrier heartbeat
+};
+
+struct TagStatus {
+  checker::TagStats stats;
+  std::optional<absl::Duration> lag;
+};
+
+struct AlarmCounts {
+  std::map<std::string, uint64_t> raised;  // by kind name ("diff", "timeout", ...)
+  bool webhook = false;
+  uint64_t webhook_sent = 0;
+  uint64_t webhook_spooled = 0;  // waiting in the spool
+  uint64_t webhook_failed = 0;   // failed attempts
+  uint64_t webhook_spool_errors = 0;
+};
+
+struct StatusSnapshot {
+  absl::Time now;
+  absl::Time started;
+  std::vector<CollectorStatus> collectors;
+  std::vector<TagStatus> tags;
+  std::vector<TargetStatus> targets;
+  AlarmCounts alarms;
+  bool barrier = false;
+  uint64_t barrier_bumps = 0;
+  uint64_t barrier_failures = 0;
+  std::optional<uint64_t> barrier_offset;
+  bool barrier_connected = false;
+  std::optional<uint64_t> checkpoint_barrier;  // the barrier collectors resume before
+};
+
+// Prometheus text exposition format (version 0.0.4).
+std::string RenderMetrics(const StatusSnapshot& s);
+// One JSON document for a person.
+std::string RenderStatusJson(const StatusSnapshot& s);
+// Healthy when every collector is connected and no target is in Timeout; else the reasons.
+std::pair<bool, std::string> Health(const StatusSnapshot& s);
+
+class Daemon {
+ public:
+  // Validates servers, opens sinks, starts every component. Errors: kInvalidArgument for
+  // options that cannot work, the server check's code for a bad server, kUnavailable when a
+  // listen address cannot be bound. Nothing keeps running after an error.
+  static absl::StatusOr<std::unique_ptr<Daemon>> Start(Options options);
+  ~Daemon();  // Stop()s
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Stops collectors, compares what is complete, persists checkpoints, flushes alarms (the
+  // webhook gets up to a few seconds; undelivered alarms stay spooled). Idempotent.
+  void Stop();
+  // Reopens the alarm log and the daemon's log file (SIGHUP).
+  void ReopenLogs();
+  StatusSnapshot Snapshot() const;
+  // The bound HTTP port, 0 without an HTTP server.
+  int http_port() const;
+
+  class Impl;
+
+ private:
+  explicit Daemon(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Runs the daemon until SIGINT or SIGTERM (SIGHUP reopens logs): blocks those signals in the
+// calling thread before any thread starts, then waits for them. Returns Start()'s error, or
+// OK after a clean stop.
+absl::Status RunUntilSignal(Options options);
+
+}  // namespace dcp::daemon
+
+#endif  // DCP_DAEMON_DAEMON_H_

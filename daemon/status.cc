@@ -1,0 +1,313 @@
+// RenderMetrics, RenderStatusJson and Health of daemon.h.
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "checker/alarm.h"
+#include "daemon/daemon.h"
+
+namespace dcp::daemon {
+namespace {
+
+std::string Label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+class Metrics {
+ public:
+  void Family(const std::string& name, const std::string& type, const std::string& help) {
+    absl::StrAppend(&out_, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
+  }
+  void Sample(const std::string& name, const std::string& labels, double value) {
+    absl::StrAppend(&out_, name, labels.empty() ? "" : absl::StrCat("{", labels, "}"), " ", value,
+                    "\n");
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+std::string L(const std::string& key, const std::string& value) {
+  return absl::StrCat(key, "=\"", Label(value), "\"");
+}
+
+void Field(std::string& out, const char* name, const std::string& value, bool comma = true) {
+  if (comma) out += ",";
+  checker::AppendJsonString(out, name);
+  out += ":";
+  checker::AppendJsonString(out, value);
+}
+
+void Number(std::string& out, const char* name, double value) {
+  out += ",";
+  checker::AppendJsonString(out, name);
+  absl::StrAppend(&out, ":", value);
+}
+
+void Bool(std::string& out, const char* name, bool value) {
+  out += ",";
+  checker::AppendJsonString(out, name);
+  out += value ? ":true" : ":false";
+}
+
+void OptNumber(std::string& out, const char* name, std::optional<double> value) {
+  out += ",";
+  checker::AppendJsonString(out, name);
+  out += value ? absl::StrCat(":", *value) : std::string(":null");
+}
+
+std::optional<double> Seconds(const std::optional<absl::Duration>& d) {
+  if (!d) return std::nullopt;
+  return absl::ToDoubleSeconds(*d);
+}
+
+}  // namespace
+
+std::string RenderMetrics(const StatusSnapshot& s) {
+  Metrics m;
+  m.Family("dcp_up", "gauge", "1 while the daemon runs.");
+  m.Sample("dcp_up", "", 1);
+  m.Family("dcp_uptime_seconds", "gauge", "Seconds since the daemon started.");
+  m.Sample("dcp_uptime_seconds", "", absl::ToDoubleSeconds(s.now - s.started));
+
+  struct CollectorMetric {
+    const char* name;
+    const char* type;
+    const char* help;
+    double (*get)(const CollectorStatus&);
+  };
+  const CollectorMetric collector_metrics[] = {
+      {"dcp_collector_connected", "gauge", "1 when the collector's stream (or server) is up.",
+       [](const CollectorStatus& c) { return c.connected ? 1.0 : 0.0; }},
+      {"dcp_collector_events_total", "counter", "Binlog events read.",
+       [](const CollectorStatus& c) { return static_cast<double>(c.events); }},
+      {"dcp_collector_rows_total", "counter", "Rows read from row events.",
+       [](const CollectorStatus& c) { return static_cast<double>(c.rows); }},
+      {"dcp_collector_messages_total", "counter", "Messages delivered to the checker.",
+       [](const CollectorStatus& c) { return static_cast<double>(c.messages); }},
+      {"dcp_collector_barriers_total", "counter", "Barrier messages delivered.",
+       [](const CollectorStatus& c) { return static_cast<double>(c.barriers); }},
+      {"dcp_collector_reconnects_total", "counter", "Lost streams resumed.",
+       [](const CollectorStatus& c) { return static_cast<double>(c.reconnects); }},
+      {"dcp_collector_rejected_total", "counter", "gRPC messages answered with an error code.",
+       [](const CollectorStatus& c) { return static_cast<double>(c.rejected); }},
+  };
+  for (const CollectorMetric& cm : collector_metrics) {
+    m.Family(cm.name, cm.type, cm.help);
+    for (const CollectorStatus& c : s.collectors) {
+      m.Sample(cm.name, absl::StrCat(L("collector", c.name), ",", L("type", c.type)), cm.get(c));
+    }
+  }
+  m.Family("dcp_collector_position_info", "gauge",
+           "The resume position after the last delivered transaction (label position).");
+  for (const CollectorStatus& c : s.collectors) {
+    if (c.type != "mysql") continue;
+    m.Sample("dcp_collector_position_info",
+             absl::StrCat(L("collector", c.name), ",", L("position", c.position)), 1);
+  }
+
+  m.Family("dcp_tag_last_barrier", "gauge", "The last barrier offset the tag delivered.");
+  for (const TagStatus& t : s.tags) {
+    if (t.stats.last_barrier) {
+      m.Sample("dcp_tag_last_barrier", L("tag", t.stats.tag),
+               static_cast<double>(*t.stats.last_barrier));
+    }
+  }
+  m.Family("dcp_tag_changes_total", "counter", "Row changes the checker received for the tag.");
+  for (const TagStatus& t : s.tags) {
+    m.Sample("dcp_tag_changes_total", L("tag", t.stats.tag), static_cast<double>(t.stats.changes));
+  }
+  m.Family("dcp_tag_lag_seconds", "gauge",
+           "Barrier commit on the source to its arrival in the tag's stream.");
+  for (const TagStatus& t : s.tags) {
+    if (t.lag) m.Sample("dcp_tag_lag_seconds", L("tag", t.stats.tag), ToDoubleSeconds(*t.lag));
+  }
+
+  struct TargetMetric {
+    const char* name;
+    const char* type;
+    const char* help;
+    double (*get)(const TargetStatus&);
+  };
+  const TargetMetric target_metrics[] = {
+      {"dcp_target_windows_compared_total", "counter", "Windows compared.",
+       [](const TargetStatus& t) { return static_cast<double>(t.stats.windows_compared); }},
+      {"dcp_target_windows_same_total", "counter", "Windows found equal.",
+       [](const TargetStatus& t) { return static_cast<double>(t.stats.windows_same); }},
+      {"dcp_target_windows_diff_total", "counter", "Windows with a Diff.",
+       [](const TargetStatus& t) { return static_cast<double>(t.stats.windows_diff); }},
+      {"dcp_target_diff_keys_total", "counter", "Keys reported in Diff alarms.",
+       [](const TargetStatus& t) { return static_cast<double>(t.stats.diff_keys); }},
+      {"dcp_target_timeouts_total", "counter", "Timeout episodes.",
+       [](const TargetStatus& t) { return static_cast<double>(t.stats.timeouts); }},
+      {"dcp_target_recovered_total", "counter", "Recoveries after a Timeout.",
+       [](const TargetStatus& t) { return static_cast<double>(t.stats.recovered); }},
+      {"dcp_target_gaps_total", "counter", "Windows that could not be checked.",
+       [](const TargetStatus& t) { return static_cast<double>(t.stats.gaps); }},
+      {"dcp_target_overflows_total", "counter", "Windows dropped by the memory cap.",
+       [](const TargetStatus& t) { return static_cast<double>(t.stats.overflows); }},
+      {"dcp_target_suspects", "gauge", "Keys differing but still within tolerance.",
+       [](const TargetStatus& t) { return static_cast<double>(t.stats.suspects); }},
+      {"dcp_target_buffered_changes", "gauge", "Changes buffered waiting for comparison.",
+       [](const TargetStatus& t) { return static_cast<double>(t.stats.buffered_changes); }},
+      {"dcp_target_in_timeout", "gauge", "1 while the target is in Timeout.",
+       [](const TargetStatus& t) { return t.stats.in_timeout ? 1.0 : 0.0; }},
+  };
+  for (const TargetMetric& tm : target_metrics) {
+    m.Family(tm.name, tm.type, tm.help);
+    for (const TargetStatus& t : s.targets) m.Sample(tm.name, L("target", t.stats.tag), tm.get(t));
+  }
+  m.Family("dcp_target_replication_lag_seconds", "gauge",
+           "Replication lag of the target from the barrier heartbeat.");
+  for (const TargetStatus& t : s.targets) {
+    if (t.lag) {
+      m.Sample("dcp_target_replication_lag_seconds", L("target", t.stats.tag),
+               absl::ToDoubleSeconds(*t.lag));
+    }
+  }
+
+  m.Family("dcp_alarms_total", "counter", "Alarms raised, by kind.");
+  for (const char* kind : {"diff", "timeout", "recovered", "gap", "overflow"}) {
+    auto it = s.alarms.raised.find(kind);
+    m.Sample("dcp_alarms_total", L("kind", kind),
+             it == s.alarms.raised.end() ? 0.0 : static_cast<double>(it->second));
+  }
+  if (s.alarms.webhook) {
+    m.Family("dcp_webhook_sent_total", "counter", "Alarms delivered to the webhook.");
+    m.Sample("dcp_webhook_sent_total", "", static_cast<double>(s.alarms.webhook_sent));
+    m.Family("dcp_webhook_spooled", "gauge", "Alarms waiting in the webhook spool.");
+    m.Sample("dcp_webhook_spooled", "", static_cast<double>(s.alarms.webhook_spooled));
+    m.Family("dcp_webhook_failed_total", "counter", "Failed webhook attempts.");
+    m.Sample("dcp_webhook_failed_total", "", static_cast<double>(s.alarms.webhook_failed));
+  }
+  if (s.barrier) {
+    m.Family("dcp_barrier_bumps_total", "counter", "Barriers written on the source.");
+    m.Sample("dcp_barrier_bumps_total", "", static_cast<double>(s.barrier_bumps));
+    m.Family("dcp_barrier_failures_total", "counter", "Failed barrier connects and writes.");
+    m.Sample("dcp_barrier_failures_total", "", static_cast<double>(s.barrier_failures));
+    m.Family("dcp_barrier_connected", "gauge", "1 while the barrier writer is connected.");
+    m.Sample("dcp_barrier_connected", "", s.barrier_connected ? 1 : 0);
+  }
+  if (s.checkpoint_barrier) {
+    m.Family("dcp_checkpoint_barrier", "gauge",
+             "The barrier collectors resume before after a restart.");
+    m.Sample("dcp_checkpoint_barrier", "", static_cast<double>(*s.checkpoint_barrier));
+  }
+  return m.Take();
+}
+
+std::string RenderStatusJson(const StatusSnapshot& s) {
+  const auto [healthy, reason] = Health(s);
+  std::string out = "{";
+  Field(out, "time", absl::FormatTime(absl::RFC3339_sec, s.now, absl::UTCTimeZone()), false);
+  Field(out, "started", absl::FormatTime(absl::RFC3339_sec, s.started, absl::UTCTimeZone()));
+  Bool(out, "healthy", healthy);
+  Field(out, "health", healthy ? std::string("ok") : reason);
+  out += ",\"collectors\":[";
+  for (size_t i = 0; i < s.collectors.size(); ++i) {
+    const CollectorStatus& c = s.collectors[i];
+    out += i ? ",{" : "{";
+    Field(out, "name", c.name, false);
+    Field(out, "type", c.type);
+    Field(out, "address", c.address);
+    Field(out, "tags", absl::StrJoin(c.tags, ","));
+    Bool(out, "connected", c.connected);
+    Number(out, "events", static_cast<double>(c.events));
+    Number(out, "rows", static_cast<double>(c.rows));
+    Number(out, "messages", static_cast<double>(c.messages));
+    Number(out, "barriers", static_cast<double>(c.barriers));
+    Number(out, "reconnects", static_cast<double>(c.reconnects));
+    if (c.type == "mysql") Field(out, "position", c.position);
+    if (!c.error.empty()) Field(out, "error", c.error);
+    out += "}";
+  }
+  out += "],\"tags\":[";
+  for (size_t i = 0; i < s.tags.size(); ++i) {
+    const TagStatus& t = s.tags[i];
+    out += i ? ",{" : "{";
+    Field(out, "tag", t.stats.tag, false);
+    OptNumber(out, "last_barrier",
+              t.stats.last_barrier ? std::optional<double>(*t.stats.last_barrier) : std::nullopt);
+    Number(out, "changes", static_cast<double>(t.stats.changes));
+    OptNumber(out, "lag_seconds", Seconds(t.lag));
+    out += "}";
+  }
+  out += "],\"targets\":[";
+  for (size_t i = 0; i < s.targets.size(); ++i) {
+    const TargetStatus& t = s.targets[i];
+    out += i ? ",{" : "{";
+    Field(out, "target", t.stats.tag, false);
+    Number(out, "windows_compared", static_cast<double>(t.stats.windows_compared));
+    Number(out, "windows_same", static_cast<double>(t.stats.windows_same));
+    Number(out, "windows_diff", static_cast<double>(t.stats.windows_diff));
+    Number(out, "diff_keys", static_cast<double>(t.stats.diff_keys));
+    Number(out, "timeouts", static_cast<double>(t.stats.timeouts));
+    Number(out, "recovered", static_cast<double>(t.stats.recovered));
+    Number(out, "gaps", static_cast<double>(t.stats.gaps));
+    Number(out, "overflows", static_cast<double>(t.stats.overflows));
+    Number(out, "suspects", static_cast<double>(t.stats.suspects));
+    Number(out, "buffered_changes", static_cast<double>(t.stats.buffered_changes));
+    Bool(out, "in_timeout", t.stats.in_timeout);
+    OptNumber(out, "replication_lag_seconds", Seconds(t.lag));
+    out += "}";
+  }
+  out += "],\"alarms\":{";
+  bool first = true;
+  for (const auto& [kind, n] : s.alarms.raised) {
+    if (!first) out += ",";
+    first = false;
+    checker::AppendJsonString(out, kind);
+    absl::StrAppend(&out, ":", n);
+  }
+  out += "}";
+  if (s.alarms.webhook) {
+    out += ",\"webhook\":{";
+    absl::StrAppend(&out, "\"sent\":", s.alarms.webhook_sent,
+                    ",\"spooled\":", s.alarms.webhook_spooled,
+                    ",\"failed_attempts\":", s.alarms.webhook_failed, "}");
+  }
+  if (s.barrier) {
+    out += ",\"barrier\":{";
+    absl::StrAppend(&out, "\"connected\":", s.barrier_connected ? "true" : "false",
+                    ",\"bumps\":", s.barrier_bumps, ",\"failures\":", s.barrier_failures);
+    OptNumber(out, "offset",
+              s.barrier_offset ? std::optional<double>(*s.barrier_offset) : std::nullopt);
+    out += "}";
+  }
+  OptNumber(out, "checkpoint_barrier",
+            s.checkpoint_barrier ? std::optional<double>(*s.checkpoint_barrier) : std::nullopt);
+  out += "}\n";
+  return out;
+}
+
+std::pair<bool, std::string> Health(const StatusSnapshot& s) {
+  std::vector<std::string> reasons;
+  for (const CollectorStatus& c : s.collectors) {
+    if (!c.error.empty()) {
+      reasons.push_back(absl::StrCat("collector '", c.name, "' stopped: ", c.error));
+    } else if (!c.connected) {
+      reasons.push_back(absl::StrCat("collector '", c.name, "' not connected"));
+    }
+  }
+  for (const TargetStatus& t : s.targets) {
+    if (t.stats.in_timeout) {
+      reasons.push_back(absl::StrCat("target '", t.stats.tag, "' in timeout"));
+    }
+  }
+  return {reasons.empty(), absl::StrJoin(reasons, "; ")};
+}
+
+}  // namespace dcp::daemon

@@ -1,0 +1,75 @@
+#include "daemon/daemon.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace dcp::daemon {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+StatusSnapshot Sample() {
+  StatusSnapshot s;
+  s.started = absl::FromUnixSeconds(1'700'000'000);
+  s.now = s.started + absl::Seconds(42);
+  CollectorStatus c;
+  c.name = "source";
+  c.type = "mysql";
+  c.connected = true;
+  c.events = 10;
+  c.rows = 7;
+  c.reconnects = 1;
+  c.position = "bin.000001:1234";
+  s.collectors.push_back(c);
+  c.name = "re\"plica";
+  s.collectors.push_back(c);
+  TagStatus tag;
+  tag.stats.tag = "src";
+  tag.stats.last_barrier = 9;
+  s.tags.push_back(tag);
+  TargetStatus t;
+  t.stats.tag = "dst";
+  t.stats.windows_compared = 5;
+  t.stats.windows_diff = 1;
+  t.lag = absl::Milliseconds(1500);
+  s.targets.push_back(t);
+  s.alarms.raised["diff"] = 1;
+  s.alarms.webhook = true;
+  s.alarms.webhook_sent = 1;
+  return s;
+}
+
+TEST(StatusTest, MetricsCarryEveryFamilyWithLabels) {
+  const std::string m = RenderMetrics(Sample());
+  EXPECT_THAT(m, HasSubstr("dcp_collector_connected{collector=\"source\",type=\"mysql\"} 1\n"));
+  EXPECT_THAT(m,
+              HasSubstr("dcp_collector_reconnects_total{collector=\"source\",type=\"mysql\"} 1"));
+  EXPECT_THAT(m, HasSubstr("collector=\"re\\\"plica\""));
+  EXPECT_THAT(m, HasSubstr("position=\"bin.000001:1234\""));
+  EXPECT_THAT(m, HasSubstr("dcp_tag_last_barrier{tag=\"src\"} 9\n"));
+  EXPECT_THAT(m, HasSubstr("dcp_target_windows_compared_total{target=\"dst\"} 5\n"));
+  EXPECT_THAT(m, HasSubstr("dcp_target_replication_lag_seconds{target=\"dst\"} 1.5\n"));
+  EXPECT_THAT(m, HasSubstr("dcp_alarms_total{kind=\"diff\"} 1\n"));
+  EXPECT_THAT(m, HasSubstr("dcp_alarms_total{kind=\"timeout\"} 0\n"));
+  EXPECT_THAT(m, HasSubstr("dcp_webhook_sent_total 1\n"));
+  EXPECT_THAT(m, HasSubstr("# TYPE dcp_target_windows_compared_total counter\n"));
+}
+
+TEST(StatusTest, HealthNeedsConnectedCollectorsAndNoTimeout) {
+  StatusSnapshot s = Sample();
+  EXPECT_TRUE(Health(s).first);
+  s.collectors[0].connected = false;
+  s.targets[0].stats.in_timeout = true;
+  auto [ok, reason] = Health(s);
+  EXPECT_FALSE(ok);
+  EXPECT_THAT(reason, HasSubstr("collector 'source' not connected"));
+  EXPECT_THAT(reason, HasSubstr("target 'dst' in timeout"));
+  const std::string json = RenderStatusJson(s);
+  EXPECT_THAT(json, HasSubstr("\"healthy\":false"));
+  EXPECT_THAT(json, HasSubstr("\"replication_lag_seconds\":1.5"));
+  EXPECT_THAT(json, HasSubstr("\"name\":\"re\\\"plica\""));
+  EXPECT_THAT(json, Not(HasSubstr("password")));
+}
+
+}  // namespace
+}  // namespace dcp::daemon

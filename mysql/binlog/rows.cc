@@ -348,6 +348,15 @@ absl::Status RowIterator::ReadImage(absl::string_view present, bool after_image,
 
 absl::Status RowIterator::Next(RowChange& change) {
   if (event_.table == nullptr) return cursor_.Corrupt("rows without a table");
+  const size_t start = cursor_.position();
+  RETURN_IF_ERROR(NextImages(change));
+  // A row image without columns consumes no bytes; the rest of the event could never be
+  // consumed (servers never write one).
+  if (cursor_.position() == start) return cursor_.Corrupt("row image with no columns");
+  return absl::OkStatus();
+}
+
+absl::Status RowIterator::NextImages(RowChange& change) {
   change.op = event_.op;
   switch (event_.op) {
     case RowOp::kInsert:

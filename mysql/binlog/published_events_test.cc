@@ -325,7 +325,8 @@ TEST(PublishedRows, ImageWithoutColumnsIsDataLoss) {
   body[11] = 0;  // the columns-present bitmap
   Decoder d;
   ASSERT_TRUE(d.Decode(Frame(EventType::kTableMap, View(kSetMap)), 100).ok());
-  auto ev = d.Decode(Frame(EventType::kWriteRowsV2, body), 200);
+  const std::string raw = Frame(EventType::kWriteRowsV2, body);  // the event's views point here
+  auto ev = d.Decode(raw, 200);
   ASSERT_TRUE(ev.ok()) << ev.status();
   RowIterator it(std::get<RowsEvent>(ev->body));
   RowChange change;

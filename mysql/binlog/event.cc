@@ -611,12 +611,30 @@ absl::Status Decoder::DecodeBody(const EventHeader& h, Cursor& body, bool in_pay
       event.body = BinlogCheckpointEvent{file};
       return absl::OkStatus();
     }
-    case EventType::kHeartbeat:
-      event.body = HeartbeatEvent{body.Rest()};
+    case EventType::kHeartbeat: {
+      HeartbeatEvent hb;
+      hb.log_ident = body.Rest();
+      event.body = hb;
       return absl::OkStatus();
-    case EventType::kHeartbeatV2:
-      event.body = HeartbeatEvent{};
+    }
+    case EventType::kHeartbeatV2: {
+      // MySQL 8.0.26+: fields of (packed type, packed length, value) up to the end mark (0):
+      // 1 the log file name, 2 the position (a packed integer).
+      HeartbeatEvent hb;
+      while (!body.empty()) {
+        ASSIGN_OR_RETURN(uint64_t type, body.PackedInt("heartbeat field type"));
+        if (type == 0) break;
+        ASSIGN_OR_RETURN(uint64_t len, body.PackedInt("heartbeat field length"));
+        ASSIGN_OR_RETURN(Cursor f, body.Sub(len, "heartbeat field"));
+        if (type == 1) {
+          hb.log_ident = f.Rest();
+        } else if (type == 2) {
+          ASSIGN_OR_RETURN(hb.position, f.PackedInt("heartbeat position"));
+        }
+      }
+      event.body = hb;
       return absl::OkStatus();
+    }
     case EventType::kTransactionPayload:
       if (in_payload) return body.Corrupt("TRANSACTION_PAYLOAD nested in a payload");
       return DecodePayload(body, event);

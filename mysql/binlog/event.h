@@ -150,7 +150,8 @@ struct BinlogCheckpointEvent {
   absl::string_view file;
 };
 struct HeartbeatEvent {
-  absl::string_view log_ident;  // empty for HEARTBEAT_V2
+  absl::string_view log_ident;
+  std::optional<uint64_t> position;  // HEARTBEAT_V2 only (v1: the header's log_pos)
 };
 // TRANSACTION_PAYLOAD: the (decompressed) bytes of the inner events.
 struct TransactionPayloadEvent {

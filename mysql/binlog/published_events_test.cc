@@ -319,6 +319,21 @@ TEST(PublishedRows, TwoByteEnumAndSet) {
   EXPECT_THAT(lines[0], ::testing::HasSubstr("\"after\":{\"@1\":1,\"@2\":5}"));
 }
 
+// Found by the fuzzer: an image with no columns consumed no bytes and looped forever.
+TEST(PublishedRows, ImageWithoutColumnsIsDataLoss) {
+  std::string body(View(kSetWrite));
+  body[11] = 0;  // the columns-present bitmap
+  Decoder d;
+  ASSERT_TRUE(d.Decode(Frame(EventType::kTableMap, View(kSetMap)), 100).ok());
+  const std::string raw = Frame(EventType::kWriteRowsV2, body);  // the event's views point here
+  auto ev = d.Decode(raw, 200);
+  ASSERT_TRUE(ev.ok()) << ev.status();
+  RowIterator it(std::get<RowsEvent>(ev->body));
+  RowChange change;
+  ASSERT_FALSE(it.done());
+  EXPECT_EQ(it.Next(change).code(), absl::StatusCode::kDataLoss);
+}
+
 TEST(PublishedValues, Datetime2) {
   struct Case {
     std::string bytes;

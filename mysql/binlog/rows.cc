@@ -349,24 +349,26 @@ absl::Status RowIterator::ReadImage(absl::string_view present, bool after_image,
 absl::Status RowIterator::Next(RowChange& change) {
   if (event_.table == nullptr) return cursor_.Corrupt("rows without a table");
   const size_t start = cursor_.position();
+  RETURN_IF_ERROR(NextImages(change));
+  // A row image without columns consumes no bytes; the rest of the event could never be
+  // consumed (servers never write one).
+  if (cursor_.position() == start) return cursor_.Corrupt("row image with no columns");
+  return absl::OkStatus();
+}
+
+absl::Status RowIterator::NextImages(RowChange& change) {
   change.op = event_.op;
   switch (event_.op) {
     case RowOp::kInsert:
       change.before.clear();
-      RETURN_IF_ERROR(ReadImage(event_.present_before, /*after_image=*/true, change.after));
-      break;
+      return ReadImage(event_.present_before, /*after_image=*/true, change.after);
     case RowOp::kDelete:
       change.after.clear();
-      RETURN_IF_ERROR(ReadImage(event_.present_before, /*after_image=*/false, change.before));
-      break;
+      return ReadImage(event_.present_before, /*after_image=*/false, change.before);
     case RowOp::kUpdate:
       RETURN_IF_ERROR(ReadImage(event_.present_before, /*after_image=*/false, change.before));
-      RETURN_IF_ERROR(ReadImage(event_.present_after, /*after_image=*/true, change.after));
-      break;
+      return ReadImage(event_.present_after, /*after_image=*/true, change.after);
   }
-  // A row always takes at least its null bitmap; an image of zero bytes (no column present)
-  // would make callers that loop until done() spin forever on corrupt input.
-  if (cursor_.position() == start) return cursor_.Corrupt("row image of zero bytes");
   return absl::OkStatus();
 }
 

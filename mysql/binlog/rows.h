@@ -36,6 +36,7 @@ class RowIterator {
   absl::Status Next(RowChange& change);
 
  private:
+  absl::Status NextImages(RowChange& change);
   absl::Status ReadImage(absl::string_view present, bool after_image, std::vector<Value>& image);
 
   const RowsEvent& event_;

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string>
 
+#include "collector/collect.h"
+#include "collector/push.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "mysql/binlog/tool.h"
@@ -19,10 +21,8 @@ constexpr char kUsage[] =
     "                   run the checker daemon (also: dcp --config F); docs/operations.md\n"
     "  check-config F   validate a config file (docs/config.md) without connecting\n"
     "  binlog           decode binlog files to JSON lines (docs/binlog.md; dcp binlog --help)\n"
-    "\n"
-    "Not built yet (each arrives with its issue):\n"
-    "  push             push JSON-lines row changes to a dcp gRPC collector\n"
-    "  collect          run only the configured collectors and stream to a remote checker\n";
+    "  push             push JSON-lines row changes to a dcp gRPC collector (docs/protocol.md)\n"
+    "  collect          run only the MySQL collectors, stream to a remote checker (--config F)\n";
 
 int CheckConfig(int argc, char** argv) {
   if (argc != 1) {
@@ -98,6 +98,8 @@ int main(int argc, char** argv) {
   if (command == "--config" || command == "-c" || command.rfind("--config=", 0) == 0) {
     return Run(argc - 1, argv + 1);
   }
+  if (command == "collect") return dcp::collector::CollectMain(argc - 1, argv + 1);
+  if (command == "push") return dcp::collector::PushMain(argc - 1, argv + 1);
   if (command == "binlog") return dcp::mysql::binlog::BinlogMain(argc - 1, argv + 1);
   std::fprintf(stderr, "dcp: '%s' is not available in this build\n\n%s", command.c_str(), kUsage);
   return 2;

@@ -409,6 +409,7 @@ absl::Status Validate(const Config& config, const toml::table& root) {
   if (config.collectors.empty()) {
     return err("collector", nullptr, "no [[collector]]: nothing to check");
   }
+  if (config.collect.has_value()) return absl::OkStatus();  // dcp collect: no checker here
   if (config.checker.source_tag.empty()) {
     return err("checker.source-tag", checker_node, "missing: the tag of the source's changes");
   }
@@ -582,7 +583,24 @@ absl::StatusOr<Config> ParseConfig(absl::string_view toml_text, absl::string_vie
     RETURN_IF_ERROR(r.CheckNoUnknownKeys("dir"));
   }
 
-  RETURN_IF_ERROR(top.CheckNoUnknownKeys("barrier, collector, checker, alarm, http, state"));
+  ASSIGN_OR_RETURN(const toml::table* collect, top.Table("collect"));
+  if (collect != nullptr) {
+    TableReader r(*collect, "collect", config.path);
+    CollectConfig c;
+    ASSIGN_OR_RETURN(std::optional<std::string> target, r.String("target"));
+    if (!target || target->empty()) {
+      return r.Error(r.table().get("target"), "target", "missing: host:port of a gRPC collector");
+    }
+    c.target = *target;
+    ASSIGN_OR_RETURN(c.token, Secret(r, "token", false));
+    ASSIGN_OR_RETURN(std::optional<std::string> ca, r.String("tls-ca"));
+    c.tls_ca = ca.value_or("");
+    RETURN_IF_ERROR(r.CheckNoUnknownKeys("target, token-env, token-file, tls-ca"));
+    config.collect = std::move(c);
+  }
+
+  RETURN_IF_ERROR(
+      top.CheckNoUnknownKeys("barrier, collector, checker, alarm, http, state, collect"));
   RETURN_IF_ERROR(Validate(config, root));
   return config;
 }

@@ -87,6 +87,14 @@ struct StateConfig {
   std::string dir = "./dcp-state";
 };
 
+// [collect]: where `dcp collect` streams the MySQL collectors' messages (a remote dcp's gRPC
+// collector). With this section the [checker] section is not required.
+struct CollectConfig {
+  std::string target;                // host:port
+  std::optional<std::string> token;  // secret
+  std::string tls_ca;                // PEM roots file; empty: plaintext
+};
+
 struct Config {
   std::string path;  // the file it came from, for messages
   std::optional<BarrierConfig> barrier;
@@ -95,6 +103,7 @@ struct Config {
   AlarmConfig alarm;
   HttpConfig http;
   StateConfig state;
+  std::optional<CollectConfig> collect;
 
   // A summary for logs: no secrets.
   std::string ToString() const;

@@ -1,0 +1,48 @@
+// `dcp collect`: runs only the configured MySQL collectors and streams their messages to a
+// remote dcp's gRPC collector (the [collect] section of the config, docs/config.md), one
+// Pusher per collector. The checker side is an ordinary daemon with a gRPC collector.
+//
+// Each collector is validated first (ConnectAndCheckServer), then reads the live binlog
+// (LiveBinlogSource) from its checkpoint under [state] dir (or its configured start), saving
+// checkpoints itself. Messages reach the remote collector in binlog order; a slow remote
+// slows the binlog reader (Push() blocks), memory stays bounded.
+#ifndef DCP_COLLECTOR_COLLECT_H_
+#define DCP_COLLECTOR_COLLECT_H_
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "collector/grpc_queue.h"
+#include "collector/pusher.h"
+#include "daemon/config.h"
+
+namespace dcp::collector {
+
+// A MessageSink that hands messages to a Pusher in order. Put() blocks while the Pusher
+// waits for answers (backpressure) and flushes when the messages hold a barrier, so that a
+// window's rows are all delivered once its closing barrier is. Not thread-safe: one
+// producer (the Pusher is single-threaded).
+class PusherSink final : public MessageSink {
+ public:
+  explicit PusherSink(Pusher* pusher) : pusher_(pusher) {}  // not owned
+  // kUnavailable when the Pusher gave up (as a closed sink), its other errors as they are.
+  absl::Status Put(std::vector<Message>& messages, const std::function<bool()>& cancelled) override;
+
+ private:
+  Pusher* pusher_;
+};
+
+// Runs every [[collector]] of type mysql until `stop()` returns true, pushing to
+// config.collect. Errors: kInvalidArgument (no [collect] section, no mysql collector),
+// kFailedPrecondition and others from a server check (before anything runs), the first
+// collector's error otherwise (the others are then stopped).
+absl::Status RunCollect(const daemon::Config& config, const std::function<bool()>& stop);
+
+// `dcp collect --config F`: argv[0] is "collect". Stops on SIGINT/SIGTERM. Exit 0, 2 on errors.
+int CollectMain(int argc, char** argv);
+
+}  // namespace dcp::collector
+
+#endif  // DCP_COLLECTOR_COLLECT_H_

@@ -1,0 +1,187 @@
+// `dcp push` reproduces the MySQL collector: the JSON lines `dcp binlog` prints for a real
+// MariaDB binlog, pushed through the push library into a gRPC collector, arrive as exactly
+// the messages (ids, keys, contents, checksums, barriers, order) that collector::MysqlCollector
+// produces from the same binlog file.
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "collector/grpc_collector.h"
+#include "collector/grpc_queue.h"
+#include "collector/mysql_collector.h"
+#include "collector/push.h"
+#include "gtest/gtest.h"
+#include "tests/harness/mariadb_server.h"
+
+namespace dcp::collector {
+namespace {
+
+SourceFactory FileSource(const std::string& datadir) {
+  return [datadir](const StartPoint& start)
+             -> absl::StatusOr<std::unique_ptr<mysql::binlog::RawEventSource>> {
+    mysql::binlog::FileReader::Options o;
+    o.files = {datadir + "/" + (start.file.empty() ? "mysql-bin.000001" : start.file)};
+    o.start_position = start.position;
+    o.follow_rotation = true;
+    auto r = mysql::binlog::FileReader::Open(o);
+    if (!r.ok()) return r.status();
+    return std::unique_ptr<mysql::binlog::RawEventSource>(std::move(*r));
+  };
+}
+
+// Everything but the seq (which the gRPC collector assigns).
+std::vector<std::string> Drain(BoundedMessageQueue& q) {
+  std::vector<std::string> out;
+  while (auto m = q.Pop(absl::ZeroDuration())) {
+    std::string s = absl::StrCat(m->tag(), "|", m->id(), "|ts=", m->timestamp(), "|");
+    if (m->has_barrier()) {
+      absl::StrAppend(&s, "B:", m->barrier());
+    } else {
+      absl::StrAppend(&s, m->payload().id(), "|", m->payload().content(), "|", m->checksum());
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+class PushMariaDbTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::MariaDbServer::Options options;
+    options.server_id = 73;
+    options.extra_args = {"--binlog-row-metadata=FULL"};
+    auto server = testing::MariaDbServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    auto conn = server_->Connect();
+    ASSERT_TRUE(conn.ok());
+    conn_ = std::make_unique<mysql::Connection>(std::move(*conn));
+  }
+
+  void Exec(const std::string& sql) { ASSERT_TRUE(conn_->Execute(sql).ok()) << sql; }
+
+  std::unique_ptr<testing::MariaDbServer> server_;
+  std::unique_ptr<mysql::Connection> conn_;
+};
+
+TEST_F(PushMariaDbTest, PushedJsonLinesEqualTheCollectorsMessages) {
+  for (const char* sql : {
+           "CREATE DATABASE drc",
+           "CREATE TABLE drc.barrier (id INT UNSIGNED NOT NULL AUTO_INCREMENT, `offset` BIGINT "
+           "UNSIGNED NOT NULL DEFAULT 0, ts TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON "
+           "UPDATE CURRENT_TIMESTAMP, PRIMARY KEY (id))",
+           "SET SESSION sql_log_bin = 0",
+           "INSERT INTO drc.barrier (id, `offset`) VALUES (1, 0), (2, 0)",
+           "SET SESSION sql_log_bin = 1",
+           "CREATE DATABASE shop",
+           "CREATE TABLE shop.orders (id INT PRIMARY KEY, Item VARCHAR(20), price DECIMAL(10,2), "
+           "at DATETIME(3), d DATE, t TIME(2), sku CHAR(8), data BLOB, doc JSON, "
+           "big BIGINT UNSIGNED, ratio DOUBLE, n TINYINT)",
+           "CREATE TABLE shop.lines (order_id INT, line INT, note TEXT, PRIMARY KEY "
+           "(order_id, line))",
+       }) {
+    Exec(sql);
+  }
+  Exec("INSERT INTO shop.orders (id, item) VALUES (100, 'before barrier')");  // dropped
+  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 2");  // another checker's
+  Exec("INSERT INTO shop.orders VALUES (1, 'apple', '2.50', '2024-02-29 13:14:15.120', "
+       "'2024-01-02', '-12:00:01.50', 'A1  ', x'00ff10', '{\"b\": 1.50, \"a\": [1, \"x\"]}', "
+       "18446744073709551615, 1.1, -128)");
+  Exec("INSERT INTO shop.orders (id, item, price) VALUES (2, '2024-01-01', '-0.05'), "
+       "(3, NULL, NULL)");
+  Exec("INSERT INTO shop.lines VALUES (1, 1, 'ünïcødé 𝄞'), (1, 2, 'two')");
+  Exec("BEGIN");
+  Exec("UPDATE shop.orders SET price = price * 2, item = 'APPLE' WHERE id = 1");
+  Exec("DELETE FROM shop.lines WHERE order_id = 1 AND line = 2");
+  Exec("UPDATE shop.lines SET line = 3 WHERE order_id = 1 AND line = 1");  // key change
+  Exec("COMMIT");
+  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  Exec("DELETE FROM shop.orders WHERE id = 3");
+  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+
+  const std::string datadir = server_->dir() + "/data";
+
+  // The collector's view.
+  BoundedMessageQueue collector_queue(100000);
+  {
+    MysqlCollector::Options options;
+    options.name = "test";
+    TagRule src;
+    src.name = "src";
+    src.tables = {"shop.*"};
+    options.tags = {src};
+    options.stop_at_end = true;
+    ConnectionSchemaSource schemas(server_->Dsn());
+    MysqlCollector collector(options, FileSource(datadir), &schemas, &collector_queue);
+    absl::Status s = collector.Run([] { return false; });
+    ASSERT_TRUE(s.ok()) << s;
+    ASSERT_EQ(collector.stats().skipped_rows, 0u);
+  }
+  std::vector<std::string> want = Drain(collector_queue);
+
+  // The pusher's view: `dcp binlog` -> JSON lines -> push library -> gRPC collector.
+  const std::string jsonl = server_->dir() + "/rows.jsonl";
+  const std::string cmd = absl::StrCat(DCP_TOOL, " binlog --file ", datadir,
+                                       "/mysql-bin.000001 --follow-rotation > ", jsonl);
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+
+  BoundedMessageQueue grpc_queue(100000);
+  GrpcCollectorOptions server_options;
+  server_options.tags = {"src"};
+  auto grpc = GrpcCollector::Start(server_options, &grpc_queue);
+  ASSERT_TRUE(grpc.ok()) << grpc.status();
+
+  const std::string target = absl::StrCat("127.0.0.1:", (*grpc)->port());
+  std::vector<std::string> args = {"push",
+                                   "--target", target,
+                                   "--tag", "src",
+                                   "--file", jsonl,
+                                   "--key", "shop.orders=id",
+                                   "--key", "shop.lines=order_id,line",
+                                   "--type", "shop.orders.price=number",
+                                   "--type", "shop.orders.big=number",
+                                   "--type", "shop.orders.at=datetime",
+                                   "--type", "shop.orders.d=date",
+                                   "--type", "shop.orders.t=time",
+                                   "--type", "shop.orders.sku=char",
+                                   "--type", "shop.orders.doc=json",
+                                   "--batch", "3"};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  auto options = ParsePushArgs(static_cast<int>(argv.size()), argv.data());
+  ASSERT_TRUE(options.ok()) << options.status();
+  auto stats = RunPush(*options);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  (*grpc)->Stop();
+  std::vector<std::string> got = Drain(grpc_queue);
+
+  // Not vacuous: the workload's rows, barriers and a delete are there.
+  ASSERT_EQ(want.size(), 12u) << absl::StrJoin(want, "\n");
+  EXPECT_EQ(stats->barriers, 3u);
+  EXPECT_EQ(stats->dropped_before_barrier, 1u);
+  EXPECT_EQ(stats->messages, want.size());
+  EXPECT_EQ(got, want);
+  int deletes = 0;
+  for (const std::string& w : want) deletes += absl::StrContains(w, "|DELETE|") ? 1 : 0;
+  EXPECT_EQ(deletes, 2);
+
+  // A table without key columns is an error naming it.
+  options->keys.erase("shop.lines");
+  LineEncoder encoder(*options);
+  std::ifstream in(jsonl);
+  std::string line;
+  absl::Status first_error;
+  while (first_error.ok() && std::getline(in, line)) first_error = encoder.Encode(line).status();
+  EXPECT_EQ(first_error.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(first_error.message(), "shop.lines")) << first_error;
+}
+
+}  // namespace
+}  // namespace dcp::collector

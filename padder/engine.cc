@@ -545,8 +545,16 @@ class Engine::Impl {
     const TableInfo& t = *c.table;
     switch (c.op) {
       case bl::RowOp::kInsert: {
+        if (!t.key.empty() && !options_.preview) {
+          // One round trip in the common case (the key is free); the probe only when not.
+          ASSIGN_OR_RETURN(bool inserted, target_->InsertIfAbsent(t, c.after));
+          if (inserted) {
+            ++counts.applied;
+            return absl::OkStatus();
+          }
+        }
         ASSIGN_OR_RETURN(Match m, target_->Probe(t, c.after, c.after));
-        if (m == Match::kMissing) {
+        if (m == Match::kMissing && (t.key.empty() || options_.preview)) {
           RETURN_IF_ERROR(target_->Insert(t, c.after, false));
           ++counts.applied;
           return absl::OkStatus();

@@ -160,7 +160,8 @@ absl::StatusOr<std::optional<mysql::Row>> MysqlTarget::Read(const TableInfo& t,
   return rows[0];
 }
 
-absl::Status MysqlTarget::Insert(const TableInfo& t, const Image& row, bool replace) {
+absl::StatusOr<uint64_t> MysqlTarget::InsertRow(const TableInfo& t, const Image& row,
+                                                const char* verb) {
   std::vector<Param> params;
   std::vector<std::string> cols, marks;
   for (size_t k = 0; k < row.size() && k < t.columns.size(); ++k) {
@@ -169,12 +170,21 @@ absl::Status MysqlTarget::Insert(const TableInfo& t, const Image& row, bool repl
     marks.push_back("?");
     params.push_back(*row[k]);
   }
-  ASSIGN_OR_RETURN(
-      mysql::Statement * stmt,
-      Prepared(absl::StrCat(replace ? "REPLACE" : "INSERT", " INTO ", QuoteIdentifier(t.schema),
-                            ".", QuoteIdentifier(t.name), " (", absl::StrJoin(cols, ", "),
-                            ") VALUES (", absl::StrJoin(marks, ", "), ")")));
-  return stmt->Execute(params);
+  ASSIGN_OR_RETURN(mysql::Statement * stmt,
+                   Prepared(absl::StrCat(verb, " INTO ", QuoteIdentifier(t.schema), ".",
+                                         QuoteIdentifier(t.name), " (", absl::StrJoin(cols, ", "),
+                                         ") VALUES (", absl::StrJoin(marks, ", "), ")")));
+  RETURN_IF_ERROR(stmt->Execute(params));
+  return stmt->affected_rows();
+}
+
+absl::Status MysqlTarget::Insert(const TableInfo& t, const Image& row, bool replace) {
+  return InsertRow(t, row, replace ? "REPLACE" : "INSERT").status();
+}
+
+absl::StatusOr<bool> MysqlTarget::InsertIfAbsent(const TableInfo& t, const Image& row) {
+  ASSIGN_OR_RETURN(uint64_t n, InsertRow(t, row, "INSERT IGNORE"));
+  return n > 0;
 }
 
 absl::Status MysqlTarget::Update(const TableInfo& t, const Image& key_from, const Image& after) {

@@ -32,17 +32,12 @@ dst() { mariadb --no-defaults -h127.0.0.1 -P"$DST_PORT" -udcp -pdcp -N -B -e "$1
 DDL="(id INT NOT NULL PRIMARY KEY, k INT NOT NULL DEFAULT 0, c CHAR(120) NOT NULL DEFAULT '',
       pad CHAR(60) NOT NULL DEFAULT '', KEY k_1 (k)) ENGINE=InnoDB"
 
-src "CREATE DATABASE sb; CREATE TABLE sb.sbtest1 $DDL;
-     CREATE PROCEDURE sb.fill(n INT) BEGIN DECLARE i INT DEFAULT 0;
-       WHILE i * 1000 < n DO
-         INSERT INTO sb.sbtest1 SELECT i * 1000 + seq, FLOOR(RAND() * n),
-           LEFT(CONCAT(SHA2(i * 1000 + seq, 256), SHA2(seq, 512)), 119),
-           LEFT(SHA2(-seq - i, 256), 59) FROM seq_1_to_1000;
-         SET i = i + 1;
-       END WHILE; END"
+src "CREATE DATABASE sb; CREATE TABLE sb.sbtest1 $DDL"
 read -r FILE POS < <(src "SHOW MASTER STATUS" | awk '{print $1, $2}')
 echo "source: filling $ROWS rows..." >&2
-src "CALL sb.fill($ROWS)"
+awk -v n="$ROWS" 'BEGIN { for (i = 0; i * 1000 < n; i++)
+  printf "INSERT INTO sb.sbtest1 SELECT %d + seq, FLOOR(RAND() * %d), LEFT(CONCAT(SHA2(%d + seq, 256), SHA2(seq, 512)), 119), LEFT(SHA2(-seq - %d, 256), 59) FROM seq_1_to_1000;\n", i * 1000, n, i * 1000, i }' |
+  mariadb --no-defaults -h127.0.0.1 -P"$SRC_PORT" -udcp -pdcp -Dsb
 read -r END_FILE END_POS < <(src "SHOW MASTER STATUS" | awk '{print $1, $2}')
 [ "$FILE" = "$END_FILE" ] || { echo "the workload spans binlog files; raise max_binlog_size" >&2; exit 1; }
 SUM=$(src "CHECKSUM TABLE sb.sbtest1" | awk '{print $2}')

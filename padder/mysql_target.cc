@@ -187,6 +187,32 @@ absl::StatusOr<bool> MysqlTarget::InsertIfAbsent(const TableInfo& t, const Image
   return n > 0;
 }
 
+absl::Status MysqlTarget::InsertMany(const TableInfo& t, const std::vector<const Image*>& rows) {
+  if (rows.empty()) return absl::OkStatus();
+  std::vector<Param> params;
+  std::vector<std::string> cols, marks;
+  const Image& first = *rows[0];
+  for (size_t k = 0; k < first.size() && k < t.columns.size(); ++k) {
+    if (!first[k].has_value() || t.generated[k]) continue;
+    cols.push_back(QuoteIdentifier(t.columns[k]));
+    marks.push_back("?");
+  }
+  const std::string tuple = absl::StrCat("(", absl::StrJoin(marks, ", "), ")");
+  std::string sql =
+      absl::StrCat("INSERT INTO ", QuoteIdentifier(t.schema), ".", QuoteIdentifier(t.name), " (",
+                   absl::StrJoin(cols, ", "), ") VALUES ");
+  for (size_t r = 0; r < rows.size(); ++r) {
+    absl::StrAppend(&sql, r > 0 ? ", " : "", tuple);
+    const Image& row = *rows[r];
+    for (size_t k = 0; k < row.size() && k < t.columns.size(); ++k) {
+      if (!row[k].has_value() || t.generated[k]) continue;
+      params.push_back(*row[k]);
+    }
+  }
+  ASSIGN_OR_RETURN(mysql::Statement * stmt, Prepared(sql));
+  return stmt->Execute(params);
+}
+
 absl::Status MysqlTarget::Update(const TableInfo& t, const Image& key_from, const Image& after) {
   std::vector<Param> params;
   std::vector<std::string> sets;

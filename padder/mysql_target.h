@@ -35,6 +35,7 @@ class MysqlTarget final : public Target {
                                                  const Image& key_from) override;
   absl::Status Insert(const TableInfo& t, const Image& row, bool replace) override;
   absl::StatusOr<bool> InsertIfAbsent(const TableInfo& t, const Image& row) override;
+  absl::Status InsertMany(const TableInfo& t, const std::vector<const Image*>& rows) override;
   absl::Status Update(const TableInfo& t, const Image& key_from, const Image& after) override;
   absl::Status Delete(const TableInfo& t, const Image& key_from) override;
 

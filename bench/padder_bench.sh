@@ -80,6 +80,6 @@ REF_SUM=$(dst "CHECKSUM TABLE sb.sbtest1" | awk '{print $2}')
 PAD_SUM=$(dst "CHECKSUM TABLE sbp.sbtest1" | awk '{print $2}')
 [ "$REF_SUM" = "$SUM" ] || { echo "reference result differs from the source" >&2; exit 1; }
 [ "$PAD_SUM" = "$SUM" ] || { echo "padder result differs from the source" >&2; exit 1; }
-awk -v rows="$ROWS" -v r="$(echo "$t1 - $t0" | bc)" -v p="$(echo "$t3 - $t2" | bc)" 'BEGIN {
+awk -v rows="$ROWS" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" 'BEGIN { r = t1 - t0; p = t3 - t2
   printf "rows: %d\nreference (mariadb-binlog | mariadb): %.1f s (%.0f rows/s)\n", rows, r, rows / r
   printf "padder: %.1f s (%.0f rows/s)\nratio reference/padder: %.2f\n", p, rows / p, r / p }'

@@ -6,7 +6,8 @@
 // A rolled-back transaction, and one unterminated at the end of the range, apply nothing.
 //
 // Every row change is probed against the target first:
-//   insert: key missing -> INSERT; present and equal -> already applied; present and
+//   insert: key missing -> INSERT (runs of inserts into one keyed table: one multi-row
+//           INSERT, redone row by row when a key is taken); present and equal -> already applied; present and
 //           different -> conflict "insert_exists"
 //   update: before-image row equal -> UPDATE; the after-image row already there -> already
 //           applied; before-image row missing -> "update_missing"; different ->

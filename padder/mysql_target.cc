@@ -160,7 +160,8 @@ absl::StatusOr<std::optional<mysql::Row>> MysqlTarget::Read(const TableInfo& t,
   return rows[0];
 }
 
-absl::Status MysqlTarget::Insert(const TableInfo& t, const Image& row, bool replace) {
+absl::StatusOr<uint64_t> MysqlTarget::InsertRow(const TableInfo& t, const Image& row,
+                                                const char* verb) {
   std::vector<Param> params;
   std::vector<std::string> cols, marks;
   for (size_t k = 0; k < row.size() && k < t.columns.size(); ++k) {
@@ -169,11 +170,46 @@ absl::Status MysqlTarget::Insert(const TableInfo& t, const Image& row, bool repl
     marks.push_back("?");
     params.push_back(*row[k]);
   }
-  ASSIGN_OR_RETURN(
-      mysql::Statement * stmt,
-      Prepared(absl::StrCat(replace ? "REPLACE" : "INSERT", " INTO ", QuoteIdentifier(t.schema),
-                            ".", QuoteIdentifier(t.name), " (", absl::StrJoin(cols, ", "),
-                            ") VALUES (", absl::StrJoin(marks, ", "), ")")));
+  ASSIGN_OR_RETURN(mysql::Statement * stmt,
+                   Prepared(absl::StrCat(verb, " INTO ", QuoteIdentifier(t.schema), ".",
+                                         QuoteIdentifier(t.name), " (", absl::StrJoin(cols, ", "),
+                                         ") VALUES (", absl::StrJoin(marks, ", "), ")")));
+  RETURN_IF_ERROR(stmt->Execute(params));
+  return stmt->affected_rows();
+}
+
+absl::Status MysqlTarget::Insert(const TableInfo& t, const Image& row, bool replace) {
+  return InsertRow(t, row, replace ? "REPLACE" : "INSERT").status();
+}
+
+absl::StatusOr<bool> MysqlTarget::InsertIfAbsent(const TableInfo& t, const Image& row) {
+  ASSIGN_OR_RETURN(uint64_t n, InsertRow(t, row, "INSERT IGNORE"));
+  return n > 0;
+}
+
+absl::Status MysqlTarget::InsertMany(const TableInfo& t, const std::vector<const Image*>& rows) {
+  if (rows.empty()) return absl::OkStatus();
+  std::vector<Param> params;
+  std::vector<std::string> cols, marks;
+  const Image& first = *rows[0];
+  for (size_t k = 0; k < first.size() && k < t.columns.size(); ++k) {
+    if (!first[k].has_value() || t.generated[k]) continue;
+    cols.push_back(QuoteIdentifier(t.columns[k]));
+    marks.push_back("?");
+  }
+  const std::string tuple = absl::StrCat("(", absl::StrJoin(marks, ", "), ")");
+  std::string sql =
+      absl::StrCat("INSERT INTO ", QuoteIdentifier(t.schema), ".", QuoteIdentifier(t.name), " (",
+                   absl::StrJoin(cols, ", "), ") VALUES ");
+  for (size_t r = 0; r < rows.size(); ++r) {
+    absl::StrAppend(&sql, r > 0 ? ", " : "", tuple);
+    const Image& row = *rows[r];
+    for (size_t k = 0; k < row.size() && k < t.columns.size(); ++k) {
+      if (!row[k].has_value() || t.generated[k]) continue;
+      params.push_back(*row[k]);
+    }
+  }
+  ASSIGN_OR_RETURN(mysql::Statement * stmt, Prepared(sql));
   return stmt->Execute(params);
 }
 

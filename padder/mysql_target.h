@@ -34,6 +34,8 @@ class MysqlTarget final : public Target {
   absl::StatusOr<std::optional<mysql::Row>> Read(const TableInfo& t,
                                                  const Image& key_from) override;
   absl::Status Insert(const TableInfo& t, const Image& row, bool replace) override;
+  absl::StatusOr<bool> InsertIfAbsent(const TableInfo& t, const Image& row) override;
+  absl::Status InsertMany(const TableInfo& t, const std::vector<const Image*>& rows) override;
   absl::Status Update(const TableInfo& t, const Image& key_from, const Image& after) override;
   absl::Status Delete(const TableInfo& t, const Image& key_from) override;
 
@@ -45,6 +47,7 @@ class MysqlTarget final : public Target {
   absl::StatusOr<mysql::Statement*> Prepared(const std::string& sql);
   // "`a` = ? AND `b` = ?" for the key of `t` (all present columns of `key_from` without a
   // key), appending the key parameters.
+  absl::StatusOr<uint64_t> InsertRow(const TableInfo& t, const Image& row, const char* verb);
   std::string KeyWhere(const TableInfo& t, const Image& key_from,
                        std::vector<mysql::Param>& params) const;
 

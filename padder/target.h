@@ -61,6 +61,12 @@ class Target {
                                                          const Image& key_from) = 0;
   // INSERT (or REPLACE) of the present columns of `row`.
   virtual absl::Status Insert(const TableInfo& t, const Image& row, bool replace) = 0;
+  // INSERT IGNORE of the present columns of `row`: true when the row was inserted, false
+  // when a key was taken (nothing changed).
+  virtual absl::StatusOr<bool> InsertIfAbsent(const TableInfo& t, const Image& row) = 0;
+  // One multi-row INSERT of `rows` (all with the same present columns). kAlreadyExists when
+  // a key is taken: then the statement inserted nothing (statement rollback, InnoDB).
+  virtual absl::Status InsertMany(const TableInfo& t, const std::vector<const Image*>& rows) = 0;
   // UPDATE of the row at `key_from`'s key to the present columns of `after`.
   virtual absl::Status Update(const TableInfo& t, const Image& key_from, const Image& after) = 0;
   // DELETE of the row at `key_from`'s key.

@@ -281,7 +281,14 @@ TEST_F(PadderReplayTest, EveryTypeFromFilesIdempotentWithCheckpoint) {
   EXPECT_GT(r.stats.transactions_applied, 20u);
   ExpectAllSame();
   const std::string checkpoint = testing_util::ReadFile(o.checkpoint_file);
-  EXPECT_THAT(checkpoint, HasSubstr(absl::StrCat("position=", MasterPosition(*src_).offset)));
+  // After the last transaction: only non-transaction events (a binlog checkpoint written
+  // asynchronously after the rotation) may follow it.
+  auto cp = Checkpoint::Parse(checkpoint);
+  ASSERT_TRUE(cp.ok()) << cp.status();
+  const Position end = MasterPosition(*src_);
+  EXPECT_EQ(cp->position.file, end.file);
+  EXPECT_LE(cp->position.offset, end.offset);
+  EXPECT_GT(cp->position.offset, end.offset - 200);
 
   // A re-run continues at the checkpoint: nothing left to apply.
   Engine::Result again = Run(o);

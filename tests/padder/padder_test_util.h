@@ -22,11 +22,25 @@
 
 namespace dcp::padder::testing_util {
 
+// Scratch directories made by TempDir(), removed when the test process exits.
+inline std::vector<std::string>& ScratchDirs() {
+  static auto* dirs = [] {
+    auto* d = new std::vector<std::string>();
+    std::atexit([] {
+      std::error_code ec;
+      for (const std::string& dir : ScratchDirs()) std::filesystem::remove_all(dir, ec);
+    });
+    return d;
+  }();
+  return *dirs;
+}
+
 inline std::string TempDir(const std::string& name) {
   const char* base = std::getenv("DCP_TEST_TMPDIR");
   std::string dir = absl::StrCat(base != nullptr ? base : "/tmp", "/padder-", name, "-", getpid());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  ScratchDirs().push_back(dir);
   return dir;
 }
 

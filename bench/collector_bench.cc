@@ -138,16 +138,7 @@ int main(int argc, char** argv) {
   CountingSink sink;
   dcp::collector::MysqlCollector collector(
       options,
-      [&](const dcp::collector::StartPoint& start)
-          -> absl::StatusOr<std::unique_ptr<dcp::mysql::binlog::RawEventSource>> {
-        dcp::mysql::binlog::FileReader::Options o;
-        o.files = {datadir + "/" + start.file};
-        o.start_position = start.position;
-        o.follow_rotation = true;
-        auto r = dcp::mysql::binlog::FileReader::Open(o);
-        if (!r.ok()) return r.status();
-        return std::unique_ptr<dcp::mysql::binlog::RawEventSource>(std::move(*r));
-      },
+      dcp::collector::FileBinlogSource(datadir, argv[3]),
       &schemas, &sink);
   absl::Status s = collector.Run([] { return false; });
   if (!s.ok()) {

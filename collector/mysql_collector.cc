@@ -70,6 +70,20 @@ SourceFactory LiveBinlogSource(mysql::Dsn dsn, uint32_t server_id, absl::Duratio
   };
 }
 
+SourceFactory FileBinlogSource(std::string datadir, std::string first_file) {
+  return [datadir = std::move(datadir), first_file = std::move(first_file)](
+             const StartPoint& start)
+             -> absl::StatusOr<std::unique_ptr<mysql::binlog::RawEventSource>> {
+    mysql::binlog::FileReader::Options o;
+    o.files = {absl::StrCat(datadir, "/", start.file.empty() ? first_file : start.file)};
+    o.start_position = start.position;
+    o.follow_rotation = true;
+    ASSIGN_OR_RETURN(std::unique_ptr<mysql::binlog::FileReader> reader,
+                     mysql::binlog::FileReader::Open(o));
+    return std::unique_ptr<mysql::binlog::RawEventSource>(std::move(reader));
+  };
+}
+
 // What the collector knows about one table of the binlog.
 struct MysqlCollector::TableState {
   bool barrier = false;

@@ -94,6 +94,12 @@ using SourceFactory =
 SourceFactory LiveBinlogSource(mysql::Dsn dsn, uint32_t server_id,
                                absl::Duration heartbeat = absl::Seconds(1));
 
+// Reads the binlog files of a server's data directory `datadir` from the start point (the
+// first file is `first_file` when the start point names none), following rotations to the
+// newest file; the source ends at the end of the last file. For replays, tests and benches.
+SourceFactory FileBinlogSource(std::string datadir,
+                               std::string first_file = "mysql-bin.000001");
+
 class MysqlCollector {
  public:
   struct Options {

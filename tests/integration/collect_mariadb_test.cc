@@ -23,19 +23,6 @@
 namespace dcp::collector {
 namespace {
 
-SourceFactory FileSource(const std::string& datadir) {
-  return [datadir](const StartPoint& start)
-             -> absl::StatusOr<std::unique_ptr<mysql::binlog::RawEventSource>> {
-    mysql::binlog::FileReader::Options o;
-    o.files = {datadir + "/" + (start.file.empty() ? "mysql-bin.000001" : start.file)};
-    o.start_position = start.position;
-    o.follow_rotation = true;
-    auto r = mysql::binlog::FileReader::Open(o);
-    if (!r.ok()) return r.status();
-    return std::unique_ptr<mysql::binlog::RawEventSource>(std::move(*r));
-  };
-}
-
 std::string Render(const Message& m) {
   std::string s = absl::StrCat(m.tag(), "|", m.id(), "|ts=", m.timestamp(), "|");
   if (m.has_barrier()) {
@@ -126,7 +113,7 @@ TEST_F(CollectMariaDbTest, RemoteCollectorGetsTheInProcessMessages) {
     options.tags = {src};
     options.stop_at_end = true;
     ConnectionSchemaSource schemas(server_->Dsn());
-    MysqlCollector collector(options, FileSource(server_->dir() + "/data"), &schemas, &local);
+    MysqlCollector collector(options, FileBinlogSource(server_->dir() + "/data"), &schemas, &local);
     absl::Status s = collector.Run([] { return false; });
     ASSERT_TRUE(s.ok()) << s;
   }

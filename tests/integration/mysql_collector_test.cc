@@ -19,20 +19,6 @@ namespace {
 
 using ::testing::ElementsAre;
 
-// Reads the server's binlog files from `start` to their current end.
-SourceFactory FileSource(const std::string& datadir) {
-  return [datadir](const StartPoint& start)
-             -> absl::StatusOr<std::unique_ptr<mysql::binlog::RawEventSource>> {
-    mysql::binlog::FileReader::Options o;
-    o.files = {datadir + "/" + (start.file.empty() ? "mysql-bin.000001" : start.file)};
-    o.start_position = start.position;
-    o.follow_rotation = true;
-    auto r = mysql::binlog::FileReader::Open(o);
-    if (!r.ok()) return r.status();
-    return std::unique_ptr<mysql::binlog::RawEventSource>(std::move(*r));
-  };
-}
-
 // "tag|B:offset" or "tag|key|content-or-DELETE".
 std::vector<std::string> Drain(BoundedMessageQueue& q) {
   std::vector<std::string> out;
@@ -97,7 +83,7 @@ class MysqlCollectorTest : public ::testing::Test {
   std::vector<std::string> RunToEnd(MysqlCollector::Stats* stats = nullptr) {
     BoundedMessageQueue queue(100000);
     ConnectionSchemaSource schemas(server_->Dsn());
-    MysqlCollector collector(options_, FileSource(server_->dir() + "/data"), &schemas, &queue);
+    MysqlCollector collector(options_, FileBinlogSource(server_->dir() + "/data"), &schemas, &queue);
     absl::Status s = collector.Run([] { return false; });
     EXPECT_TRUE(s.ok()) << s;
     if (stats != nullptr) *stats = collector.stats();

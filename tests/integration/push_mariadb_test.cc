@@ -22,19 +22,6 @@
 namespace dcp::collector {
 namespace {
 
-SourceFactory FileSource(const std::string& datadir) {
-  return [datadir](const StartPoint& start)
-             -> absl::StatusOr<std::unique_ptr<mysql::binlog::RawEventSource>> {
-    mysql::binlog::FileReader::Options o;
-    o.files = {datadir + "/" + (start.file.empty() ? "mysql-bin.000001" : start.file)};
-    o.start_position = start.position;
-    o.follow_rotation = true;
-    auto r = mysql::binlog::FileReader::Open(o);
-    if (!r.ok()) return r.status();
-    return std::unique_ptr<mysql::binlog::RawEventSource>(std::move(*r));
-  };
-}
-
 // Everything but the seq (which the gRPC collector assigns).
 std::vector<std::string> Drain(BoundedMessageQueue& q) {
   std::vector<std::string> out;
@@ -119,7 +106,7 @@ TEST_F(PushMariaDbTest, PushedJsonLinesEqualTheCollectorsMessages) {
     options.tags = {src};
     options.stop_at_end = true;
     ConnectionSchemaSource schemas(server_->Dsn());
-    MysqlCollector collector(options, FileSource(datadir), &schemas, &collector_queue);
+    MysqlCollector collector(options, FileBinlogSource(datadir), &schemas, &collector_queue);
     absl::Status s = collector.Run([] { return false; });
     ASSERT_TRUE(s.ok()) << s;
     ASSERT_EQ(collector.stats().skipped_rows, 0u);

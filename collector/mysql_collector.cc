@@ -481,7 +481,7 @@ absl::Status MysqlCollector::Run(const std::function<bool()>& stop) {
     }
     DCP_LOG_EVERY_N_SEC(WARNING, 10)
         << "collector " << options_.name << ": stream lost (" << status
-        << "); resuming from " << from.ToString() << " in " << absl::FormatDuration(backoff);
+        << "); resuming from " << position().ToString() << " in " << absl::FormatDuration(backoff);
     if (options_.on_reconnect) options_.on_reconnect(std::string(status.message()));
     sleep(backoff);
     backoff = std::min(backoff * 2, options_.max_backoff);

@@ -13,7 +13,8 @@
 //
 // Connection loss or a broken stream: the partial transaction is dropped, the factory is
 // called again from the last delivered position with bounded exponential backoff, and
-// `on_reconnect` is told (the checker turns it into a Gap notice for the window).
+// `on_reconnect` is told. The stream resumes exactly where delivery stopped, so the daemon
+// only logs and counts reconnects; it does not mark the window unchecked.
 //
 // Schemas come from a SchemaSource (information_schema); they are re-read after DDL and
 // when a TABLE_MAP does not match; rows that still do not match are not encoded (they would

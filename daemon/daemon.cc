@@ -57,16 +57,6 @@ class CheckerSink final : public collector::MessageSink {
     return absl::OkStatus();
   }
 
-  void Reconnect(const std::vector<std::string>& tags, const std::string& cause) {
-    absl::MutexLock lock(&mu_);
-    for (const std::string& tag : tags) {
-      checker::Change c;
-      c.tag = tag;
-      c.body = checker::Reconnect{cause};
-      checker_->Add(c).IgnoreError();
-    }
-  }
-
  private:
   const std::string collector_;
   checker::Checker* const checker_;
@@ -283,7 +273,10 @@ absl::Status Daemon::Impl::StartMysql(Mysql& m) {
   }
   const std::vector<std::string> tags = c.TagNames();
   CheckerSink* sink = m.sink.get();
-  o.on_reconnect = [sink, tags](const std::string& cause) { sink->Reconnect(tags, cause); };
+  // A lost stream is not a Gap: the collector drops the partial transaction and resumes
+  // exactly after the last delivered one, so the window stays complete (the outage is
+  // logged and counted in dcp_collector_reconnects_total). Reporting it as a Gap would leave
+  // the window unchecked and hide any divergence in it.
   Mysql* mp = &m;
   o.on_barrier_position = [mp](uint64_t offset, const collector::StartPoint& before) {
     absl::MutexLock lock(&mp->mu);

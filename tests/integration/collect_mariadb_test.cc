@@ -5,6 +5,7 @@
 #include "collector/collect.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -15,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/grpc_collector.h"
+#include "collector/grpc_test_util.h"
 #include "collector/mysql_collector.h"
 #include "daemon/config.h"
 #include "gtest/gtest.h"
@@ -36,9 +38,9 @@ std::string Render(const Message& m) {
 class CollectMariaDbTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    testing::MariaDbServer::Options options;
+    dcp::testing::MariaDbServer::Options options;
     options.server_id = 74;
-    auto server = testing::MariaDbServer::Start(options);
+    auto server = dcp::testing::MariaDbServer::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     auto conn = server_->Connect();
@@ -48,18 +50,22 @@ class CollectMariaDbTest : public ::testing::Test {
 
   void Exec(const std::string& sql) { ASSERT_TRUE(conn_->Execute(sql).ok()) << sql; }
 
-  absl::StatusOr<daemon::Config> Config(uint16_t mysql_port, int grpc_port) {
+  absl::StatusOr<daemon::Config> Config(uint16_t mysql_port, int grpc_port,
+                                        const std::string& target_host = "127.0.0.1",
+                                        const std::string& collect_extra = "",
+                                        int server_id = 901) {
     const std::string path = server_->dir() + "/collect.toml";
     std::ofstream(path) << "[[collector]]\nname = \"src\"\ntype = \"mysql\"\n"
                         << "dsn = \"mysql://dcp:dcp@127.0.0.1:" << mysql_port << "\"\n"
-                        << "server-id = 901\nstart-position = \"mysql-bin.000001:4\"\n"
+                        << "server-id = " << server_id << "\nstart-position = \"mysql-bin.000001:4\"\n"
                         << "  [[collector.tag]]\n  name = \"src\"\n  tables = [\"shop.*\"]\n"
                         << "[state]\ndir = \"" << server_->dir() << "/state\"\n"
-                        << "[collect]\ntarget = \"127.0.0.1:" << grpc_port << "\"\n";
+                        << "[collect]\ntarget = \"" << target_host << ":" << grpc_port << "\"\n"
+                        << collect_extra;
     return daemon::LoadConfig(path);
   }
 
-  std::unique_ptr<testing::MariaDbServer> server_;
+  std::unique_ptr<dcp::testing::MariaDbServer> server_;
   std::unique_ptr<mysql::Connection> conn_;
 };
 
@@ -132,6 +138,109 @@ TEST_F(CollectMariaDbTest, RemoteCollectorGetsTheInProcessMessages) {
   (*grpc)->Stop();
   while (auto m = remote.Pop(absl::ZeroDuration())) got.push_back(Render(*m));  // none extra
   EXPECT_EQ(got, want);
+}
+
+// The reference: what an in-process MysqlCollector makes of the whole binlog.
+std::vector<std::string> InProcessMessages(dcp::testing::MariaDbServer& server) {
+  BoundedMessageQueue local(100000);
+  MysqlCollector::Options options;
+  options.name = "local";
+  TagRule src;
+  src.name = "src";
+  src.tables = {"shop.*"};
+  options.tags = {src};
+  options.stop_at_end = true;
+  ConnectionSchemaSource schemas(server.Dsn());
+  MysqlCollector collector(options, FileBinlogSource(server.dir() + "/data"), &schemas, &local);
+  absl::Status s = collector.Run([] { return false; });
+  EXPECT_TRUE(s.ok()) << s;
+  std::vector<std::string> out;
+  while (auto m = local.Pop(absl::ZeroDuration())) out.push_back(Render(*m));
+  return out;
+}
+
+// Pops from `q` until it holds `n` messages in all or `secs` pass.
+void PopUntil(BoundedMessageQueue& q, std::vector<std::string>& got, size_t n, int secs) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(secs);
+  while (got.size() < n && absl::Now() < deadline) {
+    if (auto m = q.Pop(absl::Milliseconds(100))) got.push_back(Render(*m));
+  }
+}
+
+// Token + TLS on the wire, and a stop/restart of `dcp collect` in the middle: the remote
+// gets every message once, in order, across the restart (the collector resumes from its
+// checkpoint, the pusher from the remote's acknowledged position).
+TEST_F(CollectMariaDbTest, TokenTlsAndRestartDeliverEverythingOnce) {
+  for (const char* sql : {
+           "CREATE DATABASE drc",
+           "CREATE TABLE drc.barrier (id INT UNSIGNED NOT NULL AUTO_INCREMENT, `offset` BIGINT "
+           "UNSIGNED NOT NULL DEFAULT 0, ts TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON "
+           "UPDATE CURRENT_TIMESTAMP, PRIMARY KEY (id))",
+           "INSERT INTO drc.barrier (id, `offset`) VALUES (1, 0)",
+           "CREATE DATABASE shop",
+           "CREATE TABLE shop.orders (id INT PRIMARY KEY, item VARCHAR(20))",
+           "UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1",
+       }) {
+    Exec(sql);
+  }
+  for (int i = 0; i < 30; ++i) Exec(absl::StrCat("INSERT INTO shop.orders VALUES (", i, ", 'a')"));
+  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+
+  const std::string certs = server_->dir() + "/certs";
+  ASSERT_EQ(std::system(("mkdir -p " + certs).c_str()), 0);
+  auto cert = collector::testing::MakeSelfSignedCert(certs);
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  BoundedMessageQueue remote(100000);
+  GrpcCollectorOptions server_options;
+  server_options.tags = {"src"};
+  server_options.token = "s3cret-token";
+  server_options.tls = TlsServerFiles{certs + "/cert.pem", certs + "/key.pem"};
+  auto grpc = GrpcCollector::Start(server_options, &remote);
+  ASSERT_TRUE(grpc.ok()) << grpc.status();
+
+  const std::string tls = "tls-ca = \"" + certs + "/cert.pem\"\n";
+  // A wrong token is refused, and `dcp collect` stops with that error instead of retrying.
+  ASSERT_EQ(setenv("DCP_TEST_COLLECT_TOKEN", "wrong", 1), 0);
+  auto bad = Config(server_->port(), (*grpc)->port(), "localhost",
+                    "token-env = \"DCP_TEST_COLLECT_TOKEN\"\n" + tls, 902);
+  ASSERT_TRUE(bad.ok()) << bad.status();
+  absl::Status refused = RunCollect(*bad, [] { return false; });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnauthenticated) << refused;
+  EXPECT_FALSE(remote.Pop(absl::ZeroDuration()).has_value());
+  // Start afresh: the refused run may have saved a checkpoint.
+  ASSERT_EQ(std::system(("rm -rf " + server_->dir() + "/state").c_str()), 0);
+
+  ASSERT_EQ(setenv("DCP_TEST_COLLECT_TOKEN", "s3cret-token", 1), 0);
+  auto config = Config(server_->port(), (*grpc)->port(), "localhost",
+                       "token-env = \"DCP_TEST_COLLECT_TOKEN\"\n" + tls);
+  ASSERT_TRUE(config.ok()) << config.status();
+  std::vector<std::string> got;
+  for (int run = 0; run < 2; ++run) {
+    std::atomic<bool> stop{false};
+    absl::Status status;
+    std::thread collect([&] { status = RunCollect(*config, [&] { return stop.load(); }); });
+    if (run == 0) {
+      PopUntil(remote, got, 1 + 30 + 1, 60);
+      EXPECT_EQ(got.size(), 32u);
+    } else {
+      PopUntil(remote, got, 32 + 20 + 1 + 1, 60);
+    }
+    stop.store(true);
+    collect.join();
+    ASSERT_TRUE(status.ok()) << status;
+    ASSERT_EQ(got.size(), run == 0 ? 32u : 54u);
+    if (run == 0) {
+      // Written while `dcp collect` is down.
+      for (int i = 100; i < 120; ++i) {
+        Exec(absl::StrCat("INSERT INTO shop.orders VALUES (", i, ", 'b')"));
+      }
+      Exec("UPDATE shop.orders SET item = 'c' WHERE id = 3");
+      Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+    }
+  }
+  (*grpc)->Stop();
+  while (auto m = remote.Pop(absl::ZeroDuration())) got.push_back(Render(*m));  // none extra
+  EXPECT_EQ(got, InProcessMessages(*server_));
 }
 
 TEST_F(CollectMariaDbTest, UnreachableServerIsAnErrorBeforeAnythingRuns) {

@@ -43,7 +43,8 @@ absl::StatusOr<std::string> GlobalGrants(mysql::Connection& conn) {
 }  // namespace
 
 absl::StatusOr<ServerCheckResult> CheckServer(mysql::Connection& conn, uint32_t replica_server_id,
-                                              const TagMatcher& tags) {
+                                              const TagMatcher& tags, absl::Duration in_use_grace,
+                                              Clock* clock) {
   ServerCheckResult result;
   ServerInfo& info = result.info;
   const std::string where = conn.dsn().Address();
@@ -114,22 +115,36 @@ absl::StatusOr<ServerCheckResult> CheckServer(mysql::Connection& conn, uint32_t 
         " is the server's own server_id; give the collector a server-id no server or replica "
         "uses"));
   }
-  auto hosts = conn.Query("SHOW SLAVE HOSTS");
-  if (hosts.ok()) {
-    const auto id_col = hosts->ColumnIndex("Server_id");
-    const auto host_col = hosts->ColumnIndex("Host");
-    const auto port_col = hosts->ColumnIndex("Port");
-    for (const mysql::Row& row : hosts->rows) {
+  if (clock == nullptr) clock = Clock::Real();
+  // The row of SHOW SLAVE HOSTS registered with our id, if any.
+  auto registered = [replica_server_id](const mysql::ResultSet& hosts) -> const mysql::Row* {
+    const auto id_col = hosts.ColumnIndex("Server_id");
+    for (const mysql::Row& row : hosts.rows) {
       uint32_t id = 0;
       if (id_col && row[*id_col] && absl::SimpleAtoi(*row[*id_col], &id) &&
           id == replica_server_id) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            where, ": server-id ", replica_server_id, " is already used by a connected replica",
-            host_col && row[*host_col] ? absl::StrCat(" (host ", *row[*host_col]) : " (",
-            port_col && row[*port_col] ? absl::StrCat(", port ", *row[*port_col], ")") : ")",
-            "; two replicas with one id disconnect each other. Give the collector another "
-            "server-id (if it is a dcp that just died, the server drops it within a heartbeat)"));
+        return &row;
       }
+    }
+    return nullptr;
+  };
+  const absl::Time give_up = clock->Now() + in_use_grace;
+  auto hosts = conn.Query("SHOW SLAVE HOSTS");
+  // Perhaps our own previous process, not yet dropped by the server: look again for a while.
+  while (hosts.ok() && registered(*hosts) != nullptr && clock->Now() < give_up) {
+    clock->SleepFor(absl::Milliseconds(200));
+    hosts = conn.Query("SHOW SLAVE HOSTS");
+  }
+  if (hosts.ok()) {
+    if (const mysql::Row* row = registered(*hosts)) {
+      const auto host_col = hosts->ColumnIndex("Host");
+      const auto port_col = hosts->ColumnIndex("Port");
+      return absl::FailedPreconditionError(absl::StrCat(
+          where, ": server-id ", replica_server_id, " is already used by a connected replica",
+          host_col && (*row)[*host_col] ? absl::StrCat(" (host ", *(*row)[*host_col]) : " (",
+          port_col && (*row)[*port_col] ? absl::StrCat(", port ", *(*row)[*port_col], ")") : ")",
+          "; two replicas with one id disconnect each other. Give the collector another "
+          "server-id (if it is a dcp that just died, the server drops it within a heartbeat)"));
     }
   } else {
     result.warnings.push_back(absl::StrCat(
@@ -170,7 +185,9 @@ absl::StatusOr<ServerCheckResult> CheckServer(mysql::Connection& conn, uint32_t 
 
 absl::StatusOr<ServerCheckResult> ConnectAndCheckServer(const mysql::Dsn& dsn,
                                                         uint32_t replica_server_id,
-                                                        const TagMatcher& tags) {
+                                                        const TagMatcher& tags,
+                                                        absl::Duration in_use_grace,
+                                                        Clock* clock) {
   auto conn = mysql::Connection::Open(dsn);
   if (!conn.ok()) {
     if (absl::IsUnavailable(conn.status())) {
@@ -180,7 +197,7 @@ absl::StatusOr<ServerCheckResult> ConnectAndCheckServer(const mysql::Dsn& dsn,
     }
     return conn.status();
   }
-  return CheckServer(*conn, replica_server_id, tags);
+  return CheckServer(*conn, replica_server_id, tags, in_use_grace, clock);
 }
 
 }  // namespace dcp::collector

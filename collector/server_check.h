@@ -18,7 +18,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "collector/tags.h"
+#include "util/clock.h"
 #include "mysql/connection.h"
 #include "mysql/dsn.h"
 
@@ -42,16 +44,26 @@ struct ServerCheckResult {
   std::vector<std::string> warnings;  // human-readable, one line each
 };
 
+// How long CheckServer waits for `replica_server_id` to leave SHOW SLAVE HOSTS before calling
+// it taken. A dcp (or dcp collect) restarted right after it stopped or crashed finds its own
+// old registration there until the server notices the closed connection, which it does at
+// the next event or heartbeat it sends (dcp's collectors ask for a heartbeat every second).
+inline constexpr absl::Duration kServerIdInUseGrace = absl::Seconds(4);
+
 // Validates the server behind `conn` (connected as the collector's user) for a collector that
-// registers as replica `replica_server_id` with `tags`.
+// registers as replica `replica_server_id` with `tags`. A server id registered by another
+// replica is re-checked every 200 ms of `clock` (nullptr: the real clock) for up to
+// `in_use_grace` before it is an error.
 absl::StatusOr<ServerCheckResult> CheckServer(mysql::Connection& conn, uint32_t replica_server_id,
-                                              const TagMatcher& tags);
+                                              const TagMatcher& tags,
+                                              absl::Duration in_use_grace = kServerIdInUseGrace,
+                                              Clock* clock = nullptr);
 
 // Connects to `dsn` and calls CheckServer; an unreachable server is kUnavailable with the
 // address (never the password) in the message.
-absl::StatusOr<ServerCheckResult> ConnectAndCheckServer(const mysql::Dsn& dsn,
-                                                        uint32_t replica_server_id,
-                                                        const TagMatcher& tags);
+absl::StatusOr<ServerCheckResult> ConnectAndCheckServer(
+    const mysql::Dsn& dsn, uint32_t replica_server_id, const TagMatcher& tags,
+    absl::Duration in_use_grace = kServerIdInUseGrace, Clock* clock = nullptr);
 
 }  // namespace dcp::collector
 

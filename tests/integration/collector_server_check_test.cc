@@ -3,6 +3,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "mysql/binlog/stream_reader.h"
 #include "tests/harness/mariadb_server.h"
 
 namespace dcp::collector {
@@ -129,6 +130,30 @@ TEST(ServerCheck, ServerIdOfAConnectedReplica) {
   auto r = ConnectAndCheckServer(pair->primary->Dsn(), 46, ShopTags());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(r.status().message(), HasSubstr("server-id 46 is already used by a connected replica"));
+}
+
+// A collector restarted right after it stopped finds its own old registration: the check
+// waits for the server to drop it instead of refusing to start.
+TEST(ServerCheck, OwnRegistrationOfAStoppedCollectorIsWaitedOut) {
+  testing::MariaDbServer::Options options;
+  options.server_id = 47;
+  auto server = testing::MariaDbServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  {
+    mysql::binlog::StreamReader::Options o;
+    o.dsn = (*server)->Dsn();
+    o.server_id = 1048;
+    o.stop_never = true;
+    o.heartbeat = absl::Seconds(1);
+    auto stream = mysql::binlog::StreamReader::Open(o);
+    ASSERT_TRUE(stream.ok()) << stream.status();
+    auto event = (*stream)->Next();  // registered and streaming
+    ASSERT_TRUE(event.ok()) << event.status();
+    auto taken = ConnectAndCheckServer((*server)->Dsn(), 1048, ShopTags(), absl::ZeroDuration());
+    EXPECT_EQ(taken.status().code(), absl::StatusCode::kFailedPrecondition) << taken.status();
+  }  // the stream's connection is closed here
+  auto r = ConnectAndCheckServer((*server)->Dsn(), 1048, ShopTags());
+  EXPECT_TRUE(r.ok()) << r.status();
 }
 
 TEST(ServerCheck, UnreachableServer) {

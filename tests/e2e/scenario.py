@@ -796,6 +796,8 @@ def main():
     if args.minutes is not None:
         args.seconds = int(args.minutes * 60)
     s = Scenario(args)
+    # SIGTERM (ctest's timeout, a user's kill) still stops the servers and dcp.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ok = False
     try:
         s.run()

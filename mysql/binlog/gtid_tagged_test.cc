@@ -1,5 +1,6 @@
 // GTID_TAGGED (MySQL 8.3+) decoding. No MySQL 8.3+ server and no tagged binlog exist on
-// this machine (mariadb-test-data has none), so the vectors are built by hand from the
+// this machine (mariadb-test-data has none). One vector is real server bytes published in
+// another project's test suite (kPercona8411 below); the others are built by hand from the
 // format as MySQL's sources describe it:
 //  - libs/mysql/serialization/readme.md: message = <format version> <message size>
 //    <last non-ignorable field id + 1> { <field id> <field data> }, all varints, the size
@@ -97,6 +98,19 @@ constexpr uint8_t kFull[] = {
 };
 // clang-format on
 
+// Real bytes: a GTID_TAGGED event body written by Percona Server 8.4.11-11 (MySQL 8.4 code),
+// GTID 77d1902c-01da-11f1-9a41-908d6e5f6e8d:test_tag:1, transaction_length 337, as published
+// in binlog-streamer's test suite (github.com/abychko/binlog-streamer,
+// binlog/tests/cGtidEventCodecTest.cpp, REAL_TAGGED_BODY_WITH_CRC, without its 4 checksum
+// bytes, which cover a header not published there). Note the server writes 0 as the last
+// non-ignorable field (all fields ignorable) and no commit_group_ticket.
+constexpr uint8_t kPercona8411[] = {
+    0x02, 0x7c, 0x00, 0x00, 0x02, 0x02, 0xee, 0x45, 0x03, 0x41, 0x02, 0x58, 0x02, 0x69, 0x03, 0x22,
+    0xc5, 0x03, 0x69, 0x02, 0x82, 0x41, 0x02, 0x35, 0x02, 0xdc, 0xbe, 0xdc, 0x35, 0x02, 0x04, 0x04,
+    0x06, 0x10, 0x74, 0x65, 0x73, 0x74, 0x5f, 0x74, 0x61, 0x67, 0x08, 0x00, 0x0a, 0x04, 0x0c, 0x7f,
+    0x00, 0x3e, 0x89, 0x00, 0xfa, 0x5b, 0x06, 0x10, 0x45, 0x05, 0x12, 0xdb, 0xd0, 0x09,
+};
+
 template <size_t N>
 std::string Bytes(const uint8_t (&a)[N]) {
   return std::string(reinterpret_cast<const char*>(a), N);
@@ -125,6 +139,29 @@ std::string Message(absl::string_view fields, uint64_t last_non_ignorable) {
 }
 
 std::string Fields(absl::string_view message) { return std::string(message.substr(3)); }
+
+TEST(GtidTagged, DecodesARealPerconaServer84Event) {
+  auto g = DecodeBody(Bytes(kPercona8411));
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_EQ(g->ToString(), "77d1902c-01da-11f1-9a41-908d6e5f6e8d:test_tag:1");
+  EXPECT_EQ(g->tag, "test_tag");
+  EXPECT_EQ(g->sequence, 1u);
+  EXPECT_EQ(g->flags, 1);  // FLAG_MAY_HAVE_SBR
+  EXPECT_EQ(g->last_committed, 0);
+  EXPECT_EQ(g->sequence_number, 1);
+  EXPECT_EQ(g->transaction_length, 337u);  // as stated with the bytes
+  // 2026-09-21, microseconds; 80411 is "8.4.11".
+  EXPECT_EQ(g->immediate_commit_timestamp, 1789979169209856u);
+  EXPECT_EQ(g->original_commit_timestamp, 1789979169209856u);
+  EXPECT_EQ(g->immediate_server_version, 80411u);
+  EXPECT_EQ(g->original_server_version, 80411u);
+  EXPECT_EQ(g->commit_group_ticket, 0u);
+  // Every truncation of the real bytes is kDataLoss.
+  const std::string m = Bytes(kPercona8411);
+  for (size_t n = 0; n < m.size(); ++n) {
+    EXPECT_EQ(DecodeBody(m.substr(0, n)).status().code(), absl::StatusCode::kDataLoss) << n;
+  }
+}
 
 TEST(GtidTagged, DecodesTheMinimalForm) {
   auto g = DecodeBody(Bytes(kMinimal));

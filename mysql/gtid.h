@@ -42,7 +42,7 @@ struct Uuid {
 absl::StatusOr<std::string> NormalizeGtidTag(absl::string_view text);
 
 // A transaction source: the server uuid plus a tag (empty for untagged GTIDs). Ordered by
-// uuid, then tag (the untagged one first), as MySQL orders them.
+// uuid, then tag (the untagged one first).
 struct Tsid {
   Uuid uuid;
   std::string tag;  // lower case; empty: untagged

@@ -153,6 +153,7 @@ struct GtidEvent {
 // ignorable; a non-ignorable one is kUnimplemented. Corrupt or truncated bytes are
 // kDataLoss with the offset. `body` must hold exactly the event body (no checksum).
 absl::StatusOr<GtidEvent> DecodeTaggedGtid(Cursor& body);
+
 struct MariaGtidListEvent {
   struct Entry {
     uint32_t domain_id;

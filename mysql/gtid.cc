@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -22,6 +23,28 @@ int HexValue(char c) {
 
 absl::Status Invalid(absl::string_view what, absl::string_view text) {
   return absl::InvalidArgumentError(absl::StrCat(what, ": \"", text.substr(0, 100), "\""));
+}
+
+// MySQL Gtid_format: the top byte of a binary GTID set's tsid count.
+constexpr uint64_t kTaggedFormat = 1;
+constexpr size_t kMaxTagLength = 32;
+
+// A variable-length unsigned integer of MySQL's serialization library (see
+// binlog::Cursor::SerialVarUint): the first byte's trailing one bits plus one give the
+// length, 1..9 bytes. nullopt when truncated.
+std::optional<uint64_t> ReadSerialVarUint(absl::string_view bytes, size_t& pos) {
+  if (pos >= bytes.size()) return std::nullopt;
+  const auto first = static_cast<uint8_t>(bytes[pos]);
+  size_t n = 1;
+  while (n < 9 && (first >> (n - 1)) & 1) ++n;
+  if (bytes.size() - pos < n) return std::nullopt;
+  uint64_t rest = 0;
+  for (size_t i = 1; i < n; ++i) {
+    rest |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[pos + i])) << (8 * (i - 1));
+  }
+  pos += n;
+  if (n == 9) return rest;
+  return (static_cast<uint64_t>(first) >> n) | (n > 1 ? rest << (8 - n) : 0);
 }
 
 void PutLe(std::string& out, uint64_t v) {
@@ -57,6 +80,41 @@ std::string Uuid::ToString() const {
   return s;
 }
 
+absl::StatusOr<std::string> NormalizeGtidTag(absl::string_view text) {
+  if (text.empty() || text.size() > kMaxTagLength) return Invalid("bad GTID tag", text);
+  std::string tag(text);
+  for (size_t i = 0; i < tag.size(); ++i) {
+    const char c = absl::ascii_tolower(tag[i]);
+    const bool ok = (c >= 'a' && c <= 'z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return Invalid("bad GTID tag", text);
+    tag[i] = c;
+  }
+  return tag;
+}
+
+std::string Tsid::ToString() const {
+  std::string s = uuid.ToString();
+  if (!tag.empty()) absl::StrAppend(&s, ":", tag);
+  return s;
+}
+
+absl::StatusOr<Gtid> Gtid::Parse(absl::string_view text) {
+  std::vector<absl::string_view> parts = absl::StrSplit(absl::StripAsciiWhitespace(text), ':');
+  if (parts.size() != 2 && parts.size() != 3) return Invalid("bad GTID", text);
+  Gtid g;
+  ASSIGN_OR_RETURN(g.tsid.uuid, Uuid::Parse(parts[0]));
+  if (parts.size() == 3) {
+    ASSIGN_OR_RETURN(g.tsid.tag, NormalizeGtidTag(parts[1]));
+  }
+  if (!absl::SimpleAtoi(parts.back(), &g.gno) || g.gno < 1 || g.gno == INT64_MAX ||
+      parts.back()[0] == '+') {
+    return Invalid("bad GTID transaction number", text);
+  }
+  return g;
+}
+
+std::string Gtid::ToString() const { return absl::StrCat(tsid.ToString(), ":", gno); }
+
 absl::StatusOr<GtidSet> GtidSet::Parse(absl::string_view text) {
   GtidSet set;
   for (absl::string_view element : absl::StrSplit(text, ',')) {
@@ -66,23 +124,34 @@ absl::StatusOr<GtidSet> GtidSet::Parse(absl::string_view text) {
       return Invalid("empty element in GTID set", text);
     }
     std::vector<absl::string_view> parts = absl::StrSplit(element, ':');
-    ASSIGN_OR_RETURN(Uuid uuid, Uuid::Parse(absl::StripAsciiWhitespace(parts[0])));
+    Tsid tsid;
+    ASSIGN_OR_RETURN(tsid.uuid, Uuid::Parse(absl::StripAsciiWhitespace(parts[0])));
     if (parts.size() < 2) return Invalid("GTID set element without intervals", element);
+    // Whether the current tag (or the bare uuid) has had an interval yet.
+    bool has_interval = false;
     for (size_t i = 1; i < parts.size(); ++i) {
       absl::string_view iv = absl::StripAsciiWhitespace(parts[i]);
+      if (!iv.empty() && !absl::ascii_isdigit(iv[0])) {
+        if (!tsid.tag.empty() && !has_interval) return Invalid("GTID tag without intervals", iv);
+        ASSIGN_OR_RETURN(tsid.tag, NormalizeGtidTag(iv));
+        has_interval = false;
+        continue;
+      }
       int64_t start = 0, end = 0;
       const size_t dash = iv.find('-');
       if (dash == absl::string_view::npos) {
-        if (!absl::SimpleAtoi(iv, &start))
-          return Invalid("bad GTID interval (tagged GTIDs are not supported)", iv);
+        if (!absl::SimpleAtoi(iv, &start)) return Invalid("bad GTID interval", iv);
         end = start;
       } else if (!absl::SimpleAtoi(iv.substr(0, dash), &start) ||
                  !absl::SimpleAtoi(iv.substr(dash + 1), &end)) {
         return Invalid("bad GTID interval", iv);
       }
-      if (start < 1 || end < start) return Invalid("bad GTID interval", iv);
-      set.Add(uuid, {start, end});
+      // INT64_MAX is one past MySQL's largest gno, and the exclusive end on the wire.
+      if (start < 1 || end < start || end == INT64_MAX) return Invalid("bad GTID interval", iv);
+      set.Add(tsid, {start, end});
+      has_interval = true;
     }
+    if (!has_interval) return Invalid("GTID tag without intervals", element);
   }
   return set;
 }
@@ -99,14 +168,30 @@ absl::StatusOr<GtidSet> GtidSet::Decode(absl::string_view bytes) {
   auto corrupt = [&](absl::string_view what) {
     return absl::DataLossError(absl::StrCat("corrupt GTID set encoding at byte ", pos, ": ", what));
   };
-  uint64_t n_sids;
-  if (!u64(n_sids)) return corrupt("truncated sid count");
+  uint64_t head;
+  if (!u64(head)) return corrupt("truncated sid count");
+  const uint64_t format = head >> 56;
+  if (format > kTaggedFormat) return corrupt(absl::StrCat("unknown GTID set format ", format));
+  const bool tagged = format == kTaggedFormat;
+  const uint64_t n_sids = tagged ? (head >> 8) & 0xffffffffffffULL : head & 0xffffffffffffffULL;
   if (n_sids > (bytes.size() - pos) / 24) return corrupt("sid count too large");
   for (uint64_t i = 0; i < n_sids; ++i) {
     if (bytes.size() - pos < 16) return corrupt("truncated sid");
-    Uuid uuid;
-    std::memcpy(uuid.bytes.data(), bytes.data() + pos, 16);
+    Tsid tsid;
+    std::memcpy(tsid.uuid.bytes.data(), bytes.data() + pos, 16);
     pos += 16;
+    if (tagged) {
+      auto len = ReadSerialVarUint(bytes, pos);
+      if (!len.has_value()) return corrupt("truncated tag length");
+      if (*len > kMaxTagLength) return corrupt("tag too long");
+      if (bytes.size() - pos < *len) return corrupt("truncated tag");
+      if (*len > 0) {
+        auto tag = NormalizeGtidTag(bytes.substr(pos, *len));
+        if (!tag.ok()) return corrupt("invalid tag");
+        tsid.tag = *std::move(tag);
+      }
+      pos += *len;
+    }
     uint64_t n_intervals;
     if (!u64(n_intervals)) return corrupt("truncated interval count");
     if (n_intervals > (bytes.size() - pos) / 16) return corrupt("interval count too large");
@@ -116,7 +201,7 @@ absl::StatusOr<GtidSet> GtidSet::Decode(absl::string_view bytes) {
       u64(end);
       const auto s = static_cast<int64_t>(start), e = static_cast<int64_t>(end);
       if (s < 1 || e <= s) return corrupt("empty or negative interval");
-      set.Add(uuid, {s, e - 1});
+      set.Add(tsid, {s, e - 1});
     }
   }
   if (pos != bytes.size()) return corrupt("trailing bytes");
@@ -125,9 +210,14 @@ absl::StatusOr<GtidSet> GtidSet::Decode(absl::string_view bytes) {
 
 std::string GtidSet::ToString() const {
   std::string s;
-  for (const auto& [uuid, ivs] : sets_) {
-    if (!s.empty()) s.push_back(',');
-    s.append(uuid.ToString());
+  const Uuid* last = nullptr;
+  for (const auto& [tsid, ivs] : sets_) {
+    if (last == nullptr || *last != tsid.uuid) {
+      if (last != nullptr) s.push_back(',');
+      s.append(tsid.uuid.ToString());
+      last = &tsid.uuid;
+    }
+    if (!tsid.tag.empty()) absl::StrAppend(&s, ":", tsid.tag);
     for (const Interval& iv : ivs) {
       if (iv.first == iv.second) {
         absl::StrAppend(&s, ":", iv.first);
@@ -139,11 +229,28 @@ std::string GtidSet::ToString() const {
   return s;
 }
 
+bool GtidSet::tagged() const {
+  for (const auto& [tsid, ivs] : sets_) {
+    if (!tsid.tag.empty()) return true;
+  }
+  return false;
+}
+
 std::string GtidSet::Encode() const {
   std::string out;
-  PutLe(out, sets_.size());
-  for (const auto& [uuid, ivs] : sets_) {
-    out.append(reinterpret_cast<const char*>(uuid.bytes.data()), 16);
+  const bool is_tagged = tagged();
+  if (is_tagged) {
+    PutLe(out, kTaggedFormat << 56 | static_cast<uint64_t>(sets_.size()) << 8 | kTaggedFormat);
+  } else {
+    PutLe(out, sets_.size());
+  }
+  for (const auto& [tsid, ivs] : sets_) {
+    out.append(reinterpret_cast<const char*>(tsid.uuid.bytes.data()), 16);
+    if (is_tagged) {
+      // Serialization-library varint: one byte, value << 1, for lengths up to 127.
+      out.push_back(static_cast<char>(tsid.tag.size() << 1));
+      out.append(tsid.tag);
+    }
     PutLe(out, ivs.size());
     for (const Interval& iv : ivs) {
       PutLe(out, static_cast<uint64_t>(iv.first));
@@ -153,36 +260,46 @@ std::string GtidSet::Encode() const {
   return out;
 }
 
-bool GtidSet::Contains(const Uuid& uuid, int64_t gno) const {
-  auto it = sets_.find(uuid);
-  if (it == sets_.end()) return false;
-  const auto& ivs = it->second;
-  auto pos = std::upper_bound(ivs.begin(), ivs.end(), Interval{gno, INT64_MAX});
+namespace {
+
+bool IntervalsContain(const std::vector<GtidSet::Interval>& ivs, GtidSet::Interval iv) {
+  // Merged intervals: one of ours must cover the whole of `iv`.
+  auto pos = std::upper_bound(ivs.begin(), ivs.end(), GtidSet::Interval{iv.first, INT64_MAX});
   if (pos == ivs.begin()) return false;
   --pos;
-  return gno >= pos->first && gno <= pos->second;
+  return pos->first <= iv.first && iv.second <= pos->second;
+}
+
+}  // namespace
+
+bool GtidSet::Contains(const Uuid& uuid, int64_t gno) const {
+  return Contains(Gtid{Tsid{uuid, ""}, gno});
+}
+
+bool GtidSet::Contains(const Gtid& gtid) const {
+  auto it = sets_.find(gtid.tsid);
+  return it != sets_.end() && IntervalsContain(it->second, {gtid.gno, gtid.gno});
 }
 
 bool GtidSet::Contains(const GtidSet& other) const {
-  for (const auto& [uuid, ivs] : other.sets_) {
-    auto it = sets_.find(uuid);
+  for (const auto& [tsid, ivs] : other.sets_) {
+    auto it = sets_.find(tsid);
     if (it == sets_.end()) return false;
     for (const Interval& iv : ivs) {
-      // Merged intervals: one of ours must cover the whole of `iv`.
-      const auto& mine = it->second;
-      auto pos = std::upper_bound(mine.begin(), mine.end(), Interval{iv.first, INT64_MAX});
-      if (pos == mine.begin()) return false;
-      --pos;
-      if (!(pos->first <= iv.first && iv.second <= pos->second)) return false;
+      if (!IntervalsContain(it->second, iv)) return false;
     }
   }
   return true;
 }
 
-void GtidSet::Add(const Uuid& uuid, int64_t gno) { Add(uuid, {gno, gno}); }
+void GtidSet::Add(const Uuid& uuid, int64_t gno) { Add(Tsid{uuid, ""}, {gno, gno}); }
 
-void GtidSet::Add(const Uuid& uuid, Interval iv) {
-  auto& ivs = sets_[uuid];
+void GtidSet::Add(const Uuid& uuid, Interval iv) { Add(Tsid{uuid, ""}, iv); }
+
+void GtidSet::Add(const Gtid& gtid) { Add(gtid.tsid, {gtid.gno, gtid.gno}); }
+
+void GtidSet::Add(const Tsid& tsid, Interval iv) {
+  auto& ivs = sets_[tsid];
   std::vector<Interval> merged;
   merged.reserve(ivs.size() + 1);
   bool placed = false;
@@ -204,8 +321,8 @@ void GtidSet::Add(const Uuid& uuid, Interval iv) {
 }
 
 void GtidSet::Add(const GtidSet& other) {
-  for (const auto& [uuid, ivs] : other.sets_) {
-    for (const Interval& iv : ivs) Add(uuid, iv);
+  for (const auto& [tsid, ivs] : other.sets_) {
+    for (const Interval& iv : ivs) Add(tsid, iv);
   }
 }
 

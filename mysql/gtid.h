@@ -1,9 +1,9 @@
 // GTID value types.
 //
-// GtidSet: a MySQL GTID set, "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7,<uuid>:3" (parse,
+// Tsid / Gtid / GtidSet: MySQL GTIDs and GTID sets, untagged ("uuid:7") and tagged (MySQL 8.3+,
+// "uuid:tag:7"), e.g. "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:mytag:1-3:7,<uuid>:3" (parse,
 // canonical format, contains, add, and the binary encoding used by PREVIOUS_GTIDS and
-// COM_BINLOG_DUMP_GTID). Tagged GTIDs (MySQL 8.3 "uuid:tag:n") are rejected as
-// kInvalidArgument.
+// COM_BINLOG_DUMP_GTID, in MySQL 8.3's tagged form when the set holds a tag).
 // MariaGtid / MariaGtidPosition: MariaDB "domain-server-seq" GTIDs and positions (one GTID
 // per replication domain, "0-1-100,1-2-7"), as in @@gtid_binlog_pos and @slave_connect_state.
 //
@@ -36,6 +36,43 @@ struct Uuid {
   friend bool operator<(const Uuid& a, const Uuid& b) { return a.bytes < b.bytes; }
 };
 
+// Validates a MySQL 8.3+ GTID tag, [a-z_][a-z0-9_]{0,31} case-insensitively (no surrounding
+// whitespace), and returns it in lower case, the form MySQL stores and prints.
+// kInvalidArgument otherwise (also for "").
+absl::StatusOr<std::string> NormalizeGtidTag(absl::string_view text);
+
+// A transaction source: the server uuid plus a tag (empty for untagged GTIDs). Ordered by
+// uuid, then tag (the untagged one first).
+struct Tsid {
+  Uuid uuid;
+  std::string tag;  // lower case; empty: untagged
+
+  std::string ToString() const;  // "uuid" or "uuid:tag"
+
+  friend bool operator==(const Tsid& a, const Tsid& b) {
+    return a.uuid == b.uuid && a.tag == b.tag;
+  }
+  friend bool operator!=(const Tsid& a, const Tsid& b) { return !(a == b); }
+  friend bool operator<(const Tsid& a, const Tsid& b) {
+    return a.uuid != b.uuid ? a.uuid < b.uuid : a.tag < b.tag;
+  }
+};
+
+// One MySQL GTID: "uuid:gno" or "uuid:tag:gno" (gno >= 1).
+struct Gtid {
+  Tsid tsid;
+  int64_t gno = 0;
+
+  // kInvalidArgument on malformed text; the tag is normalized to lower case.
+  static absl::StatusOr<Gtid> Parse(absl::string_view text);
+  std::string ToString() const;
+
+  friend bool operator==(const Gtid& a, const Gtid& b) {
+    return a.tsid == b.tsid && a.gno == b.gno;
+  }
+  friend bool operator!=(const Gtid& a, const Gtid& b) { return !(a == b); }
+};
+
 class GtidSet {
  public:
   // Inclusive interval of transaction numbers (gno >= 1).
@@ -43,33 +80,48 @@ class GtidSet {
 
   GtidSet() = default;
 
-  // Parses "uuid:1-5:7,uuid2:3" (whitespace and newlines around elements allowed, as MySQL
-  // prints them); "" is the empty set. kInvalidArgument on malformed text.
+  // Parses "uuid:1-5:7,uuid2:3" and MySQL 8.3's tagged form "uuid:1-5:tag:1-3:7" (after a
+  // uuid, intervals and "tag:intervals" groups; intervals belong to the tag before them, or
+  // to no tag); whitespace and newlines around elements allowed, as MySQL prints them; ""
+  // is the empty set. Tags are normalized to lower case. kInvalidArgument on malformed text
+  // (also a tag without intervals).
   static absl::StatusOr<GtidSet> Parse(absl::string_view text);
-  // Decodes the binary form: n_sids u64, per sid uuid[16], n_intervals u64, then
-  // [start, end) pairs of i64. kDataLoss on malformed bytes.
+  // Decodes the binary form (MySQL Gtid_set::encode): a u64 whose top byte is the format
+  // (0 untagged: n_tsids in the low 56 bits; 1 tagged, MySQL 8.3+: n_tsids in bits 8..55 and
+  // 1 again in the low byte); per tsid the 16 uuid bytes, in the tagged format the tag as a
+  // serialization-library varint length plus its characters, then n_intervals u64 and
+  // [start, end) pairs of i64. kDataLoss on malformed bytes (also an unknown format or a
+  // tag that is not a valid tag).
   static absl::StatusOr<GtidSet> Decode(absl::string_view bytes);
 
-  // Canonical text: uuids in ascending order, intervals merged, "," between uuids.
+  // Canonical text: uuids in ascending order, per uuid its untagged intervals then its tags
+  // in ascending order each followed by its intervals, intervals merged, "," between uuids.
   std::string ToString() const;
+  // The binary form above: the untagged format when no tsid has a tag (byte-identical to
+  // MySQL before 8.3), else the tagged one (which only MySQL 8.3+ accepts).
   std::string Encode() const;
 
   bool empty() const { return sets_.empty(); }
-  bool Contains(const Uuid& uuid, int64_t gno) const;
+  // Whether any tsid carries a tag.
+  bool tagged() const;
+  bool Contains(const Uuid& uuid, int64_t gno) const;  // untagged GTID
+  bool Contains(const Gtid& gtid) const;
   bool Contains(const GtidSet& other) const;  // other is a subset of this
 
-  void Add(const Uuid& uuid, int64_t gno);
-  void Add(const Uuid& uuid, Interval interval);
+  void Add(const Uuid& uuid, int64_t gno);        // untagged GTID
+  void Add(const Uuid& uuid, Interval interval);  // untagged interval
+  void Add(const Gtid& gtid);
+  void Add(const Tsid& tsid, Interval interval);
   void Add(const GtidSet& other);
 
-  const std::map<Uuid, std::vector<Interval>>& intervals() const { return sets_; }
+  const std::map<Tsid, std::vector<Interval>>& intervals() const { return sets_; }
 
   friend bool operator==(const GtidSet& a, const GtidSet& b) { return a.sets_ == b.sets_; }
   friend bool operator!=(const GtidSet& a, const GtidSet& b) { return !(a == b); }
 
  private:
-  // Per uuid: sorted, non-overlapping, non-adjacent intervals.
-  std::map<Uuid, std::vector<Interval>> sets_;
+  // Per tsid: sorted, non-overlapping, non-adjacent intervals.
+  std::map<Tsid, std::vector<Interval>> sets_;
 };
 
 struct MariaGtid {

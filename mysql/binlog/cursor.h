@@ -132,6 +132,30 @@ class Cursor {
     return UintLe(n, what);
   }
 
+  // Variable-length unsigned integer of MySQL's serialization library (libs/mysql/
+  // serialization, used by GTID_TAGGED, MySQL 8.3+): the number of trailing one bits of the
+  // first byte plus one is the length, 1..9 bytes, little-endian; for lengths up to 8 the
+  // value starts after the first zero bit, for 9 it is the 8 bytes after the first.
+  absl::StatusOr<uint64_t> SerialVarUint(absl::string_view what = "varint") {
+    if (ABSL_PREDICT_FALSE(pos_ >= size_)) return Truncated(1, what);
+    const uint8_t first = data_[pos_];
+    size_t n = 1;
+    while (n < 9 && ((first >> (n - 1)) & 1)) ++n;
+    if (ABSL_PREDICT_FALSE(n > size_ - pos_)) return Truncated(n, what);
+    uint64_t rest = 0;
+    for (size_t i = 1; i < n; ++i) rest |= static_cast<uint64_t>(data_[pos_ + i]) << (8 * (i - 1));
+    pos_ += n;
+    if (n == 9) return rest;
+    return (static_cast<uint64_t>(first) >> n) | (n > 1 ? rest << (8 - n) : 0);
+  }
+  // Signed form: the unsigned varint's lowest bit is the sign; x >= 0 is stored as x << 1,
+  // x < 0 as (-(x + 1)) << 1 | 1.
+  absl::StatusOr<int64_t> SerialVarInt(absl::string_view what = "varint") {
+    auto u = SerialVarUint(what);
+    if (!u.ok()) return u.status();
+    return static_cast<int64_t>((*u >> 1) ^ (~(*u & 1) + 1));
+  }
+
   // The next `n` bytes, as a view into the buffer.
   absl::StatusOr<absl::string_view> Bytes(uint64_t n, absl::string_view what = "bytes") {
     if (ABSL_PREDICT_FALSE(n > size_ - pos_)) return Truncated(n, what);

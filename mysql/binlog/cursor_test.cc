@@ -65,5 +65,45 @@ TEST(Cursor, BadOrShortPackedIntegers) {
             absl::StatusCode::kDataLoss);
 }
 
+// The examples of libs/mysql/serialization/readme.md ("Variable-length integers"), written
+// there big-endian: 65535 unsigned is 00000111 11111111 11111011, signed 65535 is
+// 00001111 11111111 11110011, -65535 is 00001111 11111111 11101011 and -65536 is
+// 00001111 11111111 11111011.
+TEST(Cursor, SerialVarintsOfTheFormatDescription) {
+  EXPECT_EQ(*Cursor(std::string("\xfb\xff\x07", 3)).SerialVarUint(), 65535u);
+  EXPECT_EQ(*Cursor(std::string("\xf3\xff\x0f", 3)).SerialVarInt(), 65535);
+  EXPECT_EQ(*Cursor(std::string("\xeb\xff\x0f", 3)).SerialVarInt(), -65535);
+  EXPECT_EQ(*Cursor(std::string("\xfb\xff\x0f", 3)).SerialVarInt(), -65536);
+}
+
+TEST(Cursor, SerialVarintLengths) {
+  // One byte: value << 1.
+  EXPECT_EQ(*Cursor(std::string("\x00", 1)).SerialVarUint(), 0u);
+  EXPECT_EQ(*Cursor(std::string("\xfe", 1)).SerialVarUint(), 127u);
+  // Eight bytes: 0x7f then 7 value bytes (56 bits).
+  EXPECT_EQ(*Cursor(std::string("\x7f\xff\xff\xff\xff\xff\xff\xff", 8)).SerialVarUint(),
+            (uint64_t{1} << 56) - 1);
+  // Nine bytes: 0xff then the whole 64-bit value.
+  EXPECT_EQ(*Cursor(std::string("\xff\x01\x00\x00\x00\x00\x00\x00\x01", 9)).SerialVarUint(),
+            (uint64_t{1} << 56) + 1);
+  EXPECT_EQ(*Cursor(std::string(9, '\xff')).SerialVarUint(), UINT64_MAX);
+  EXPECT_EQ(*Cursor(std::string(9, '\xff')).SerialVarInt(), INT64_MIN);
+  EXPECT_EQ(*Cursor(std::string("\xff\xfe\xff\xff\xff\xff\xff\xff\xff", 9)).SerialVarInt(),
+            INT64_MAX);
+  // A cursor moves past exactly the varint.
+  Cursor c(std::string("\xb1\x04\x02", 3));
+  EXPECT_EQ(*c.SerialVarUint(), 300u);
+  EXPECT_EQ(*c.SerialVarUint(), 1u);
+  EXPECT_TRUE(c.empty());
+  // Truncated: the first byte announces more bytes than there are.
+  auto t = Cursor(std::string("\xfb\xff", 2), 70).SerialVarUint("x");
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(t.status().message()), ::testing::HasSubstr("offset 70"));
+  EXPECT_EQ(Cursor(std::string(8, '\xff')).SerialVarUint().status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(Cursor(absl::string_view()).SerialVarInt().status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace dcp::mysql::binlog

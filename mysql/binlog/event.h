@@ -117,7 +117,8 @@ struct QueryEvent {
 struct XidEvent {
   uint64_t xid = 0;
 };
-// MariaDB domain-server-seq or MySQL uuid:gno (empty for ANONYMOUS_GTID).
+// MariaDB domain-server-seq or MySQL uuid:gno / uuid:tag:gno (empty for ANONYMOUS_GTID).
+// GTID_TAGGED (MySQL 8.3+) decodes to this too, with `tag` set.
 struct GtidEvent {
   bool mariadb = false;
   uint32_t domain_id = 0;
@@ -126,8 +127,33 @@ struct GtidEvent {
   uint8_t flags = 0;
   uint8_t uuid[16] = {};
   bool anonymous = false;
+  std::string tag;  // MySQL GTID tag, lower case; empty when untagged
+  // Transaction metadata, decoded from GTID_TAGGED only (0 for the other GTID events).
+  // The original_* fields equal the immediate_* ones when the event omits them.
+  int64_t last_committed = 0;
+  int64_t sequence_number = 0;
+  uint64_t immediate_commit_timestamp = 0;  // microseconds since the epoch
+  uint64_t original_commit_timestamp = 0;
+  uint64_t transaction_length = 0;
+  uint32_t immediate_server_version = 0;
+  uint32_t original_server_version = 0;
+  uint64_t commit_group_ticket = 0;
+  // "domain-server-seq", "uuid:gno", "uuid:tag:gno", or "" for ANONYMOUS_GTID.
   std::string ToString() const;
 };
+
+// Decodes the body of a GTID_TAGGED event (MySQL 8.3+): one message of MySQL's
+// serialization library (format version 1): varint version, varint message size (counted
+// from the version byte), varint last-non-ignorable field id + 1, then (varint field id,
+// value) pairs in ascending id order: 0 gtid_flags, 1 uuid (16 one-byte varints), 2 gno
+// (signed), 3 tag (varint length + characters), 4 last_committed (signed), 5
+// sequence_number (signed), 6 immediate_commit_timestamp, 7 original_commit_timestamp, 8
+// transaction_length, 9 immediate_server_version, 10 original_server_version, 11
+// commit_group_ticket. Fields of later versions (ids above 11) are skipped when they are
+// ignorable; a non-ignorable one is kUnimplemented. Corrupt or truncated bytes are
+// kDataLoss with the offset. `body` must hold exactly the event body (no checksum).
+absl::StatusOr<GtidEvent> DecodeTaggedGtid(Cursor& body);
+
 struct MariaGtidListEvent {
   struct Entry {
     uint32_t domain_id;

@@ -184,12 +184,13 @@ t_start=$(date +%s.%N)
 ticks_start=$(cpu_ticks)
 : >"$W/samples.txt"
 while kill -0 "$SB_PID" 2>/dev/null; do
+  t_iter=$(date +%s.%N)
   # time, dcp cpu ticks, dcp lag (s, "NA" when absent), Seconds_Behind_Master ("NA" when NULL)
   lag=$(metric 'dcp_target_replication_lag_seconds{target="dst"}')
   s=$(sbm)
   [ -n "$s" ] && [ "$s" != NULL ] || s=NA
   echo "$(date +%s.%N) $(cpu_ticks) ${lag:-NA} $s" >>"$W/samples.txt"
-  sleep 1
+  sleep "$(awk -v s="$t_iter" -v n="$(date +%s.%N)" 'BEGIN { d = 1 - (n - s); print (d > 0 ? d : 0) }')"
 done
 wait "$SB_PID" || fail "sysbench run failed: $(tail -n 5 "$W/sysbench.txt")"
 t_end=$(date +%s.%N)

@@ -71,3 +71,4 @@ echo "binlog: $N rows, $BYTES bytes in $(echo $FILES | wc -w) file(s); best of $
 row "mariadb-binlog --base64-output=decode-rows -v" "$T_REF"
 row "(a) typed decoding (binlog_decode_bench)" "$T_A"
 row "(b) dcp binlog (JSON lines)" "$T_B"
+echo "RESULT bench=binlog rows=$N bytes=$BYTES runs=$RUNS ref_s=$T_REF a_s=$T_A b_s=$T_B"

@@ -94,3 +94,5 @@ printf 'A/B verifier / pt-table-checksum:             %8.3f\n' "$(echo "$a / $b"
 printf 'A/C verifier / CHECKSUM TABLE:                %8.3f\n' "$(echo "$a / $c" | bc -l)"
 printf 'D verifier with 1%% rows different (exit %d):  %8.2f s, %.0f rows/s, %d differences found (expected %d)\n' \
   "$rc_d" "$d" "$(echo "$total / $d" | bc -l)" "$found" "$((total / 100))"
+echo "RESULT bench=verifier rows_per_table=$rows a_s=$a b_s=$b c_s=$c d_s=$d rc_a=$rc_a" \
+  "rc_b=$rc_b rc_d=$rc_d found=$found expected=$((total / 100)) checksums_equal=$same_checksum"

@@ -491,8 +491,15 @@ void Checker::Match(TargetState& t) {
 }
 
 void Checker::CheckTimeout(TargetState& t, absl::Time now) {
-  const bool late =
-      !t.source_windows.empty() && now - t.source_windows.front().closed_at > options_.timeout;
+  // Age of the oldest source window the target has not delivered yet.
+  const absl::Duration age = t.source_windows.empty()
+                                 ? absl::ZeroDuration()
+                                 : now - t.source_windows.front().closed_at;
+  const bool late = age > options_.timeout;
+  // Hysteresis: a target catching up from a long stop delivers its backlog window by window;
+  // if it counted as recovered while still about `timeout` behind, the next window would
+  // raise a second Timeout a moment later. It has recovered once it is within half of it.
+  const bool caught_up = age <= options_.timeout / 2;
   if (late && !t.in_timeout) {
     const Window& w = t.source_windows.front();
     t.in_timeout = true;
@@ -507,7 +514,7 @@ void Checker::CheckTimeout(TargetState& t, absl::Time now) {
                              ") within ", absl::FormatDuration(options_.timeout),
                              "; its last barrier is ", OptionalBarrier(target_tag.last_barrier));
     Raise(std::move(a));
-  } else if (!late && t.in_timeout) {
+  } else if (caught_up && t.in_timeout) {
     t.in_timeout = false;
     ++t.stats.recovered;
     const TagState& target_tag = tags_[1 + (&t - targets_.data())];

@@ -13,8 +13,9 @@
 //     order) must be equal; any difference is a Diff at once.
 // Each target has its own queues, timeouts and suspects: a slow or stopped target never
 // delays another. A source window not matched by a target within `timeout` raises one
-// Timeout per episode and a Recovered when the target catches up; late windows are still
-// compared. Barrier anomalies (payload before the first barrier, duplicate or out-of-order
+// Timeout per episode and a Recovered when the target catches up (its oldest undelivered
+// window is at most timeout/2 old: hysteresis, so a target catching up at the threshold does
+// not flap); late windows are still compared. Barrier anomalies (payload before the first barrier, duplicate or out-of-order
 // barrier, barrier jump, collector reconnect) resynchronise the tag and raise a Gap with the
 // cause; an unknown tag is rejected (kInvalidArgument) and reported once. Buffered changes
 // per target are capped: beyond `max_buffered_changes` the oldest window is dropped and an

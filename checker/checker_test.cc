@@ -360,6 +360,37 @@ TEST_F(CheckerTest, StoppedTargetDoesNotDelayTheOther) {
   EXPECT_EQ(Target(0).timeouts, 0u);
 }
 
+// A target catching up from a long stop, window by window, whose backlog still reaches back
+// almost `timeout`: one Timeout and one Recovered, not a Recovered/Timeout flap (seen in the
+// fault-injection scenario when the replica's SQL thread restarted).
+TEST_F(CheckerTest, CatchingUpAtTheThresholdDoesNotFlap) {
+  Make();
+  BarAll(1);
+  // The source closes window [b-1, b) at second b; the target delivers nothing.
+  for (uint64_t b = 2; b <= 21; ++b) {
+    clock_.Advance(absl::Seconds(1));
+    Bar("src", b);
+    checker_->Tick();
+  }
+  auto alarms = Take();
+  ASSERT_THAT(alarms, SizeIs(1));
+  EXPECT_EQ(alarms[0].kind, AlarmKind::kTimeout);
+  // The target delivers up to barrier 12: its oldest missing window, [12,13), closed 8 s ago,
+  // under the timeout (10 s) but still far behind.
+  for (uint64_t b = 2; b <= 12; ++b) Bar("dst", b);
+  checker_->Tick();
+  EXPECT_THAT(Take(), SizeIs(0));
+  clock_.Advance(absl::Milliseconds(2500));  // now that window is 10.5 s old
+  checker_->Tick();
+  EXPECT_THAT(Take(), SizeIs(0));  // still the same episode
+  for (uint64_t b = 13; b <= 21; ++b) Bar("dst", b);
+  alarms = Take();
+  ASSERT_THAT(alarms, SizeIs(1));
+  EXPECT_EQ(alarms[0].kind, AlarmKind::kRecovered);
+  EXPECT_EQ(Target(0).timeouts, 1u);
+  EXPECT_EQ(Target(0).recovered, 1u);
+}
+
 // --- robustness -------------------------------------------------------------------------
 
 class RobustTest : public CheckerTest {

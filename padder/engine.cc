@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -495,6 +496,16 @@ class Engine::Impl {
           continue;
         }
         if (!absl::IsAlreadyExists(s)) return s;
+      } else if (const size_t k = KeyedRun(changes, i); k - i >= 2) {
+        // A run of updates or deletes of one keyed table: one probe for all, then one
+        // statement when every row equals its before image; otherwise row by row.
+        ASSIGN_OR_RETURN(bool applied, ApplyKeyedRun(changes, i, k));
+        if (applied) {
+          i = k;
+          continue;
+        }
+        for (; i < k; ++i) RETURN_IF_ERROR(Apply(changes[i]));
+        continue;
       }
       for (const size_t end = std::max(j, i + 1); i < end; ++i) RETURN_IF_ERROR(Apply(changes[i]));
     }
@@ -535,6 +546,93 @@ class Engine::Impl {
       if (!same) break;
     }
     return j;
+  }
+
+  // A fingerprint of the key columns of `image`: equal keys give equal fingerprints.
+  static std::string KeyFingerprint(const TableInfo& t, const Image& image) {
+    std::string out;
+    for (size_t k : t.key) {
+      const Param& p = *image[k];
+      const std::string v = p.is_null() ? std::string() : p.ToString();
+      absl::StrAppend(&out, static_cast<int>(p.kind), ":", v.size(), ":", v, ";");
+    }
+    return out;
+  }
+
+  // The end of the run of updates (or of deletes, with enable_delete) starting at `i` that can
+  // be probed in one statement and applied in one: one keyed table, the same present columns
+  // in every before image and every after image, every key column present, no key twice,
+  // updates keeping their key and only on tables without another unique key (see
+  // Target::UpdateMany); bounded parameter count and bytes. `i` itself when there is none.
+  size_t KeyedRun(const std::vector<Change>& changes, size_t i) const {
+    const Change& first = changes[i];
+    if (options_.preview || first.op == bl::RowOp::kInsert || first.table == nullptr ||
+        first.table->key.empty()) {
+      return i;
+    }
+    const TableInfo& t = *first.table;
+    const bool update = first.op == bl::RowOp::kUpdate;
+    if (update ? t.other_unique_key : !options_.enable_delete) return i;
+    auto presence = [](const Image& image) {
+      std::vector<bool> p(image.size());
+      for (size_t k = 0; k < image.size(); ++k) p[k] = image[k].has_value();
+      return p;
+    };
+    const std::vector<bool> before = presence(first.before), after = presence(first.after);
+    for (size_t k : t.key) {
+      if (k >= before.size() || !before[k]) return i;
+    }
+    size_t per_row = t.key.size();
+    for (bool b : before) per_row += b;
+    for (bool a : after) per_row += a;
+    const size_t max_rows = std::min<size_t>(500, 30000 / per_row);
+    absl::flat_hash_set<std::string> keys;
+    size_t bytes = 0;
+    size_t j = i;
+    for (; j < changes.size() && j - i < max_rows && bytes < (4u << 20); ++j) {
+      const Change& c = changes[j];
+      if (c.op != first.op || c.table != first.table || presence(c.before) != before ||
+          presence(c.after) != after || (update && !SameKey(t, c.before, c.after)) ||
+          !keys.insert(KeyFingerprint(t, c.before)).second) {
+        break;
+      }
+      for (const Image* image : {&c.before, &c.after}) {
+        for (const std::optional<Param>& p : *image) {
+          if (p.has_value()) bytes += p->s.size() + 8;
+        }
+      }
+    }
+    return j;
+  }
+
+  // Applies changes[i, j) (a KeyedRun) when the probe finds every row equal to its before
+  // image: true. False, with nothing changed, when any row is missing or differs; the caller
+  // then applies the run row by row, with the conflict checks of Apply().
+  absl::StatusOr<bool> ApplyKeyedRun(const std::vector<Change>& changes, size_t i, size_t j) {
+    const TableInfo& t = *changes[i].table;
+    std::vector<const Image*> befores, afters;
+    for (size_t k = i; k < j; ++k) {
+      befores.push_back(&changes[k].before);
+      afters.push_back(&changes[k].after);
+    }
+    ASSIGN_OR_RETURN(uint64_t equal, target_->CountEqual(t, befores));
+    if (equal != j - i) return false;
+    TableCounts& counts = stats_.tables[changes[i].target_name];
+    if (changes[i].op == bl::RowOp::kUpdate) {
+      RETURN_IF_ERROR(target_->UpdateMany(t, afters));
+      counts.updates += j - i;
+    } else {
+      ASSIGN_OR_RETURN(uint64_t deleted, target_->DeleteMany(t, befores));
+      if (deleted != j - i) {
+        return absl::AbortedError(absl::StrCat(
+            "deleting ", j - i, " probed rows of ", t.QualifiedName(), " deleted ", deleted,
+            " (the target changed concurrently?) at ", changes[i].position.ToString()));
+      }
+      counts.deletes += j - i;
+    }
+    stats_.write_events += j - i;
+    counts.applied += j - i;
+    return true;
   }
 
   absl::Status CommitBatch() {
@@ -615,10 +713,12 @@ class Engine::Impl {
         if (m == Match::kEqual) {
           absl::Status s = target_->Update(t, c.before, c.after);
           if (absl::IsAlreadyExists(s)) {
-            // The new key is taken by another target row.
+            // The new key, or another unique key's new value, is taken by another target
+            // row: the row goes, and REPLACE puts the after image in, removing the rows that
+            // hold any of its unique values.
             return Conflict(c, counts, "update_key_exists", c.after, [&]() -> absl::Status {
-              RETURN_IF_ERROR(target_->Delete(t, c.after));
-              return target_->Update(t, c.before, c.after);
+              RETURN_IF_ERROR(target_->Delete(t, c.before));
+              return target_->Insert(t, Completed(c), true);
             });
           }
           RETURN_IF_ERROR(s);
@@ -635,13 +735,7 @@ class Engine::Impl {
             return target_->Update(t, c.before, c.after);
           }
           if (m == Match::kDiffers) RETURN_IF_ERROR(target_->Delete(t, c.before));
-          // The after image completed by the before image where the after image lacks
-          // columns (MINIMAL images).
-          Image row = c.after;
-          for (size_t k = 0; k < row.size() && k < c.before.size(); ++k) {
-            if (!row[k].has_value()) row[k] = c.before[k];
-          }
-          return target_->Insert(t, row, true);
+          return target_->Insert(t, Completed(c), true);
         });
       }
       case bl::RowOp::kDelete: {
@@ -663,6 +757,16 @@ class Engine::Impl {
       }
     }
     return absl::OkStatus();
+  }
+
+  // The after image completed by the before image where the after image lacks columns
+  // (MINIMAL images).
+  static Image Completed(const Change& c) {
+    Image row = c.after;
+    for (size_t k = 0; k < row.size() && k < c.before.size(); ++k) {
+      if (!row[k].has_value()) row[k] = c.before[k];
+    }
+    return row;
   }
 
   absl::Status AlreadyApplied(TableCounts& counts) {

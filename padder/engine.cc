@@ -8,7 +8,6 @@
 #include <fstream>
 #include <iostream>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -548,22 +547,13 @@ class Engine::Impl {
     return j;
   }
 
-  // A fingerprint of the key columns of `image`: equal keys give equal fingerprints.
-  static std::string KeyFingerprint(const TableInfo& t, const Image& image) {
-    std::string out;
-    for (size_t k : t.key) {
-      const Param& p = *image[k];
-      const std::string v = p.is_null() ? std::string() : p.ToString();
-      absl::StrAppend(&out, static_cast<int>(p.kind), ":", v.size(), ":", v, ";");
-    }
-    return out;
-  }
-
   // The end of the run of updates (or of deletes, with enable_delete) starting at `i` that can
   // be probed in one statement and applied in one: one keyed table, the same present columns
-  // in every before image and every after image, every key column present, no key twice,
-  // updates keeping their key and only on tables without another unique key (see
-  // Target::UpdateMany); bounded parameter count and bytes. `i` itself when there is none.
+  // in every before image and every after image, every key column present, updates keeping
+  // their key and only on tables without another unique key (see Target::UpdateMany);
+  // bounded parameter count and bytes. `i` itself when there is none. A key may occur twice
+  // (an update of a row the run already updated): then CountEqual() finds fewer equal rows
+  // than images (one target row counts once), and the run goes row by row.
   size_t KeyedRun(const std::vector<Change>& changes, size_t i) const {
     const Change& first = changes[i];
     if (options_.preview || first.op == bl::RowOp::kInsert || first.table == nullptr ||
@@ -586,14 +576,12 @@ class Engine::Impl {
     for (bool b : before) per_row += b;
     for (bool a : after) per_row += a;
     const size_t max_rows = std::min<size_t>(500, 30000 / per_row);
-    absl::flat_hash_set<std::string> keys;
     size_t bytes = 0;
     size_t j = i;
     for (; j < changes.size() && j - i < max_rows && bytes < (4u << 20); ++j) {
       const Change& c = changes[j];
       if (c.op != first.op || c.table != first.table || presence(c.before) != before ||
-          presence(c.after) != after || (update && !SameKey(t, c.before, c.after)) ||
-          !keys.insert(KeyFingerprint(t, c.before)).second) {
+          presence(c.after) != after || (update && !SameKey(t, c.before, c.after))) {
         break;
       }
       for (const Image* image : {&c.before, &c.after}) {

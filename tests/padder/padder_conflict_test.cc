@@ -390,8 +390,9 @@ TEST_F(PadderConflictTest, StopAfterNTransactionsAndKillThenRerun) {
 // Runs of updates and deletes of one keyed table inside a source transaction are checked by
 // one probe and applied by one statement when every row equals its before image; a missing or
 // differing row inside a run makes the run go row by row, with the same results and the same
-// conflicts as unbatched. Runs never hold a key twice, never batch a key change, and never
-// batch updates of a table with a second unique key.
+// conflicts as unbatched. A key twice in a run (T3) makes the probe's count short, so the run
+// goes row by row; key changes (T4) and updates of a table with a second unique key (T5) are
+// never batched.
 class PadderBatchTest : public PadderConflictTest {
  protected:
   void SeedBatchSource() {

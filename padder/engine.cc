@@ -256,6 +256,25 @@ std::string ImageJson(const TableInfo& t, const Image& image, bool key_only) {
   return absl::StrCat("{", absl::StrJoin(parts, ","), "}");
 }
 
+// Replaces `path` with `content` through a temporary file and a rename, without fsync: other
+// processes see the old or the new content, never a mix; after an OS crash it may be older.
+absl::Status ReplaceFile(const std::string& path, const std::string& content) {
+  const std::string tmp = absl::StrCat(path, ".tmp.", getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.close();
+    if (!out) return absl::InternalError(absl::StrCat("writing ", tmp, " failed"));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return absl::InternalError(absl::StrCat("rename to ", path, ": ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
 bool IsControlQuery(absl::string_view q, absl::string_view word) {
   q = absl::StripAsciiWhitespace(q);
   return absl::StartsWithIgnoreCase(q, word) &&
@@ -280,6 +299,10 @@ class Engine::Impl {
     } else if (target_open_) {
       (void)target_->Rollback();
       target_open_ = false;
+    }
+    if (!options_.preview && !synced_) {
+      const absl::Status s = WriteCheckpoint(/*durable=*/true);
+      if (r.status.ok()) r.status = s;
     }
     if (progress_shown_) std::fprintf(stderr, "\n");
     stats_.checkpoint = committed_;
@@ -632,10 +655,26 @@ class Engine::Impl {
     batch_ = 0;
     committed_ = pending_;
     pending_.reset();
-    if (!options_.checkpoint_file.empty()) {
+    return WriteCheckpoint(/*durable=*/false);
+  }
+
+  // Writes the committed checkpoint: replaced atomically (rename) after every target commit,
+  // fsync'ed only when `durable` or a second after the last fsync. Why that is safe: the file
+  // only ever moves forward to a transaction the target has already committed, so whatever
+  // version a crash leaves (the newest, or an older one after an OS crash lost the unsynced
+  // renames) is at or before the target's state; a re-run from an older one re-applies
+  // committed transactions, found already applied, and never skips an unapplied one.
+  absl::Status WriteCheckpoint(bool durable) {
+    if (options_.checkpoint_file.empty() || !committed_.has_value()) return absl::OkStatus();
+    const absl::Time now = clock_->Now();
+    if (durable || now - last_sync_ >= absl::Seconds(1)) {
       RETURN_IF_ERROR(WriteFileAtomically(options_.checkpoint_file, committed_->Serialize()));
+      last_sync_ = now;
+      synced_ = true;
+      return absl::OkStatus();
     }
-    return absl::OkStatus();
+    synced_ = false;
+    return ReplaceFile(options_.checkpoint_file, committed_->Serialize());
   }
 
  public:
@@ -863,6 +902,8 @@ class Engine::Impl {
   std::ofstream conflict_log_;
   uint64_t events_ = 0, last_events_ = 0;
   absl::Time last_progress_;
+  absl::Time last_sync_ = absl::InfinitePast();
+  bool synced_ = true;  // the checkpoint file's last write was fsync'ed
   Position last_pos_;
   bool progress_shown_ = false;
 };

@@ -7,8 +7,8 @@
 //
 // Every row change is probed against the target first:
 //   insert: key missing -> INSERT (runs of inserts into one keyed table: one multi-row
-//           INSERT, redone row by row when a key is taken); present and equal -> already applied; present and
-//           different -> conflict "insert_exists"
+//           INSERT, redone row by row when a key is taken); present and equal -> already applied;
+//           present and different -> conflict "insert_exists"
 //   update: before-image row equal -> UPDATE; the after-image row already there -> already
 //           applied; before-image row missing -> "update_missing"; different ->
 //           "update_differs"; the new key taken by another row -> "update_key_exists"

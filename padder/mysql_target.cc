@@ -260,8 +260,8 @@ absl::StatusOr<uint64_t> MysqlTarget::CountEqual(const TableInfo& t,
   // access one point of the key per image, whatever indexes the other columns have.
   std::vector<Param> params;
   const std::string from =
-      absl::StrCat("SELECT COUNT(*) FROM ", QuoteIdentifier(t.schema), ".",
-                   QuoteIdentifier(t.name), " FORCE INDEX (", QuoteIdentifier(t.key_index), ")");
+      absl::StrCat("SELECT COUNT(*) FROM ", QuoteIdentifier(t.schema), ".", QuoteIdentifier(t.name),
+                   " FORCE INDEX (", QuoteIdentifier(t.key_index), ")");
   bool any_null = false;
   for (const Image* image : images) {
     for (const std::optional<Param>& p : *image) any_null = any_null || (p && p->is_null());

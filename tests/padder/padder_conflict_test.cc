@@ -386,7 +386,6 @@ TEST_F(PadderConflictTest, StopAfterNTransactionsAndKillThenRerun) {
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/conflict.log"));
 }
 
-
 // Runs of updates and deletes of one keyed table inside a source transaction are checked by
 // one probe and applied by one statement when every row equals its before image; a missing or
 // differing row inside a run makes the run go row by row, with the same results and the same
@@ -410,9 +409,9 @@ class PadderBatchTest : public PadderConflictTest {
     // T4: two key changes; T5: updates of a table with a second unique key.
     Exec(*src_, "UPDATE b.b SET v = CONCAT(v, 'u'), n = n + 100 WHERE id BETWEEN 1 AND 8");
     Exec(*src_, "DELETE FROM b.b WHERE id BETWEEN 9 AND 12");
-    for (const char* sql : {"START TRANSACTION", "UPDATE b.b SET v = 'p' WHERE id = 1",
-                            "UPDATE b.b SET v = 'q' WHERE id = 1",
-                            "UPDATE b.b SET v = 'r' WHERE id = 2", "COMMIT"}) {
+    for (const char* sql :
+         {"START TRANSACTION", "UPDATE b.b SET v = 'p' WHERE id = 1",
+          "UPDATE b.b SET v = 'q' WHERE id = 1", "UPDATE b.b SET v = 'r' WHERE id = 2", "COMMIT"}) {
       Exec(*src_, sql);
     }
     Exec(*src_, "UPDATE b.b SET id = id + 100 WHERE id IN (7, 8) ORDER BY id");

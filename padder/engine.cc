@@ -256,6 +256,25 @@ std::string ImageJson(const TableInfo& t, const Image& image, bool key_only) {
   return absl::StrCat("{", absl::StrJoin(parts, ","), "}");
 }
 
+// Replaces `path` with `content` through a temporary file and a rename, without fsync: other
+// processes see the old or the new content, never a mix; after an OS crash it may be older.
+absl::Status ReplaceFile(const std::string& path, const std::string& content) {
+  const std::string tmp = absl::StrCat(path, ".tmp.", getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+    out.close();
+    if (!out) return absl::InternalError(absl::StrCat("writing ", tmp, " failed"));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return absl::InternalError(absl::StrCat("rename to ", path, ": ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
 bool IsControlQuery(absl::string_view q, absl::string_view word) {
   q = absl::StripAsciiWhitespace(q);
   return absl::StartsWithIgnoreCase(q, word) &&
@@ -280,6 +299,10 @@ class Engine::Impl {
     } else if (target_open_) {
       (void)target_->Rollback();
       target_open_ = false;
+    }
+    if (!options_.preview && !synced_) {
+      const absl::Status s = WriteCheckpoint(/*durable=*/true);
+      if (r.status.ok()) r.status = s;
     }
     if (progress_shown_) std::fprintf(stderr, "\n");
     stats_.checkpoint = committed_;
@@ -495,6 +518,16 @@ class Engine::Impl {
           continue;
         }
         if (!absl::IsAlreadyExists(s)) return s;
+      } else if (const size_t k = KeyedRun(changes, i); k - i >= 2) {
+        // A run of updates or deletes of one keyed table: one probe for all, then one
+        // statement when every row equals its before image; otherwise row by row.
+        ASSIGN_OR_RETURN(bool applied, ApplyKeyedRun(changes, i, k));
+        if (applied) {
+          i = k;
+          continue;
+        }
+        for (; i < k; ++i) RETURN_IF_ERROR(Apply(changes[i]));
+        continue;
       }
       for (const size_t end = std::max(j, i + 1); i < end; ++i) RETURN_IF_ERROR(Apply(changes[i]));
     }
@@ -537,6 +570,82 @@ class Engine::Impl {
     return j;
   }
 
+  // The end of the run of updates (or of deletes, with enable_delete) starting at `i` that can
+  // be probed in one statement and applied in one: one keyed table, the same present columns
+  // in every before image and every after image, every key column present, updates keeping
+  // their key and only on tables without another unique key (see Target::UpdateMany);
+  // bounded parameter count and bytes. `i` itself when there is none. A key may occur twice
+  // (an update of a row the run already updated): then CountEqual() finds fewer equal rows
+  // than images (one target row counts once), and the run goes row by row.
+  size_t KeyedRun(const std::vector<Change>& changes, size_t i) const {
+    const Change& first = changes[i];
+    if (options_.preview || first.op == bl::RowOp::kInsert || first.table == nullptr ||
+        first.table->key.empty()) {
+      return i;
+    }
+    const TableInfo& t = *first.table;
+    const bool update = first.op == bl::RowOp::kUpdate;
+    if (update ? t.other_unique_key : !options_.enable_delete) return i;
+    auto presence = [](const Image& image) {
+      std::vector<bool> p(image.size());
+      for (size_t k = 0; k < image.size(); ++k) p[k] = image[k].has_value();
+      return p;
+    };
+    const std::vector<bool> before = presence(first.before), after = presence(first.after);
+    for (size_t k : t.key) {
+      if (k >= before.size() || !before[k]) return i;
+    }
+    size_t per_row = t.key.size();
+    for (bool b : before) per_row += b;
+    for (bool a : after) per_row += a;
+    const size_t max_rows = std::min<size_t>(500, 30000 / per_row);
+    size_t bytes = 0;
+    size_t j = i;
+    for (; j < changes.size() && j - i < max_rows && bytes < (4u << 20); ++j) {
+      const Change& c = changes[j];
+      if (c.op != first.op || c.table != first.table || presence(c.before) != before ||
+          presence(c.after) != after || (update && !SameKey(t, c.before, c.after))) {
+        break;
+      }
+      for (const Image* image : {&c.before, &c.after}) {
+        for (const std::optional<Param>& p : *image) {
+          if (p.has_value()) bytes += p->s.size() + 8;
+        }
+      }
+    }
+    return j;
+  }
+
+  // Applies changes[i, j) (a KeyedRun) when the probe finds every row equal to its before
+  // image: true. False, with nothing changed, when any row is missing or differs; the caller
+  // then applies the run row by row, with the conflict checks of Apply().
+  absl::StatusOr<bool> ApplyKeyedRun(const std::vector<Change>& changes, size_t i, size_t j) {
+    const TableInfo& t = *changes[i].table;
+    std::vector<const Image*> befores, afters;
+    for (size_t k = i; k < j; ++k) {
+      befores.push_back(&changes[k].before);
+      afters.push_back(&changes[k].after);
+    }
+    ASSIGN_OR_RETURN(uint64_t equal, target_->CountEqual(t, befores));
+    if (equal != j - i) return false;
+    TableCounts& counts = stats_.tables[changes[i].target_name];
+    if (changes[i].op == bl::RowOp::kUpdate) {
+      RETURN_IF_ERROR(target_->UpdateMany(t, afters));
+      counts.updates += j - i;
+    } else {
+      ASSIGN_OR_RETURN(uint64_t deleted, target_->DeleteMany(t, befores));
+      if (deleted != j - i) {
+        return absl::AbortedError(absl::StrCat(
+            "deleting ", j - i, " probed rows of ", t.QualifiedName(), " deleted ", deleted,
+            " (the target changed concurrently?) at ", changes[i].position.ToString()));
+      }
+      counts.deletes += j - i;
+    }
+    stats_.write_events += j - i;
+    counts.applied += j - i;
+    return true;
+  }
+
   absl::Status CommitBatch() {
     if (options_.preview || !pending_.has_value()) return absl::OkStatus();
     if (target_open_) {
@@ -546,10 +655,26 @@ class Engine::Impl {
     batch_ = 0;
     committed_ = pending_;
     pending_.reset();
-    if (!options_.checkpoint_file.empty()) {
+    return WriteCheckpoint(/*durable=*/false);
+  }
+
+  // Writes the committed checkpoint: replaced atomically (rename) after every target commit,
+  // fsync'ed only when `durable` or a second after the last fsync. Why that is safe: the file
+  // only ever moves forward to a transaction the target has already committed, so whatever
+  // version a crash leaves (the newest, or an older one after an OS crash lost the unsynced
+  // renames) is at or before the target's state; a re-run from an older one re-applies
+  // committed transactions, found already applied, and never skips an unapplied one.
+  absl::Status WriteCheckpoint(bool durable) {
+    if (options_.checkpoint_file.empty() || !committed_.has_value()) return absl::OkStatus();
+    const absl::Time now = clock_->Now();
+    if (durable || now - last_sync_ >= absl::Seconds(1)) {
       RETURN_IF_ERROR(WriteFileAtomically(options_.checkpoint_file, committed_->Serialize()));
+      last_sync_ = now;
+      synced_ = true;
+      return absl::OkStatus();
     }
-    return absl::OkStatus();
+    synced_ = false;
+    return ReplaceFile(options_.checkpoint_file, committed_->Serialize());
   }
 
  public:
@@ -615,10 +740,12 @@ class Engine::Impl {
         if (m == Match::kEqual) {
           absl::Status s = target_->Update(t, c.before, c.after);
           if (absl::IsAlreadyExists(s)) {
-            // The new key is taken by another target row.
+            // The new key, or another unique key's new value, is taken by another target
+            // row: the row goes, and REPLACE puts the after image in, removing the rows that
+            // hold any of its unique values.
             return Conflict(c, counts, "update_key_exists", c.after, [&]() -> absl::Status {
-              RETURN_IF_ERROR(target_->Delete(t, c.after));
-              return target_->Update(t, c.before, c.after);
+              RETURN_IF_ERROR(target_->Delete(t, c.before));
+              return target_->Insert(t, Completed(c), true);
             });
           }
           RETURN_IF_ERROR(s);
@@ -635,13 +762,7 @@ class Engine::Impl {
             return target_->Update(t, c.before, c.after);
           }
           if (m == Match::kDiffers) RETURN_IF_ERROR(target_->Delete(t, c.before));
-          // The after image completed by the before image where the after image lacks
-          // columns (MINIMAL images).
-          Image row = c.after;
-          for (size_t k = 0; k < row.size() && k < c.before.size(); ++k) {
-            if (!row[k].has_value()) row[k] = c.before[k];
-          }
-          return target_->Insert(t, row, true);
+          return target_->Insert(t, Completed(c), true);
         });
       }
       case bl::RowOp::kDelete: {
@@ -663,6 +784,16 @@ class Engine::Impl {
       }
     }
     return absl::OkStatus();
+  }
+
+  // The after image completed by the before image where the after image lacks columns
+  // (MINIMAL images).
+  static Image Completed(const Change& c) {
+    Image row = c.after;
+    for (size_t k = 0; k < row.size() && k < c.before.size(); ++k) {
+      if (!row[k].has_value()) row[k] = c.before[k];
+    }
+    return row;
   }
 
   absl::Status AlreadyApplied(TableCounts& counts) {
@@ -771,6 +902,8 @@ class Engine::Impl {
   std::ofstream conflict_log_;
   uint64_t events_ = 0, last_events_ = 0;
   absl::Time last_progress_;
+  absl::Time last_sync_ = absl::InfinitePast();
+  bool synced_ = true;  // the checkpoint file's last write was fsync'ed
   Position last_pos_;
   bool progress_shown_ = false;
 };

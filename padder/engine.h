@@ -7,13 +7,19 @@
 //
 // Every row change is probed against the target first:
 //   insert: key missing -> INSERT (runs of inserts into one keyed table: one multi-row
-//           INSERT, redone row by row when a key is taken); present and equal -> already applied; present and
-//           different -> conflict "insert_exists"
+//           INSERT, redone row by row when a key is taken); present and equal -> already applied;
+//           present and different -> conflict "insert_exists"
 //   update: before-image row equal -> UPDATE; the after-image row already there -> already
 //           applied; before-image row missing -> "update_missing"; different ->
 //           "update_differs"; the new key taken by another row -> "update_key_exists"
 //   delete: (only with enable_delete) equal -> DELETE; missing -> "delete_missing";
 //           different -> "delete_differs"
+// Runs of updates (or deletes) of one keyed table within a source transaction are checked
+// together: one Target::CountEqual() of their before images; when every row is there and
+// equal, one UpdateMany() (or DeleteMany()) applies the run, which is exactly what the row by
+// row path would have done; otherwise the run goes row by row as above, with its conflicts.
+// Updates changing their key, updates of tables with a second unique key, and images missing
+// a key column are never batched.
 // Policies: skip (log, leave the target row), override (make the target row equal to the
 // after image, or delete it), fail (log, roll the target transaction back, stop with
 // kAborted; the checkpoint stays at the last committed transaction). Every conflict is a
@@ -22,7 +28,8 @@
 // DDL (a QUERY event other than BEGIN/COMMIT/ROLLBACK/SAVEPOINT) stops the run with
 // kFailedPrecondition unless ddl=skip. The checkpoint (Options::checkpoint_file) holds the
 // position after the last committed transaction and the GTID position reached; it is
-// written atomically after every target commit.
+// replaced atomically (rename) after every target commit and fsync'ed at most once a second
+// and at the end of the run (see WriteCheckpoint in engine.cc for why that is safe).
 //
 // Preview: the whole range runs in one target transaction that is rolled back at the end;
 // statistics are exact for the range, nothing is applied and no checkpoint is written.

@@ -38,6 +38,11 @@ class MysqlTarget final : public Target {
   absl::Status InsertMany(const TableInfo& t, const std::vector<const Image*>& rows) override;
   absl::Status Update(const TableInfo& t, const Image& key_from, const Image& after) override;
   absl::Status Delete(const TableInfo& t, const Image& key_from) override;
+  absl::StatusOr<uint64_t> CountEqual(const TableInfo& t,
+                                      const std::vector<const Image*>& images) override;
+  absl::Status UpdateMany(const TableInfo& t, const std::vector<const Image*>& afters) override;
+  absl::StatusOr<uint64_t> DeleteMany(const TableInfo& t,
+                                      const std::vector<const Image*>& keys) override;
 
   mysql::Connection& connection() { return *conn_; }
 

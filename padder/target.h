@@ -29,10 +29,13 @@ struct TableInfo {
   // Column positions of the row key (primary key, else a NOT NULL unique key). Empty: the
   // table has no key and rows are identified by all their present columns.
   std::vector<size_t> key;
+  std::string key_index;           // the key's index name ("PRIMARY" for the primary key)
   std::vector<bool> generated;     // generated columns are never written nor compared
   std::vector<bool> utf8_text;     // character columns in a utf8 character set
   std::vector<int> pad_to;         // BINARY(N): N, UUID/INET6: 16; 0 otherwise
   std::vector<int> unsigned_bits;  // unsigned integer columns: their width; 0 otherwise
+  // The table has a unique key (primary or unique index) besides `key`.
+  bool other_unique_key = false;
 
   std::string QualifiedName() const { return schema + "." + name; }
 };
@@ -71,6 +74,22 @@ class Target {
   virtual absl::Status Update(const TableInfo& t, const Image& key_from, const Image& after) = 0;
   // DELETE of the row at `key_from`'s key.
   virtual absl::Status Delete(const TableInfo& t, const Image& key_from) = 0;
+
+  // Batched forms for runs of row changes of one keyed table (`t.key` not empty), each one
+  // statement and one round trip. The images of one call share their present columns and
+  // carry every key column; no key occurs twice.
+  //
+  // How many of `images` find their row (by key) on the target equal to them, compared as
+  // Probe(t, image, image) compares: images.size() exactly when every Probe would say kEqual.
+  virtual absl::StatusOr<uint64_t> CountEqual(const TableInfo& t,
+                                              const std::vector<const Image*>& images) = 0;
+  // Sets the present non-key columns of every row of `afters` on the target row with the same
+  // key. Contract (the caller's): each key exists on the target and `t.other_unique_key` is
+  // false; then this changes exactly what one UPDATE per row would.
+  virtual absl::Status UpdateMany(const TableInfo& t, const std::vector<const Image*>& afters) = 0;
+  // Deletes the rows at the keys of `keys`; returns how many rows were deleted.
+  virtual absl::StatusOr<uint64_t> DeleteMany(const TableInfo& t,
+                                              const std::vector<const Image*>& keys) = 0;
 };
 
 }  // namespace dcp::padder

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -383,6 +384,147 @@ TEST_F(PadderConflictTest, StopAfterNTransactionsAndKillThenRerun) {
   EXPECT_THAT(ReadFile(dir_ + "/checkpoint"), HasSubstr(absl::StrCat("transactions=", total)));
   testing_util::ExpectSameTable(*src_, *dst_, "k.big", "id");
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/conflict.log"));
+}
+
+// Runs of updates and deletes of one keyed table inside a source transaction are checked by
+// one probe and applied by one statement when every row equals its before image; a missing or
+// differing row inside a run makes the run go row by row, with the same results and the same
+// conflicts as unbatched. A key twice in a run (T3) makes the probe's count short, so the run
+// goes row by row; key changes (T4) and updates of a table with a second unique key (T5) are
+// never batched.
+class PadderBatchTest : public PadderConflictTest {
+ protected:
+  void SeedBatchSource() {
+    if (batch_seeded_) return;
+    Exec(*src_, "CREATE DATABASE b");
+    Exec(*src_, "CREATE TABLE b.b (id INT PRIMARY KEY, v VARCHAR(10), n INT)");
+    Exec(*src_,
+         "CREATE TABLE b.u (id INT PRIMARY KEY, email VARCHAR(10) NOT NULL, v VARCHAR(10), "
+         "UNIQUE KEY (email))");
+    Exec(*src_, "USE b");  // seq_1_to_N resolves in the current database
+    Exec(*src_, "INSERT INTO b.b SELECT seq, CONCAT('v', seq), seq FROM seq_1_to_12");
+    Exec(*src_, "INSERT INTO b.u VALUES (1, 'a', 'x'), (2, 'b', 'y')");
+    batch_start_ = MasterPosition(*src_);
+    // T1: 8 updates; T2: 4 deletes; T3: the same key twice in a row, then another key;
+    // T4: two key changes; T5: updates of a table with a second unique key.
+    Exec(*src_, "UPDATE b.b SET v = CONCAT(v, 'u'), n = n + 100 WHERE id BETWEEN 1 AND 8");
+    Exec(*src_, "DELETE FROM b.b WHERE id BETWEEN 9 AND 12");
+    for (const char* sql :
+         {"START TRANSACTION", "UPDATE b.b SET v = 'p' WHERE id = 1",
+          "UPDATE b.b SET v = 'q' WHERE id = 1", "UPDATE b.b SET v = 'r' WHERE id = 2", "COMMIT"}) {
+      Exec(*src_, sql);
+    }
+    Exec(*src_, "UPDATE b.b SET id = id + 100 WHERE id IN (7, 8) ORDER BY id");
+    for (const char* sql : {"START TRANSACTION", "UPDATE b.u SET v = 'x2' WHERE id = 1",
+                            "UPDATE b.u SET email = 'c' WHERE id = 2", "COMMIT"}) {
+      Exec(*src_, sql);
+    }
+    batch_end_ = MasterPosition(*src_);
+    batch_seeded_ = true;
+  }
+
+  // The target as the source was at the start; with `conflicts`, rows changed so that T1 meets
+  // a missing and a differing row in its middle, T2 likewise, and T5 a taken email.
+  void SeedBatchTarget(bool conflicts) {
+    Exec(*dst_, "DROP DATABASE IF EXISTS b");
+    CopyTables();  // and USE b
+    Exec(*dst_, "INSERT INTO b.b SELECT seq, CONCAT('v', seq), seq FROM seq_1_to_12");
+    Exec(*dst_, "INSERT INTO b.u VALUES (1, 'a', 'x'), (2, 'b', 'y')");
+    if (!conflicts) return;
+    Exec(*dst_, "DELETE FROM b.b WHERE id IN (4, 10)");
+    Exec(*dst_, "UPDATE b.b SET v = 'X' WHERE id = 6");
+    Exec(*dst_, "UPDATE b.b SET v = 'Y' WHERE id = 11");
+    Exec(*dst_, "INSERT INTO b.u VALUES (3, 'c', 'z')");
+  }
+
+  void CopyTables() {
+    testing_util::CopyTable(*src_, *dst_, "b", "b");
+    testing_util::CopyTable(*src_, *dst_, "b", "u");
+  }
+
+  Options BatchOptions(ConflictPolicy policy) {
+    Options o = Base(policy, true);
+    o.start_file = batch_start_.file;
+    o.start_position = batch_start_.offset;
+    o.stop_file = batch_end_.file;
+    o.stop_position = batch_end_.offset;
+    o.include = {"b.*"};
+    o.checkpoint_file = dir_ + "/checkpoint";
+    return o;
+  }
+
+  static bool batch_seeded_;
+  static Position batch_start_, batch_end_;
+};
+
+bool PadderBatchTest::batch_seeded_ = false;
+Position PadderBatchTest::batch_start_, PadderBatchTest::batch_end_;
+
+TEST_F(PadderBatchTest, CleanRunsApplyExactly) {
+  SeedBatchSource();
+  SeedBatchTarget(false);
+  Engine::Result r = Run(BatchOptions(ConflictPolicy::kFail));
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_EQ(r.stats.conflicts, 0u);
+  EXPECT_EQ(r.stats.write_events, 19u);
+  EXPECT_EQ(r.stats.tables["b.b"].applied, 17u);
+  EXPECT_EQ(r.stats.tables["b.u"].applied, 2u);
+  testing_util::ExpectSameTable(*src_, *dst_, "b.b", "id");
+  testing_util::ExpectSameTable(*src_, *dst_, "b.u", "id");
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/conflict.log"));
+  // Again with the checkpoint: nothing left to apply.
+  Engine::Result r2 = Run(BatchOptions(ConflictPolicy::kFail));
+  ASSERT_TRUE(r2.status.ok()) << r2.status;
+  EXPECT_EQ(r2.stats.write_events, 0u);
+  testing_util::ExpectSameTable(*src_, *dst_, "b.b", "id");
+}
+
+TEST_F(PadderBatchTest, ConflictsInsideRunsSkip) {
+  SeedBatchSource();
+  SeedBatchTarget(true);
+  Engine::Result r = Run(BatchOptions(ConflictPolicy::kSkip));
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_EQ(LogKinds(dir_ + "/conflict.log"),
+            (std::vector<std::string>{"update_missing", "update_differs", "delete_missing",
+                                      "delete_differs", "update_key_exists"}));
+  EXPECT_EQ(r.stats.conflicts, 5u);
+  EXPECT_EQ(Pairs(*dst_, "b.b"), "1:q 2:r 3:v3u 5:v5u 6:X 11:Y 107:v7u 108:v8u");
+  EXPECT_EQ(*dst_->QueryValue("SELECT GROUP_CONCAT(n ORDER BY id) FROM b.b"),
+            "101,102,103,105,6,11,107,108");
+  EXPECT_EQ(Pairs(*dst_, "b.u"), "1:a 2:b 3:c");
+  EXPECT_THAT(ReadFile(dir_ + "/conflict.log"),
+              HasSubstr("\"kind\":\"update_differs\",\"op\":\"update\",\"key\":{\"id\":6},"
+                        "\"before\":{\"id\":6,\"v\":\"v6\",\"n\":6},\"after\":{\"id\":6,\"v\":"
+                        "\"v6u\",\"n\":106},\"target\":{\"id\":\"6\",\"v\":\"X\",\"n\":\"6\"}"));
+}
+
+TEST_F(PadderBatchTest, ConflictsInsideRunsOverride) {
+  SeedBatchSource();
+  SeedBatchTarget(true);
+  Engine::Result r = Run(BatchOptions(ConflictPolicy::kOverride));
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_EQ(r.stats.conflicts, 5u);
+  testing_util::ExpectSameTable(*src_, *dst_, "b.b", "id");
+  testing_util::ExpectSameTable(*src_, *dst_, "b.u", "id");
+}
+
+TEST_F(PadderBatchTest, ConflictInsideRunFailsWithNothingOfTheTransactionApplied) {
+  SeedBatchSource();
+  SeedBatchTarget(true);
+  Options o = BatchOptions(ConflictPolicy::kFail);
+  Engine::Result r = Run(o);
+  EXPECT_TRUE(absl::IsAborted(r.status)) << r.status;
+  EXPECT_THAT(std::string(r.status.message()), HasSubstr("update_missing on b.b key {\"id\":4}"));
+  // Rows 1..3 come before the missing row in T1's run: rolled back with it.
+  EXPECT_EQ(Pairs(*dst_, "b.b"), "1:v1 2:v2 3:v3 5:v5 6:X 7:v7 8:v8 9:v9 11:Y 12:v12");
+  EXPECT_EQ(LogKinds(dir_ + "/conflict.log"), (std::vector<std::string>{"update_missing"}));
+  EXPECT_FALSE(std::filesystem::exists(o.checkpoint_file));
+  // The operator restores row 4; the re-run stops at the next conflict, inside the same run.
+  Exec(*dst_, "INSERT INTO b.b VALUES (4, 'v4', 4)");
+  r = Run(o);
+  EXPECT_TRUE(absl::IsAborted(r.status)) << r.status;
+  EXPECT_THAT(std::string(r.status.message()), HasSubstr("update_differs on b.b key {\"id\":6}"));
+  EXPECT_EQ(Pairs(*dst_, "b.b"), "1:v1 2:v2 3:v3 4:v4 5:v5 6:X 7:v7 8:v8 9:v9 11:Y 12:v12");
 }
 
 }  // namespace

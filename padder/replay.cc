@@ -1,6 +1,4 @@
 // RunReplay (declared in engine.h): the `padder --config` command.
-#include <malloc.h>
-
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -12,12 +10,6 @@
 namespace dcp::padder {
 
 absl::Status RunReplay(const Options& options, std::ostream& out) {
-  // Each batch allocates and frees buffers of hundreds of KB (parameters, the statement's
-  // packet); with glibc's defaults they come from fresh mmaps or a trimmed heap, and their
-  // page faults were a third of padder's CPU time. Keep them in the heap (bounded by the
-  // batch limits). The whole process is one command, so the process-wide setting is ours.
-  mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   std::optional<Checkpoint> checkpoint;
   if (!options.checkpoint_file.empty() && !options.preview) {
     ASSIGN_OR_RETURN(std::optional<std::string> text, ReadFileIfExists(options.checkpoint_file));

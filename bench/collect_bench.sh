@@ -87,7 +87,7 @@ start_dcp() {  # $1: config, $2: log; sets DCP_PID and HTTP
   echo "dcp did not start: $(tail -5 "$2")" >&2
   exit 1
 }
-metric() { curl -s --max-time 5 "http://127.0.0.1:$HTTP/metrics" | awk -v n="$1" '$1 == n { print $2 }'; }
+metric() { curl -s --max-time 5 "http://127.0.0.1:$HTTP/metrics" | awk -v n="$1" '$1 == n { printf "%.0f\n", $2 }'; }
 # wait_count NAME N: seconds (since $T0) until metric NAME reaches N.
 wait_count() {
   local v

@@ -16,6 +16,7 @@ std::string Checkpoint::ToJson() const {
       {"server_id", server_id},
       {"saved_at", absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", saved_at, absl::UTCTimeZone())},
   };
+  if (!seqs.empty()) j["seqs"] = seqs;
   return j.dump() + "\n";
 }
 
@@ -47,6 +48,13 @@ absl::StatusOr<Checkpoint> Checkpoint::FromJson(absl::string_view json) {
   }
   if (server_id > 0xffffffffu) return bad("server_id out of range");
   c.server_id = static_cast<uint32_t>(server_id);
+  if (auto it = j.find("seqs"); it != j.end()) {
+    if (!it->is_object()) return bad("seqs is not an object");
+    for (const auto& [tag, seq] : it->items()) {
+      if (!seq.is_number_unsigned()) return bad("seqs: not an unsigned number");
+      c.seqs[tag] = seq.get<uint64_t>();
+    }
+  }
   std::string err;
   if (!absl::ParseTime("%Y-%m-%dT%H:%M:%E*SZ", saved_at, &c.saved_at, &err)) {
     return bad(absl::StrCat("saved_at: ", err));
@@ -59,8 +67,8 @@ std::string Checkpoint::ToString() const {
 }
 
 bool operator==(const Checkpoint& a, const Checkpoint& b) {
-  return std::tie(a.file, a.position, a.gtid, a.flavor, a.server_id, a.saved_at) ==
-         std::tie(b.file, b.position, b.gtid, b.flavor, b.server_id, b.saved_at);
+  return std::tie(a.file, a.position, a.gtid, a.flavor, a.server_id, a.saved_at, a.seqs) ==
+         std::tie(b.file, b.position, b.gtid, b.flavor, b.server_id, b.saved_at, b.seqs);
 }
 
 absl::StatusOr<std::optional<Checkpoint>> CheckpointStore::Load() const {

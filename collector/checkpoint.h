@@ -4,12 +4,13 @@
 // restart neither loses a change nor (outside a crash between delivery and save) repeats
 // one. Stored as a small JSON document written atomically (util/atomic_file.h):
 //   {"file":"mysql-bin.000003","position":1234,"gtid":"0-1-55","flavor":"mariadb",
-//    "server_id":1,"saved_at":"2026-11-21T10:00:00Z"}
+//    "server_id":1,"saved_at":"2026-11-21T10:00:00Z","seqs":{"src":42}}   ("seqs" optional)
 // Value type; CheckpointStore is not thread-safe (one per collector).
 #ifndef DCP_COLLECTOR_CHECKPOINT_H_
 #define DCP_COLLECTOR_CHECKPOINT_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -26,6 +27,11 @@ struct Checkpoint {
   std::string flavor;     // "mariadb" or "mysql"
   uint32_t server_id = 0; // the source server's server_id (a different server is not resumed)
   absl::Time saved_at = absl::UnixEpoch();
+  // Per tag, the sequence number (dcp.Message.seq) of the last message delivered up to
+  // `position`, when the collector's sink numbers messages (`dcp collect`); empty otherwise.
+  // A restart hands them back so that what a crash makes it deliver again keeps its numbers
+  // and the remote collector drops it as a duplicate.
+  std::map<std::string, uint64_t> seqs;
 
   std::string ToJson() const;
   // kDataLoss when `json` is not a checkpoint document.

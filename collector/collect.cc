@@ -60,6 +60,10 @@ absl::Status PusherSink::Put(std::vector<Message>& messages, const std::function
   bool barrier = false;
   for (Message& m : messages) {
     barrier = barrier || m.has_barrier();
+    if (auto it = resume_after_.find(m.tag()); it != resume_after_.end()) {
+      m.set_seq(it->second + 1);
+      resume_after_.erase(it);
+    }
     absl::Status s = pusher_->Push(std::move(m));
     if (!s.ok()) return s;
   }
@@ -109,6 +113,10 @@ absl::Status RunCollect(const daemon::Config& config, const std::function<bool()
     Running r;
     ASSIGN_OR_RETURN(r.pusher, Pusher::Create(po));
     r.sink = std::make_unique<PusherSink>(r.pusher.get());
+    Pusher* pusher = r.pusher.get();
+    PusherSink* sink = r.sink.get();
+    mo.checkpoint_seqs = [pusher] { return pusher->LastSequences(); };
+    mo.restore_seqs = [sink](const std::map<std::string, uint64_t>& s) { sink->ResumeAfter(s); };
     r.schemas = std::make_unique<ConnectionSchemaSource>(c.dsn);
     r.collector = std::make_unique<MysqlCollector>(
         std::move(mo), LiveBinlogSource(c.dsn, c.server_id), r.schemas.get(), r.sink.get());

@@ -10,6 +10,7 @@
 #define DCP_COLLECTOR_COLLECT_H_
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -30,8 +31,14 @@ class PusherSink final : public MessageSink {
   // kUnavailable when the Pusher gave up (as a closed sink), its other errors as they are.
   absl::Status Put(std::vector<Message>& messages, const std::function<bool()>& cancelled) override;
 
+  // After a restart from a checkpoint: the first message of each tag in `last` gets seq
+  // last + 1 (the Pusher continues from there), so that messages delivered again after a
+  // crash keep the numbers they had and the remote collector answers DUPLICATE.
+  void ResumeAfter(const std::map<std::string, uint64_t>& last) { resume_after_ = last; }
+
  private:
   Pusher* pusher_;
+  std::map<std::string, uint64_t> resume_after_;
 };
 
 // Runs every [[collector]] of type mysql until `stop()` returns true, pushing to

@@ -187,6 +187,9 @@ absl::Status MysqlCollector::SaveCheckpoint() {
     c.position = position_.position;
     c.gtid = position_.gtid;
   }
+  // Everything up to position_ was handed to the sink (Commit() puts before it moves the
+  // position), so the sink's numbers belong to this position.
+  if (options_.checkpoint_seqs) c.seqs = options_.checkpoint_seqs();
   c.saved_at = options_.clock->Now();
   last_checkpoint_ = c.saved_at;
   return checkpoints_->Save(c);
@@ -426,6 +429,7 @@ absl::Status MysqlCollector::Run(const std::function<bool()>& stop) {
       // Checkpoints are written only after the first barrier (see Commit()), so the stream
       // resumes inside a window whose changes must all be delivered.
       seen_barrier_ = true;
+      if (options_.restore_seqs && !saved->seqs.empty()) options_.restore_seqs(saved->seqs);
       absl::MutexLock lock(&mu_);
       position_.file = saved->file;
       position_.position = saved->position;

@@ -120,6 +120,11 @@ class MysqlCollector {
     Clock* clock = Clock::Real();
     // Called after a lost stream, before resuming, with the cause.
     std::function<void(const std::string& cause)> on_reconnect;
+    // With auto_checkpoint, for a sink that numbers messages (dcp collect): called when a
+    // checkpoint is saved, its result is saved with it (Checkpoint::seqs); `restore_seqs` is
+    // called with the saved numbers before anything is delivered after resuming from it.
+    std::function<std::map<std::string, uint64_t>()> checkpoint_seqs;
+    std::function<void(const std::map<std::string, uint64_t>&)> restore_seqs;
     // Called for conditions an operator must know about (stale schema, skipped rows).
     std::function<void(const std::string& notice)> on_notice;
     // Called after a transaction holding this collector's barrier row was delivered, with the

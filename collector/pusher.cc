@@ -79,6 +79,12 @@ Pusher::~Pusher() {
   }
 }
 
+std::map<std::string, uint64_t> Pusher::LastSequences() const {
+  std::map<std::string, uint64_t> out;
+  for (const auto& [tag, next] : next_seq_) out[tag] = next - 1;
+  return out;
+}
+
 absl::Status Pusher::Push(Message message) {
   if (message.tag().empty()) return absl::InvalidArgumentError("pusher: message without tag");
   if (message.seq() == 0) {

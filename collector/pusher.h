@@ -111,6 +111,9 @@ class Pusher {
   // Rejections seen since the last call (at most 10000 kept; the rest only counted).
   std::vector<PushRejection> TakeRejections();
 
+  // Per tag, the seq of the last message queued by Push() (numbered by the Pusher or not).
+  std::map<std::string, uint64_t> LastSequences() const;
+
   // The collector's acknowledged position for `tag` as last reported (0: none).
   uint64_t AckedPosition(const std::string& tag) const;
 

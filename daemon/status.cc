@@ -1,7 +1,11 @@
 // RenderMetrics, RenderStatusJson and Health of daemon.h.
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "checker/alarm.h"
@@ -25,14 +29,28 @@ std::string Label(const std::string& v) {
   return out;
 }
 
+// Numbers as text without absl's six significant digits: counters past a million must not
+// print as "1e+06" (Prometheus and JSON readers would see a rounded value). Integral values
+// print as integers, others with as many digits as it takes to read back the same double.
+std::string FormatNumber(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (v == std::trunc(v) && std::fabs(v) < 9007199254740992.0) {
+    return absl::StrCat(static_cast<int64_t>(v));
+  }
+  std::string s = absl::StrFormat("%.15g", v);
+  if (std::strtod(s.c_str(), nullptr) != v) s = absl::StrFormat("%.17g", v);
+  return s;
+}
+
 class Metrics {
  public:
   void Family(const std::string& name, const std::string& type, const std::string& help) {
     absl::StrAppend(&out_, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
   }
   void Sample(const std::string& name, const std::string& labels, double value) {
-    absl::StrAppend(&out_, name, labels.empty() ? "" : absl::StrCat("{", labels, "}"), " ", value,
-                    "\n");
+    absl::StrAppend(&out_, name, labels.empty() ? "" : absl::StrCat("{", labels, "}"), " ",
+                    FormatNumber(value), "\n");
   }
   std::string Take() { return std::move(out_); }
 
@@ -54,7 +72,8 @@ void Field(std::string& out, const char* name, const std::string& value, bool co
 void Number(std::string& out, const char* name, double value) {
   out += ",";
   checker::AppendJsonString(out, name);
-  absl::StrAppend(&out, ":", value);
+  // JSON has no NaN or infinities.
+  absl::StrAppend(&out, ":", std::isfinite(value) ? FormatNumber(value) : "null");
 }
 
 void Bool(std::string& out, const char* name, bool value) {
@@ -66,7 +85,8 @@ void Bool(std::string& out, const char* name, bool value) {
 void OptNumber(std::string& out, const char* name, std::optional<double> value) {
   out += ",";
   checker::AppendJsonString(out, name);
-  out += value ? absl::StrCat(":", *value) : std::string(":null");
+  out += value && std::isfinite(*value) ? absl::StrCat(":", FormatNumber(*value))
+                                        : std::string(":null");
 }
 
 std::optional<double> Seconds(const std::optional<absl::Duration>& d) {

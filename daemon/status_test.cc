@@ -55,6 +55,23 @@ TEST(StatusTest, MetricsCarryEveryFamilyWithLabels) {
   EXPECT_THAT(m, HasSubstr("# TYPE dcp_target_windows_compared_total counter\n"));
 }
 
+// Counters past a million keep every digit (absl's default double formatting would print
+// 1234567 as "1.23457e+06"), in /metrics and in /status.
+TEST(StatusTest, LargeCountersKeepEveryDigit) {
+  StatusSnapshot s = Sample();
+  s.collectors[0].rows = 1234567;
+  s.collectors[0].events = 9007199254740000;
+  s.targets[0].lag = absl::Milliseconds(1234567);
+  const std::string m = RenderMetrics(s);
+  EXPECT_THAT(m, HasSubstr("dcp_collector_rows_total{collector=\"source\",type=\"mysql\"} 1234567\n"));
+  EXPECT_THAT(m, HasSubstr("{collector=\"source\",type=\"mysql\"} 9007199254740000\n"));
+  EXPECT_THAT(m, HasSubstr("dcp_target_replication_lag_seconds{target=\"dst\"} 1234.567\n"));
+  EXPECT_THAT(m, Not(HasSubstr("e+")));
+  const std::string j = RenderStatusJson(s);
+  EXPECT_THAT(j, HasSubstr("\"rows\":1234567"));
+  EXPECT_THAT(j, Not(HasSubstr("e+")));
+}
+
 TEST(StatusTest, HealthNeedsConnectedCollectorsAndNoTimeout) {
   StatusSnapshot s = Sample();
   EXPECT_TRUE(Health(s).first);

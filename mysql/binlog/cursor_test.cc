@@ -91,7 +91,8 @@ TEST(Cursor, SerialVarintLengths) {
   EXPECT_EQ(*Cursor(std::string("\xff\xfe\xff\xff\xff\xff\xff\xff\xff", 9)).SerialVarInt(),
             INT64_MAX);
   // A cursor moves past exactly the varint.
-  Cursor c(std::string("\xb1\x04\x02", 3));
+  const std::string bytes("\xb1\x04\x02", 3);  // the cursor views it: keep it alive
+  Cursor c(bytes);
   EXPECT_EQ(*c.SerialVarUint(), 300u);
   EXPECT_EQ(*c.SerialVarUint(), 1u);
   EXPECT_TRUE(c.empty());

@@ -106,49 +106,9 @@ if [ "$THREADS" = auto ]; then
   wait_replicated
 fi
 
-cat >"$W/dcp.toml" <<TOML
-[barrier]
-dsn = "mysql://dcp@127.0.0.1:$P"
-password-env = "DCP_LOAD_BENCH_PASSWORD"
-id = 1
-interval = "1s"
-
-[[collector]]
-name = "source"
-type = "mysql"
-dsn = "mysql://dcp@127.0.0.1:$P"
-password-env = "DCP_LOAD_BENCH_PASSWORD"
-server-id = 1001
-  [[collector.tag]]
-  name = "src"
-  tables = ["sbtest.*"]
-
-[[collector]]
-name = "replica"
-type = "mysql"
-dsn = "mysql://dcp@127.0.0.1:$R"
-password-env = "DCP_LOAD_BENCH_PASSWORD"
-server-id = 1002
-  [[collector.tag]]
-  name = "dst"
-  tables = ["sbtest.*"]
-
-[checker]
-source-tag = "src"
-target-tags = ["dst"]
-mode = "state"
-tolerance = 2
-timeout = "$TIMEOUT"
-
-[alarm]
-log = "$W/alarms.jsonl"
-
-[http]
-listen = "127.0.0.1:0"
-
-[state]
-dir = "$W/state"
-TOML
+# shellcheck disable=SC1091
+source "$(dirname "${BASH_SOURCE[0]}")/../tests/e2e/pair_config.sh"
+pair_config "$P" "$R" "sbtest.*" 1s 2 "$TIMEOUT" "$W" DCP_LOAD_BENCH_PASSWORD >"$W/dcp.toml"
 
 : >"$W/dcp.log"
 "$BUILD/bin/dcp" run --config "$W/dcp.toml" >>"$W/dcp.log" 2>&1 &

@@ -5,6 +5,8 @@ set -euo pipefail
 : "${DCP_BIN:?set DCP_BIN to build/bin/dcp}"
 : "${TESTDB_BIN:?set TESTDB_BIN to build/bin/dcp-testdb}"
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC1091
+source "$E2E_DIR/pair_config.sh"
 WORK=$(mktemp -d "${DCP_TEST_TMPDIR:-/tmp}/dcp-e2e-XXXXXX")
 DCP_PID=""
 WEBHOOK_PID=""
@@ -61,49 +63,8 @@ start_webhook() {
 write_config() {
   local hook=""
   if [ -n "${WEBHOOK_URL:-}" ]; then hook="webhook = \"$WEBHOOK_URL\""; fi
-  cat > "$WORK/dcp.toml" <<TOML
-[barrier]
-dsn = "mysql://dcp@127.0.0.1:$DCP_TESTDB_PRIMARY_PORT"
-password-env = "DCP_E2E_PASSWORD"
-id = 1
-interval = "${1:-1s}"
-
-[[collector]]
-name = "source"
-type = "mysql"
-dsn = "mysql://dcp@127.0.0.1:$DCP_TESTDB_PRIMARY_PORT"
-password-env = "DCP_E2E_PASSWORD"
-server-id = 1001
-  [[collector.tag]]
-  name = "src"
-  tables = ["shop.*"]
-
-[[collector]]
-name = "replica"
-type = "mysql"
-dsn = "mysql://dcp@127.0.0.1:$DCP_TESTDB_REPLICA_PORT"
-password-env = "DCP_E2E_PASSWORD"
-server-id = 1002
-  [[collector.tag]]
-  name = "dst"
-  tables = ["shop.*"]
-
-[checker]
-source-tag = "src"
-target-tags = ["dst"]
-tolerance = ${2:-1}
-timeout = "${3:-10s}"
-
-[alarm]
-log = "$WORK/alarms.jsonl"
-$hook
-
-[http]
-listen = "127.0.0.1:0"
-
-[state]
-dir = "$WORK/state"
-TOML
+  pair_config "$DCP_TESTDB_PRIMARY_PORT" "$DCP_TESTDB_REPLICA_PORT" "shop.*" "${1:-1s}" \
+    "${2:-1}" "${3:-10s}" "$WORK" DCP_E2E_PASSWORD "$hook" > "$WORK/dcp.toml"
 }
 
 start_dcp() {

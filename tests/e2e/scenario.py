@@ -302,48 +302,15 @@ class Scenario:
 
     def write_config(self):
         cfg = os.path.join(self.work, "dcp.toml")
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pair_config.sh")
         with open(cfg, "w") as f:
-            f.write(f"""[barrier]
-dsn = "mysql://dcp@127.0.0.1:{self.primary.port}"
-password-env = "DCP_SCENARIO_PASSWORD"
-id = 1
-interval = "{int(self.interval * 1000)}ms"
-
-[[collector]]
-name = "source"
-dsn = "mysql://dcp@127.0.0.1:{self.primary.port}"
-password-env = "DCP_SCENARIO_PASSWORD"
-server-id = 1001
-  [[collector.tag]]
-  name = "src"
-  tables = ["sbtest.*"]
-
-[[collector]]
-name = "replica"
-dsn = "mysql://dcp@127.0.0.1:{self.replica.port}"
-password-env = "DCP_SCENARIO_PASSWORD"
-server-id = 1002
-  [[collector.tag]]
-  name = "dst"
-  tables = ["sbtest.*"]
-
-[checker]
-source-tag = "src"
-target-tags = ["dst"]
-tolerance = {self.tolerance}
-timeout = "{int(self.timeout)}s"
-max-sample-keys = 10000
-
-[alarm]
-log = "{self.work}/alarms.jsonl"
-webhook = "http://127.0.0.1:{self.webhook.port}/hook"
-
-[http]
-listen = "127.0.0.1:0"
-
-[state]
-dir = "{self.work}/state"
-""")
+            subprocess.run(
+                ["bash", "-c", 'source "$0" && pair_config "$@"', script,
+                 self.primary.port, self.replica.port, "sbtest.*",
+                 f"{int(self.interval * 1000)}ms", str(self.tolerance), f"{int(self.timeout)}s",
+                 self.work, "DCP_SCENARIO_PASSWORD",
+                 f'webhook = "http://127.0.0.1:{self.webhook.port}/hook"',
+                 "max-sample-keys = 10000"], stdout=f, check=True)
         os.environ["DCP_SCENARIO_PASSWORD"] = "dcp"
         return cfg
 

@@ -53,47 +53,46 @@ my -P"$R" -e "SELECT MASTER_GTID_WAIT('$pos', 60)" >/dev/null
 # A, B and C take turns, RUNS rounds; each contender's best time counts (the shared machine's
 # load only ever slows a run down, and interleaving exposes every contender to it alike).
 best() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc -l)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
-a="" b="" c="" rc_a=0 rc_b=0 same_checksum=yes runs_a="" runs_b="" runs_c=""
-for round in $(seq "$RUNS"); do
+# timed CMD...: runs CMD; sets secs_taken and rc (CMD's exit status).
+timed() {
+  local t0 t1
   t0=$(now)
   set +e
-  "$verifier" data --source "$src" --target "$dst" --parallel 2 --no-progress >"$DCP_TEST_TMPDIR/a.txt"
+  "$@"
   rc=$?
   set -e
   t1=$(now)
-  [ "$rc" = 0 ] || rc_a=$rc
-  x=$(secs "$t0" "$t1"); a=$(best "$a" "$x"); runs_a="$runs_a $(printf %.2f "$x")"
-
-  t0=$(now)
-  set +e
+  secs_taken=$(secs "$t0" "$t1")
+}
+verify() { "$verifier" data --source "$src" --target "$dst" --parallel 2 --no-progress >"$1"; }
+pt_checksum() {
   pt-table-checksum "h=127.0.0.1,P=$P,u=dcp,p=dcp" --databases=sbtest \
     --recursion-method=dsn=D=percona,t=dsns --no-check-binlog-format \
     --replicate=percona.checksums >"$DCP_TEST_TMPDIR/b.txt" 2>&1
-  rc=$?
-  set -e
-  t1=$(now)
-  [ "$rc" = 0 ] || rc_b=$rc
-  x=$(secs "$t0" "$t1"); b=$(best "$b" "$x"); runs_b="$runs_b $(printf %.2f "$x")"
-
-  t0=$(now)
+}
+checksum_both() {
   my -P"$P" -e "CHECKSUM TABLE sbtest.sbtest1, sbtest.sbtest2" >"$DCP_TEST_TMPDIR/c1.txt" &
   my -P"$R" -e "CHECKSUM TABLE sbtest.sbtest1, sbtest.sbtest2" >"$DCP_TEST_TMPDIR/c2.txt" &
   wait
-  t1=$(now)
+}
+a="" b="" c="" rc_a=0 rc_b=0 same_checksum=yes runs_a="" runs_b="" runs_c=""
+for round in $(seq "$RUNS"); do
+  timed verify "$DCP_TEST_TMPDIR/a.txt"
+  [ "$rc" = 0 ] || rc_a=$rc
+  a=$(best "$a" "$secs_taken"); runs_a="$runs_a $(printf %.2f "$secs_taken")"
+  timed pt_checksum
+  [ "$rc" = 0 ] || rc_b=$rc
+  b=$(best "$b" "$secs_taken"); runs_b="$runs_b $(printf %.2f "$secs_taken")"
+  timed checksum_both
   cmp -s "$DCP_TEST_TMPDIR/c1.txt" "$DCP_TEST_TMPDIR/c2.txt" || same_checksum=no
-  x=$(secs "$t0" "$t1"); c=$(best "$c" "$x"); runs_c="$runs_c $(printf %.2f "$x")"
+  c=$(best "$c" "$secs_taken"); runs_c="$runs_c $(printf %.2f "$secs_taken")"
 done
 
 # 1% of rows different, on the replica only.
 my -P"$R" -e "SET SESSION sql_log_bin = 0; UPDATE sbtest.sbtest1 SET c = REVERSE(c) WHERE id % 100 = 0; UPDATE sbtest.sbtest2 SET k = k + 1 WHERE id % 100 = 0"
-t0=$(now)
-set +e
-"$verifier" data --source "$src" --target "$dst" --parallel 2 --no-progress \
-  >"$DCP_TEST_TMPDIR/d.txt"
-rc_d=$?
-set -e
-t1=$(now)
-d=$(secs "$t0" "$t1")
+timed verify "$DCP_TEST_TMPDIR/d.txt"
+rc_d=$rc
+d=$secs_taken
 found=$(grep -c "different:" "$DCP_TEST_TMPDIR/d.txt" || true)
 total=$((2 * rows))
 

@@ -124,9 +124,19 @@ std::string ChecksumSql(const TablePlan& plan, const std::string& table,
                         const std::optional<KeyValue>& upper) {
   // The row's hash is kept in a session variable so it is computed once per row (select
   // expressions of one row are evaluated left to right, as pt-table-checksum relies on too).
-  return absl::StrCat("SELECT COUNT(*), COALESCE(SUM(CRC32(@dcp_h := ", RowHashExpr(plan),
-                      ")), 0), COALESCE(BIT_XOR(CRC32C(@dcp_h)), 0) FROM ", From(plan, table),
-                      " WHERE ", Where(plan, RangePredicate(plan, lower, upper)));
+  std::string folds;
+  switch (plan.fold) {
+    case ChecksumFold::kCrc32c:
+      folds = absl::StrCat("COALESCE(SUM(CRC32(@dcp_h := ", RowHashExpr(plan),
+                           ")), 0), COALESCE(BIT_XOR(CRC32C(@dcp_h)), 0)");
+      break;
+    case ChecksumFold::kCrc32Halves:
+      folds = absl::StrCat("COALESCE(SUM(CRC32(LEFT(@dcp_h := ", RowHashExpr(plan),
+                           ", 32))), 0), COALESCE(SUM(CRC32(RIGHT(@dcp_h, 32))), 0)");
+      break;
+  }
+  return absl::StrCat("SELECT COUNT(*), ", folds, " FROM ", From(plan, table), " WHERE ",
+                      Where(plan, RangePredicate(plan, lower, upper)));
 }
 
 std::string RowHashesSql(const TablePlan& plan, const std::string& table,

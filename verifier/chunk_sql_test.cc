@@ -78,6 +78,16 @@ TEST(ChunkSql, ChecksumHasNullMarkersAndTwoHalves) {
   EXPECT_THAT(sql, Not(HasSubstr("CRC32(CONCAT")));
 }
 
+TEST(ChunkSql, PortableFoldUsesTheHashHalves) {
+  TablePlan p = Plan();
+  p.fold = ChecksumFold::kCrc32Halves;
+  const std::string sql = ChecksumSql(p, p.source_table, std::nullopt, std::nullopt);
+  EXPECT_THAT(sql, HasSubstr("SUM(CRC32(LEFT(@dcp_h := SHA2(CONCAT_WS('#', `a`, `b`, CAST(`v` AS "
+                             "DOUBLE), CONCAT(ISNULL(`a`), ISNULL(`b`), ISNULL(`v`))), 256), "
+                             "32))), 0), COALESCE(SUM(CRC32(RIGHT(@dcp_h, 32))), 0) FROM"));
+  EXPECT_THAT(sql, Not(HasSubstr("CRC32C")));
+}
+
 TEST(ChunkSql, NullMarkersOnlyForNullableColumns) {
   TablePlan p = Plan();
   p.columns[0].nullable = false;

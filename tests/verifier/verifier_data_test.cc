@@ -237,6 +237,33 @@ TEST_F(VerifierDataTest, EverySeededTypeDifferenceFoundAndNothingElse) {
   }
 }
 
+// The portable fold (for servers without CRC32C) must find exactly what the default one
+// finds, through the checksum bisection (fetch limit 8), and nothing on equal tables.
+TEST_F(VerifierDataTest, PortableFoldFindsTheSameDifferences) {
+  DataOptions o = Options({"db.types", "db.comp", "db.compat", "db.same"});
+  auto by_default = CompareData(o);
+  ASSERT_TRUE(by_default.ok()) << by_default.status();
+  EXPECT_EQ(by_default->fold, ChecksumFold::kCrc32c);  // MariaDB 10.11 has CRC32C()
+  o.fold = ChecksumFold::kCrc32Halves;
+  auto portable = CompareData(o);
+  ASSERT_TRUE(portable.ok()) << portable.status();
+  EXPECT_EQ(portable->fold, ChecksumFold::kCrc32Halves);
+  for (const char* table : {"db.types", "db.comp", "db.compat", "db.same"}) {
+    const TableResult* a = Find(*by_default, table);
+    const TableResult* b = Find(*portable, table);
+    ASSERT_NE(a, nullptr);
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(b->error, "") << table;
+    EXPECT_EQ(Describe(*b), Describe(*a)) << table;
+  }
+  EXPECT_FALSE(Find(*portable, "db.types")->identical());
+  // Equal chunks must checksum equal under the fold (not merely be cleared row by row).
+  for (const char* table : {"db.compat", "db.same"}) {
+    EXPECT_TRUE(Find(*portable, table)->identical()) << table;
+    EXPECT_EQ(Find(*portable, table)->mismatched_chunks, 0u) << table;
+  }
+}
+
 TEST_F(VerifierDataTest, DifferenceCarriesBothValues) {
   auto report = CompareData(Options({"db.types"}));
   ASSERT_TRUE(report.ok()) << report.status();

@@ -8,7 +8,7 @@
 // marker). Per chunk: COUNT(*) and two 32-bit folds of the row hashes (ChecksumFold):
 // kCrc32c, the SUM of CRC32 and the BIT_XOR of CRC32C of each row's hash (CRC32C() exists in
 // MariaDB >= 10.8 only); kCrc32Halves, the SUMs of CRC32 of the hash's first and last 32 hex
-// digits (functions every MySQL and MariaDB has; measured slower on MariaDB). The CRCs only
+// digits, cast to BINARY (functions every MySQL and MariaDB has; slower on MariaDB). The CRCs only
 // fold each row's SHA-256 (a non-linear hash, so equal edits in different rows do not cancel
 // as they do under BIT_XOR of CRC32 of the row text) into 2 x 32 bits; SUM is not blind to
 // rows that appear twice. 64 bits per chunk plus the count, order-independent. SHA2() was
@@ -80,8 +80,8 @@ std::string RangePredicate(const TablePlan& plan, const std::optional<KeyValue>&
 std::string RowHashExpr(const TablePlan& plan);
 
 // SELECT COUNT(*), <fold 1>, <fold 2> over the range, on `table`: with kCrc32c
-// SUM(CRC32(hash)), BIT_XOR(CRC32C(hash)); with kCrc32Halves SUM(CRC32(LEFT(hash, 32))),
-// SUM(CRC32(RIGHT(hash, 32))).
+// SUM(CRC32(hash)), BIT_XOR(CRC32C(hash)); with kCrc32Halves SUM(CRC32(LEFT(binary hash,
+// 32))), SUM(CRC32(RIGHT(binary hash, 32))).
 std::string ChecksumSql(const TablePlan& plan, const std::string& table,
                         const std::optional<KeyValue>& lower, const std::optional<KeyValue>& upper);
 

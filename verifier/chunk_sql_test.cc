@@ -82,9 +82,9 @@ TEST(ChunkSql, PortableFoldUsesTheHashHalves) {
   TablePlan p = Plan();
   p.fold = ChecksumFold::kCrc32Halves;
   const std::string sql = ChecksumSql(p, p.source_table, std::nullopt, std::nullopt);
-  EXPECT_THAT(sql, HasSubstr("SUM(CRC32(LEFT(@dcp_h := SHA2(CONCAT_WS('#', `a`, `b`, CAST(`v` AS "
-                             "DOUBLE), CONCAT(ISNULL(`a`), ISNULL(`b`), ISNULL(`v`))), 256), "
-                             "32))), 0), COALESCE(SUM(CRC32(RIGHT(@dcp_h, 32))), 0) FROM"));
+  EXPECT_THAT(sql, HasSubstr("SUM(CRC32(LEFT(@dcp_h := CAST(SHA2(CONCAT_WS('#', `a`, `b`, CAST(`v` "
+                             "AS DOUBLE), CONCAT(ISNULL(`a`), ISNULL(`b`), ISNULL(`v`))), 256) AS "
+                             "BINARY), 32))), 0), COALESCE(SUM(CRC32(RIGHT(@dcp_h, 32))), 0) FROM"));
   EXPECT_THAT(sql, Not(HasSubstr("CRC32C")));
 }
 

@@ -2,6 +2,9 @@
 //   process-lockstep   gravity's client: Process, send one message, wait for its answer
 //   process-pipelined  Process, a writer and a reader thread on one stream (the reference)
 //   process-callback   the same stream driven by gRPC's callback API
+//   process-async      the same stream driven by the async CompletionQueue API from one
+//                      thread (one Write and one Read always outstanding)
+//   process-async-cork the same, writes carry buffer_hint except every 16th (coalescing)
 //   process-4-streams  four pipelined Process streams (four pushers, four tags) at once
 //   batch-raw          ProcessBatch with 1000-message batches, 8 in flight, raw stub
 //   batch-pusher       the same through dcp::collector::Pusher (numbering, resume bookkeeping)
@@ -179,6 +182,75 @@ void ProcessCallback(const std::string& target, uint64_t n) {
   if (!client.Await()) std::exit(2);
 }
 
+// The same one-message-per-request stream driven by the async CompletionQueue API from one
+// thread: one Write and one Read are always outstanding, and this thread handles both
+// completions itself (it polls the connection in cq.Next), so no completion wakes another
+// thread. With `cork`, writes other than every kCorkEvery-th carry buffer_hint, letting
+// the transport coalesce them into fewer frames and syscalls.
+void ProcessAsyncCq(const std::string& target, uint64_t n, bool cork) {
+  constexpr uint64_t kCorkEvery = 16;
+  auto stub = DCPService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  enum Op : intptr_t { kStart = 1, kWrite, kRead, kWritesDone, kFinish };
+  const auto tag = [](Op op) { return reinterpret_cast<void*>(static_cast<intptr_t>(op)); };
+  auto stream = stub->PrepareAsyncProcess(&ctx, &cq);
+  stream->StartCall(tag(kStart));
+  Message next;
+  Response response;
+  grpc::Status status;
+  uint64_t sent = 0, answered = 0;
+  const auto write_next = [&] {
+    next = MakeMessage(sent);
+    grpc::WriteOptions options;
+    if (cork && sent + 1 < n && (sent + 1) % kCorkEvery != 0) options.set_buffer_hint();
+    stream->Write(next, options, tag(kWrite));
+  };
+  bool finished = false;
+  void* got;
+  bool ok;
+  while (!finished && cq.Next(&got, &ok)) {
+    switch (static_cast<Op>(reinterpret_cast<intptr_t>(got))) {
+      case kStart:
+        if (!ok) std::exit(2);
+        stream->Read(&response, tag(kRead));
+        write_next();
+        break;
+      case kWrite:
+        if (!ok) std::exit(2);
+        if (++sent < n) {
+          write_next();
+        } else {
+          stream->WritesDone(tag(kWritesDone));
+        }
+        break;
+      case kRead:
+        if (ok) {
+          if (response.code() != 0) std::exit(2);
+          ++answered;
+          stream->Read(&response, tag(kRead));
+        } else {
+          stream->Finish(&status, tag(kFinish));
+        }
+        break;
+      case kWritesDone:
+        break;
+      case kFinish:
+        finished = true;
+        break;
+    }
+  }
+  if (!finished || !status.ok() || answered != n) std::exit(2);
+  cq.Shutdown();
+  while (cq.Next(&got, &ok)) {
+  }
+}
+
+void ProcessAsync(const std::string& target, uint64_t n) { ProcessAsyncCq(target, n, false); }
+void ProcessAsyncCorked(const std::string& target, uint64_t n) {
+  ProcessAsyncCq(target, n, true);
+}
+
 // Four gravity-style pushers at once, each a pipelined Process stream on its own channel and
 // tag, as when several collectors feed one checker.
 void ProcessFourStreams(const std::string& target, uint64_t n) {
@@ -273,6 +345,8 @@ int main(int argc, char** argv) {
       {"process-lockstep", lockstep_n, ProcessLockstep},
       {"process-pipelined", n, ProcessPipelined},
       {"process-callback", n, ProcessCallback},
+      {"process-async", n, ProcessAsync},
+      {"process-async-cork", n, ProcessAsyncCorked},
       {"process-4-streams", n, ProcessFourStreams},
       {"batch-raw", n, BatchRaw},
       {"batch-pusher", n, BatchPusher},

@@ -247,9 +247,7 @@ void ProcessAsyncCq(const std::string& target, uint64_t n, bool cork) {
 }
 
 void ProcessAsync(const std::string& target, uint64_t n) { ProcessAsyncCq(target, n, false); }
-void ProcessAsyncCorked(const std::string& target, uint64_t n) {
-  ProcessAsyncCq(target, n, true);
-}
+void ProcessAsyncCorked(const std::string& target, uint64_t n) { ProcessAsyncCq(target, n, true); }
 
 // Four gravity-style pushers at once, each a pipelined Process stream on its own channel and
 // tag, as when several collectors feed one checker.

@@ -31,6 +31,8 @@ class Server;
 
 namespace dcp::collector {
 
+class ProcessServer;
+
 // PEM files of the server's certificate (chain) and private key.
 struct TlsServerFiles {
   std::string cert_file;
@@ -87,6 +89,7 @@ class GrpcCollector {
   absl::Duration stop_grace_;
   std::unique_ptr<IngestCore> core_;
   std::unique_ptr<Service> service_;
+  std::unique_ptr<ProcessServer> process_;  // serves Process; outlives server_
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Mutex stop_mu_;

@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/server_credentials.h>
 
+#include <chrono>
 #include <deque>
 #include <fstream>
 #include <sstream>
@@ -118,9 +119,17 @@ class ProcessServer {
   void Start() {
     ProcessCall::Request(this);
     thread_ = std::thread([this] {
-      void* tag;
-      bool ok;
-      while (cq_->Next(&tag, &ok)) static_cast<ProcessCall::Op*>(tag)->Run(ok);
+      for (;;) {
+        while (!deferred_.empty()) {
+          auto [op, ok] = deferred_.front();
+          deferred_.pop_front();
+          op->Run(ok);
+        }
+        void* tag;
+        bool ok;
+        if (!cq_->Next(&tag, &ok)) break;
+        static_cast<ProcessCall::Op*>(tag)->Run(ok);
+      }
     });
   }
 
@@ -161,11 +170,25 @@ class ProcessServer {
     --live_;
   }
 
-  // Whether a handler blocked on the full sink should give up: the collector is stopping and
-  // the grace is over.
-  bool GiveUp() {
-    absl::MutexLock lock(&mu_);
-    return stopping_ && absl::Now() >= give_up_;
+  // Polled by a handler blocked on the full sink (on this server's thread): whether it
+  // should give up, because the collector is stopping and the grace is over, or because its
+  // stream ended (its `done_op` came out of the queue: the client cancelled or went away).
+  // Completions taken from the queue meanwhile are run later, in order, by the thread's loop.
+  bool ShouldGiveUp(const ProcessCall::Op* done_op) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_ && absl::Now() >= give_up_) return true;
+    }
+    bool ended = false;
+    void* tag;
+    bool ok;
+    while (cq_->AsyncNext(&tag, &ok, std::chrono::system_clock::now()) ==
+           grpc::CompletionQueue::GOT_EVENT) {
+      auto* op = static_cast<ProcessCall::Op*>(tag);
+      if (op == done_op) ended = true;
+      deferred_.emplace_back(op, ok);
+    }
+    return ended;
   }
 
  private:
@@ -174,6 +197,8 @@ class ProcessServer {
   const std::function<grpc::Status(const grpc::ServerContextBase&)> authenticate_;
   const std::unique_ptr<grpc::ServerCompletionQueue> cq_;
   std::thread thread_;
+  // Completions taken from the queue while a handler was blocked; only the thread touches it.
+  std::deque<std::pair<ProcessCall::Op*, bool>> deferred_;
   absl::Mutex mu_;
   int live_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
@@ -227,12 +252,10 @@ void ProcessCall::OnReadDone(bool ok) {
   one.push_back(std::move(in_));
   in_.Clear();
   // Only a full sink polls this. The context's IsCancelled() is no help here: on the async
-  // API it is valid only once the done notification was taken from the queue, by this very
-  // thread. A client that goes away meanwhile is noticed once the sink has room (this
-  // message is then delivered unanswered, as when an answer is lost in flight); Stop()
-  // ends the wait after its grace.
-  absl::StatusOr<BatchResponse> r =
-      server_->core()->Ingest(std::move(one), [this] { return server_->GiveUp(); });
+  // API it is valid only once the done notification was taken from the queue, and this
+  // thread is the one taking it, so the poll looks into the queue itself.
+  absl::StatusOr<BatchResponse> r = server_->core()->Ingest(
+      std::move(one), [this] { return server_->ShouldGiveUp(&call_done_op_); });
   if (!r.ok()) {
     EndReads(ToGrpc(r.status()));
     return;

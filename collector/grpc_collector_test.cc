@@ -428,6 +428,45 @@ TEST(GrpcCollector, StopEndsAProcessStreamBlockedOnAFullQueue) {
   EXPECT_LE(answered.size(), got.size());
 }
 
+// A client that goes away while its message waits for room in a full queue: the collector
+// notices, does not deliver that message, and serves the next stream.
+TEST(GrpcCollector, ProcessClientCancelWhileBlockedOnAFullQueue) {
+  BoundedMessageQueue queue(5, absl::Milliseconds(1));
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = Connect((*server)->port());
+  {
+    grpc::ClientContext ctx;
+    auto stream = stub->Process(&ctx);
+    for (int i = 1; i <= 7; ++i) {
+      ASSERT_TRUE(stream->Write(i == 1 ? Barrier("src", 1, 1) : Payload("src", "g", "k", "x", i)));
+    }
+    while (queue.size() < 5) absl::SleepFor(absl::Milliseconds(1));
+    absl::SleepFor(absl::Milliseconds(50));  // the 6th message now waits in the collector
+    ctx.TryCancel();
+    Response r;
+    while (stream->Read(&r)) {
+    }
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  absl::SleepFor(absl::Milliseconds(200));  // time for the collector to give up
+  EXPECT_EQ(Drain(queue, "src"), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(queue.size(), 0u);  // the 6th was given up, not delivered late
+  // The collector still serves streams.
+  grpc::ClientContext ctx;
+  auto stream = stub->Process(&ctx);
+  ASSERT_TRUE(stream->Write(Payload("src", "after", "k", "x", 6)));
+  Response r;
+  ASSERT_TRUE(stream->Read(&r));
+  EXPECT_EQ(r.code(), CODE_OK) << r.msg();
+  EXPECT_TRUE(stream->WritesDone());
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(Drain(queue, "src"), (std::vector<uint64_t>{6}));
+}
+
 TEST(GrpcCollector, TokenIsRequiredWhenConfigured) {
   BoundedMessageQueue queue(100);
   GrpcCollectorOptions options;

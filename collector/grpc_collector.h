@@ -60,6 +60,8 @@ struct GrpcCollectorOptions {
 
 // Thread-safe. Every Response/BatchResponse with code 0 (or accepted count) is sent only
 // after the sink took the message, so an acknowledged message is never lost by Stop().
+// Process streams are served on one dedicated thread (gRPC's async API), ProcessBatch and
+// GetAckedPositions on gRPC's sync-server threads.
 class GrpcCollector {
  public:
   // Validates `options`, binds and starts serving. `sink` is not owned and must outlive the

@@ -1,10 +1,17 @@
 // Loopback ingest into the gRPC collector's queue, in one process and one run:
-//   process-lockstep   gravity's client: Process, send one message, wait for its answer
-//   process-pipelined  Process, a writer and a reader thread on one stream (the reference)
-//   process-callback   the same stream driven by gRPC's callback API
-//   process-4-streams  four pipelined Process streams (four pushers, four tags) at once
-//   batch-raw          ProcessBatch with 1000-message batches, 8 in flight, raw stub
-//   batch-pusher       the same through dcp::collector::Pusher (numbering, resume bookkeeping)
+//   process-lockstep         gravity's client: Process, send one message, wait for its answer
+//   process-pipelined        the per-message reference: Process, one message per request,
+//                            one stream driven from one thread by the async CompletionQueue
+//                            API (one Write and one Read always outstanding); writes carry
+//                            buffer_hint except every 16th, so the transport may coalesce
+//   process-pipelined-nocork the same without buffer_hint: every request is flushed
+//   process-2-threads        the same stream with the sync API, a writer and a reader thread
+//                            (the reference until 2026-11-22, then named process-pipelined)
+//   process-callback         the same stream driven by gRPC's callback API
+//   process-4-streams        four process-pipelined streams (four pushers, four tags) at once
+//   batch-raw                ProcessBatch with 1000-message batches, raw stub
+//   batch-pusher             the same through dcp::collector::Pusher (numbering, resume
+//                            bookkeeping, 8 batches in flight)
 // Messages carry ~200-byte payloads. A consumer thread drains the queue; the clock stops
 // when it has received every message. Prints msg/s per mode and the ratios to
 // process-pipelined (the per-message reference).
@@ -103,7 +110,7 @@ void ProcessLockstep(const std::string& target, uint64_t n) {
   if (!stream->Finish().ok()) std::exit(2);
 }
 
-void ProcessPipelined(const std::string& target, uint64_t n) {
+void ProcessTwoThreads(const std::string& target, uint64_t n) {
   auto stub = DCPService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   auto stream = stub->Process(&ctx);
@@ -179,34 +186,89 @@ void ProcessCallback(const std::string& target, uint64_t n) {
   if (!client.Await()) std::exit(2);
 }
 
-// Four gravity-style pushers at once, each a pipelined Process stream on its own channel and
-// tag, as when several collectors feed one checker.
+// The same one-message-per-request stream driven by the async CompletionQueue API from one
+// thread: one Write and one Read are always outstanding, and this thread handles both
+// completions itself (it polls the connection in cq.Next), so no completion wakes another
+// thread. With `cork`, writes other than every kCorkEvery-th carry buffer_hint, letting
+// the transport coalesce them into fewer frames and syscalls. `channel` > 0 makes a channel
+// (and so a connection) of its own; `tag` replaces the messages' tag when not empty.
+void ProcessAsyncCq(const std::string& target, uint64_t n, bool cork, int channel = 0,
+                    const std::string& message_tag = "") {
+  constexpr uint64_t kCorkEvery = 16;
+  grpc::ChannelArguments args;
+  if (channel > 0) args.SetInt("dcp.bench.channel", channel);
+  auto stub = DCPService::NewStub(
+      grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  enum Op : intptr_t { kStart = 1, kWrite, kRead, kWritesDone, kFinish };
+  const auto tag = [](Op op) { return reinterpret_cast<void*>(static_cast<intptr_t>(op)); };
+  auto stream = stub->PrepareAsyncProcess(&ctx, &cq);
+  stream->StartCall(tag(kStart));
+  Message next;
+  Response response;
+  grpc::Status status;
+  uint64_t sent = 0, answered = 0;
+  const auto write_next = [&] {
+    next = MakeMessage(sent);
+    if (!message_tag.empty()) next.set_tag(message_tag);
+    grpc::WriteOptions options;
+    if (cork && sent + 1 < n && (sent + 1) % kCorkEvery != 0) options.set_buffer_hint();
+    stream->Write(next, options, tag(kWrite));
+  };
+  bool finished = false;
+  void* got;
+  bool ok;
+  while (!finished && cq.Next(&got, &ok)) {
+    switch (static_cast<Op>(reinterpret_cast<intptr_t>(got))) {
+      case kStart:
+        if (!ok) std::exit(2);
+        stream->Read(&response, tag(kRead));
+        write_next();
+        break;
+      case kWrite:
+        if (!ok) std::exit(2);
+        if (++sent < n) {
+          write_next();
+        } else {
+          stream->WritesDone(tag(kWritesDone));
+        }
+        break;
+      case kRead:
+        if (ok) {
+          if (response.code() != 0) std::exit(2);
+          ++answered;
+          stream->Read(&response, tag(kRead));
+        } else {
+          stream->Finish(&status, tag(kFinish));
+        }
+        break;
+      case kWritesDone:
+        break;
+      case kFinish:
+        finished = true;
+        break;
+    }
+  }
+  if (!finished || !status.ok() || answered != n) std::exit(2);
+  cq.Shutdown();
+  while (cq.Next(&got, &ok)) {
+  }
+}
+
+void ProcessPipelined(const std::string& target, uint64_t n) { ProcessAsyncCq(target, n, true); }
+void ProcessPipelinedNoCork(const std::string& target, uint64_t n) {
+  ProcessAsyncCq(target, n, false);
+}
+
+// Four gravity-style pushers at once, each a process-pipelined stream on its own channel,
+// thread and tag, as when several collectors feed one checker.
 void ProcessFourStreams(const std::string& target, uint64_t n) {
   std::vector<std::thread> clients;
   for (int c = 0; c < 4; ++c) {
-    clients.emplace_back([&target, n, c] {
-      grpc::ChannelArguments args;
-      args.SetInt("dcp.bench.channel", c);  // distinct channels, distinct connections
-      auto stub = DCPService::NewStub(
-          grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args));
-      grpc::ClientContext ctx;
-      auto stream = stub->Process(&ctx);
-      const uint64_t mine = n / 4 + (c < static_cast<int>(n % 4) ? 1 : 0);
-      std::thread reader([&] {
-        Response r;
-        while (stream->Read(&r)) {
-          if (r.code() != 0) std::exit(2);
-        }
-      });
-      for (uint64_t i = 0; i < mine; ++i) {
-        Message m = MakeMessage(i);
-        m.set_tag(absl::StrCat("src", c));
-        if (!stream->Write(m)) std::exit(2);
-      }
-      stream->WritesDone();
-      reader.join();
-      if (!stream->Finish().ok()) std::exit(2);
-    });
+    const uint64_t mine = n / 4 + (c < static_cast<int>(n % 4) ? 1 : 0);
+    clients.emplace_back(
+        [&target, mine, c] { ProcessAsyncCq(target, mine, true, c + 1, absl::StrCat("src", c)); });
   }
   for (std::thread& t : clients) t.join();
 }
@@ -272,6 +334,8 @@ int main(int argc, char** argv) {
   const Mode modes[] = {
       {"process-lockstep", lockstep_n, ProcessLockstep},
       {"process-pipelined", n, ProcessPipelined},
+      {"process-pipelined-nocork", n, ProcessPipelinedNoCork},
+      {"process-2-threads", n, ProcessTwoThreads},
       {"process-callback", n, ProcessCallback},
       {"process-4-streams", n, ProcessFourStreams},
       {"batch-raw", n, BatchRaw},
@@ -287,9 +351,9 @@ int main(int argc, char** argv) {
   for (const Result& r : results) {
     if (r.mode == "process-pipelined") reference = r.rate();
   }
-  std::printf("%-18s %10s %8s %14s %8s\n", "mode", "messages", "seconds", "msg/s", "ratio");
+  std::printf("%-24s %10s %8s %14s %8s\n", "mode", "messages", "seconds", "msg/s", "ratio");
   for (const Result& r : results) {
-    std::printf("%-18s %10llu %8.2f %14.0f %8.2f\n", r.mode.c_str(),
+    std::printf("%-24s %10llu %8.2f %14.0f %8.2f\n", r.mode.c_str(),
                 static_cast<unsigned long long>(r.messages), r.seconds, r.rate(),
                 reference > 0 ? r.rate() / reference : 0.0);
   }

@@ -3,9 +3,11 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/server_credentials.h>
 
+#include <chrono>
 #include <deque>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -39,155 +41,296 @@ grpc::Status ToGrpc(const absl::Status& s) {
 
 }  // namespace
 
-// Process answers every message, so its cost is per message; it runs on gRPC's callback
-// API, which avoids the sync API's thread hand-offs for each read and write. Reads and writes
-// overlap; answers wait in `pending_`, and reading pauses while too many are unsent, so a
-// client that does not read its answers cannot grow the collector's memory.
-class ProcessReactor final : public grpc::ServerBidiReactor<Message, Response> {
+// Process answers every message, so its cost is per message. It is served with the async
+// CompletionQueue API: one dedicated thread takes every completion of the stream from the
+// queue, so a read's completion, the ingest and the answer's write happen on that thread
+// without a hand-off to another thread per operation (the callback and sync APIs hand each
+// completion to a different thread). Reads and writes overlap; answers wait in `pending_`,
+// and reading pauses while too many are unsent, so a client that does not read its answers
+// cannot grow the collector's memory.
+class ProcessServer;
+
+// One Process stream. Every method runs on the ProcessServer's one thread, so no lock.
+class ProcessCall final {
  public:
-  ProcessReactor(IngestCore* core, grpc::CallbackServerContext* context, grpc::Status auth)
-      : core_(core), context_(context) {
-    if (!auth.ok()) {
-      finished_ = true;
-      Finish(auth);
-      return;
-    }
-    StartRead(&in_);
-  }
+  // Asks gRPC for the next Process stream; the object lives until that stream ends (or
+  // until the server shuts down before one arrives).
+  static void Request(ProcessServer* server);
 
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      EndReads(grpc::Status::OK);
-      return;
-    }
-    bool write_failed;
-    {
-      absl::MutexLock lock(&mu_);
-      write_failed = write_failed_;
-    }
-    if (write_failed) {
-      // The client no longer takes answers: accepting more would only deliver messages it
-      // will resend.
-      EndReads(grpc::Status(grpc::StatusCode::CANCELLED, "answers cannot be delivered"));
-      return;
-    }
-    Response response;
-    response.set_id(in_.id());
-    std::vector<Message> one;
-    one.push_back(std::move(in_));
-    in_.Clear();
-    absl::StatusOr<BatchResponse> r =
-        core_->Ingest(std::move(one), [this] { return context_->IsCancelled(); });
-    if (!r.ok()) {
-      EndReads(ToGrpc(r.status()));
-      return;
-    }
-    if (!r->rejections().empty()) {
-      response.set_code(r->rejections(0).code());
-      response.set_msg(r->rejections(0).msg());
-    }
-    const Response* write = nullptr;
-    bool hint = false;
-    bool read = false;
-    {
-      absl::MutexLock lock(&mu_);
-      if (!write_failed_) {
-        pending_.push_back(std::move(response));
-        if (!writing_) {
-          writing_ = true;
-          write = &pending_.front();
-          hint = pending_.size() > 1;
-        }
-      }
-      read = pending_.size() < kMaxPendingAnswers;
-      reads_paused_ = !read;
-    }
-    if (write != nullptr) Write(write, hint);
-    if (read) StartRead(&in_);
-  }
-
-  void OnWriteDone(bool ok) override {
-    const Response* write = nullptr;
-    bool hint = false;
-    bool read = false;
-    bool finish = false;
-    {
-      absl::MutexLock lock(&mu_);
-      pending_.pop_front();
-      if (!ok) {
-        write_failed_ = true;
-        pending_.clear();
-      }
-      if (!pending_.empty()) {
-        write = &pending_.front();
-        hint = pending_.size() > 1;
-      } else {
-        writing_ = false;
-      }
-      if (reads_paused_ && (write_failed_ || pending_.size() < kMaxPendingAnswers / 2)) {
-        reads_paused_ = false;
-        read = true;
-      }
-      finish = ShouldFinishLocked();
-    }
-    if (write != nullptr) Write(write, hint);
-    if (read) StartRead(&in_);
-    if (finish) Finish(status_);
-  }
-
-  void OnDone() override { delete this; }
+  // A completion taken from the queue. The tags handed to gRPC point at these.
+  struct Op {
+    ProcessCall* call;
+    void (ProcessCall::*done)(bool ok);
+    void Run(bool ok) { (call->*done)(ok); }
+  };
 
  private:
+  explicit ProcessCall(ProcessServer* server);
+  ~ProcessCall();
+
+  void OnAccepted(bool ok);
+  void OnReadDone(bool ok);
+  void OnWriteDone(bool ok);
+  void OnFinishDone(bool ok);
+  void OnCallDone(bool ok);
+
+  void StartRead() { stream_.Read(&in_, &read_op_); }
+  void WriteFront();
+  void EndReads(grpc::Status status);
+  void MaybeFinish();
+  void MaybeDelete();
+
   static constexpr size_t kMaxPendingAnswers = 4096;
 
-  // With more answers queued behind this one, let the transport coalesce them into fewer
-  // frames and syscalls; the last queued answer is written without the hint, which flushes.
-  void Write(const Response* response, bool more_behind) {
-    grpc::WriteOptions options;
-    if (more_behind) options.set_buffer_hint();
-    StartWrite(response, options);
-  }
-
-  void EndReads(grpc::Status status) {
-    bool finish = false;
-    {
-      absl::MutexLock lock(&mu_);
-      reads_done_ = true;
-      status_ = std::move(status);
-      finish = ShouldFinishLocked();
-    }
-    if (finish) Finish(status_);
-  }
-
-  bool ShouldFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (!reads_done_ || writing_ || finished_) return false;
-    finished_ = true;
-    return true;
-  }
-
-  IngestCore* const core_;
-  grpc::CallbackServerContext* const context_;
-  Message in_;  // only touched by the one outstanding read
-  absl::Mutex mu_;
-  std::deque<Response> pending_ ABSL_GUARDED_BY(mu_);  // front is being written
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
-  bool reads_paused_ ABSL_GUARDED_BY(mu_) = false;
-  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::Status status_ ABSL_GUARDED_BY(mu_);
+  ProcessServer* const server_;
+  grpc::ServerContext context_;
+  grpc::ServerAsyncReaderWriter<Response, Message> stream_{&context_};
+  Op accept_op_{this, &ProcessCall::OnAccepted};
+  Op read_op_{this, &ProcessCall::OnReadDone};
+  Op write_op_{this, &ProcessCall::OnWriteDone};
+  Op finish_op_{this, &ProcessCall::OnFinishDone};
+  Op call_done_op_{this, &ProcessCall::OnCallDone};
+  Message in_;                    // the one outstanding read's target
+  std::deque<Response> pending_;  // front is being written
+  bool writing_ = false;
+  bool write_failed_ = false;
+  bool reads_paused_ = false;
+  bool reads_done_ = false;
+  bool finishing_ = false;    // Finish() started
+  bool finish_done_ = false;  // ... and completed
+  bool call_done_ = false;    // AsyncNotifyWhenDone's tag arrived
+  grpc::Status status_;
 };
 
+// Serves Process on one completion queue and one thread. Stop order: BeginStop() (no new
+// streams are requested, a handler blocked on a full sink gives up after the grace), the
+// gRPC server's Shutdown(), then Stop() (waits for every stream object to go, then shuts the
+// queue down and joins the thread).
+class ProcessServer {
+ public:
+  ProcessServer(IngestCore* core, DCPService::WithAsyncMethod_Process<DCPService::Service>* service,
+                std::function<grpc::Status(const grpc::ServerContextBase&)> authenticate,
+                std::unique_ptr<grpc::ServerCompletionQueue> cq)
+      : core_(core),
+        service_(service),
+        authenticate_(std::move(authenticate)),
+        cq_(std::move(cq)) {}
+
+  void Start() {
+    ProcessCall::Request(this);
+    thread_ = std::thread([this] {
+      for (;;) {
+        while (!deferred_.empty()) {
+          auto [op, ok] = deferred_.front();
+          deferred_.pop_front();
+          op->Run(ok);
+        }
+        void* tag;
+        bool ok;
+        if (!cq_->Next(&tag, &ok)) break;
+        static_cast<ProcessCall::Op*>(tag)->Run(ok);
+      }
+    });
+  }
+
+  void BeginStop(absl::Time give_up) {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    give_up_ = give_up;
+  }
+
+  void Stop() {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](int* live) { return *live == 0; }, &live_));
+    }
+    cq_->Shutdown();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  IngestCore* core() const { return core_; }
+  grpc::Status Authenticate(const grpc::ServerContextBase& context) const {
+    return authenticate_(context);
+  }
+
+  // Registers a new stream object and asks for a stream; false once stopping.
+  bool RequestCall(ProcessCall* call, grpc::ServerContext* context,
+                   grpc::ServerAsyncReaderWriter<Response, Message>* stream, void* tag) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return false;
+      ++live_;
+    }
+    service_->RequestProcess(context, stream, cq_.get(), cq_.get(), tag);
+    return true;
+  }
+  void Released() {
+    absl::MutexLock lock(&mu_);
+    --live_;
+  }
+
+  // Polled by a handler blocked on the full sink (on this server's thread): whether it
+  // should give up, because the collector is stopping and the grace is over, or because its
+  // stream ended (its `done_op` came out of the queue: the client cancelled or went away).
+  // Completions taken from the queue meanwhile are run later, in order, by the thread's loop.
+  bool ShouldGiveUp(const ProcessCall::Op* done_op) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_ && absl::Now() >= give_up_) return true;
+    }
+    bool ended = false;
+    void* tag;
+    bool ok;
+    while (cq_->AsyncNext(&tag, &ok, std::chrono::system_clock::now()) ==
+           grpc::CompletionQueue::GOT_EVENT) {
+      auto* op = static_cast<ProcessCall::Op*>(tag);
+      if (op == done_op) ended = true;
+      deferred_.emplace_back(op, ok);
+    }
+    return ended;
+  }
+
+ private:
+  IngestCore* const core_;
+  DCPService::WithAsyncMethod_Process<DCPService::Service>* const service_;
+  const std::function<grpc::Status(const grpc::ServerContextBase&)> authenticate_;
+  const std::unique_ptr<grpc::ServerCompletionQueue> cq_;
+  std::thread thread_;
+  // Completions taken from the queue while a handler was blocked; only the thread touches it.
+  std::deque<std::pair<ProcessCall::Op*, bool>> deferred_;
+  absl::Mutex mu_;
+  int live_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time give_up_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+};
+
+void ProcessCall::Request(ProcessServer* server) {
+  auto* call = new ProcessCall(server);
+  // Must precede the request; the tag then arrives once the stream, if it starts, is over.
+  call->context_.AsyncNotifyWhenDone(&call->call_done_op_);
+  if (!server->RequestCall(call, &call->context_, &call->stream_, &call->accept_op_)) {
+    delete call;
+  }
+}
+
+ProcessCall::ProcessCall(ProcessServer* server) : server_(server) {}
+
+ProcessCall::~ProcessCall() = default;
+
+void ProcessCall::OnAccepted(bool ok) {
+  if (!ok) {  // the server shuts down: no stream, so no done notification either
+    ProcessServer* server = server_;
+    delete this;
+    server->Released();
+    return;
+  }
+  Request(server_);  // the next stream
+  if (grpc::Status auth = server_->Authenticate(context_); !auth.ok()) {
+    reads_done_ = true;
+    status_ = std::move(auth);
+    MaybeFinish();
+    return;
+  }
+  StartRead();
+}
+
+void ProcessCall::OnReadDone(bool ok) {
+  if (!ok) {
+    EndReads(grpc::Status::OK);
+    return;
+  }
+  if (write_failed_) {
+    // The client no longer takes answers: accepting more would only deliver messages it
+    // will resend.
+    EndReads(grpc::Status(grpc::StatusCode::CANCELLED, "answers cannot be delivered"));
+    return;
+  }
+  Response response;
+  response.set_id(in_.id());
+  std::vector<Message> one;
+  one.push_back(std::move(in_));
+  in_.Clear();
+  // Only a full sink polls this. The context's IsCancelled() is no help here: on the async
+  // API it is valid only once the done notification was taken from the queue, and this
+  // thread is the one taking it, so the poll looks into the queue itself.
+  absl::StatusOr<BatchResponse> r = server_->core()->Ingest(
+      std::move(one), [this] { return server_->ShouldGiveUp(&call_done_op_); });
+  if (!r.ok()) {
+    EndReads(ToGrpc(r.status()));
+    return;
+  }
+  if (!r->rejections().empty()) {
+    response.set_code(r->rejections(0).code());
+    response.set_msg(r->rejections(0).msg());
+  }
+  pending_.push_back(std::move(response));
+  if (!writing_) WriteFront();
+  if (pending_.size() < kMaxPendingAnswers) {
+    StartRead();
+  } else {
+    reads_paused_ = true;
+  }
+}
+
+// With more answers queued behind this one, let the transport coalesce them into fewer
+// frames and syscalls; the last queued answer is written without the hint, which flushes.
+void ProcessCall::WriteFront() {
+  writing_ = true;
+  grpc::WriteOptions options;
+  if (pending_.size() > 1) options.set_buffer_hint();
+  stream_.Write(pending_.front(), options, &write_op_);
+}
+
+void ProcessCall::OnWriteDone(bool ok) {
+  writing_ = false;
+  pending_.pop_front();
+  if (!ok) {
+    write_failed_ = true;
+    pending_.clear();
+  }
+  if (!pending_.empty()) WriteFront();
+  if (reads_paused_ && (write_failed_ || pending_.size() < kMaxPendingAnswers / 2)) {
+    reads_paused_ = false;
+    StartRead();
+  }
+  MaybeFinish();
+}
+
+void ProcessCall::EndReads(grpc::Status status) {
+  reads_done_ = true;
+  status_ = std::move(status);
+  MaybeFinish();
+}
+
+void ProcessCall::MaybeFinish() {
+  if (!reads_done_ || writing_ || finishing_) return;
+  finishing_ = true;
+  stream_.Finish(status_, &finish_op_);
+}
+
+void ProcessCall::OnFinishDone(bool /*ok*/) {
+  finish_done_ = true;
+  MaybeDelete();
+}
+
+void ProcessCall::OnCallDone(bool /*ok*/) {
+  call_done_ = true;
+  MaybeDelete();
+}
+
+void ProcessCall::MaybeDelete() {
+  if (!finish_done_ || !call_done_) return;
+  ProcessServer* server = server_;
+  delete this;
+  server->Released();
+}
+
 class GrpcCollector::Service final
-    : public DCPService::WithCallbackMethod_Process<DCPService::Service> {
+    : public DCPService::WithAsyncMethod_Process<DCPService::Service> {
  public:
   Service(IngestCore* core, std::optional<std::string> token)
       : core_(core), token_(std::move(token)) {}
-
-  grpc::ServerBidiReactor<Message, Response>* Process(
-      grpc::CallbackServerContext* context) override {
-    return new ProcessReactor(core_, context, Authenticate(*context));
-  }
 
   grpc::Status ProcessBatch(
       grpc::ServerContext* context,
@@ -216,7 +359,6 @@ class GrpcCollector::Service final
     return grpc::Status::OK;
   }
 
- private:
   grpc::Status Authenticate(const grpc::ServerContextBase& context) const {
     if (!token_.has_value()) return grpc::Status::OK;
     const auto& md = context.client_metadata();
@@ -233,6 +375,7 @@ class GrpcCollector::Service final
     return grpc::Status::OK;
   }
 
+ private:
   IngestCore* const core_;
   const std::optional<std::string> token_;
 };
@@ -266,11 +409,23 @@ absl::StatusOr<std::unique_ptr<GrpcCollector>> GrpcCollector::Start(GrpcCollecto
   builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<size_t>(max_request, INT32_MAX)));
   builder.AddListeningPort(options.listen_address, creds, &c->port_);
   builder.RegisterService(c->service_.get());
+  std::unique_ptr<grpc::ServerCompletionQueue> cq = builder.AddCompletionQueue();
   c->server_ = builder.BuildAndStart();
   if (c->server_ == nullptr || c->port_ == 0) {
+    cq->Shutdown();
+    void* tag;
+    bool ok;
+    while (cq->Next(&tag, &ok)) {
+    }
     return absl::UnavailableError(
         absl::StrCat("the gRPC collector cannot listen on ", options.listen_address));
   }
+  Service* service = c->service_.get();
+  c->process_ = std::make_unique<ProcessServer>(
+      c->core_.get(), service,
+      [service](const grpc::ServerContextBase& context) { return service->Authenticate(context); },
+      std::move(cq));
+  c->process_->Start();
   DCP_LOG(INFO) << "gRPC collector listening on " << options.listen_address << " (port " << c->port_
                 << (options.tls ? ", TLS" : "") << (options.token ? ", token" : "") << ")";
   return c;
@@ -280,10 +435,12 @@ void GrpcCollector::Stop() {
   absl::MutexLock lock(&stop_mu_);
   if (stopped_) return;
   stopped_ = true;
-  if (server_ != nullptr) {
-    server_->Shutdown(absl::ToChronoTime(absl::Now() + stop_grace_));
-    server_->Wait();
-  }
+  if (server_ == nullptr) return;
+  const absl::Time give_up = absl::Now() + stop_grace_;
+  if (process_ != nullptr) process_->BeginStop(give_up);
+  server_->Shutdown(absl::ToChronoTime(give_up));
+  if (process_ != nullptr) process_->Stop();
+  server_->Wait();
 }
 
 GrpcCollector::~GrpcCollector() { Stop(); }

@@ -31,6 +31,8 @@ class Server;
 
 namespace dcp::collector {
 
+class ProcessServer;
+
 // PEM files of the server's certificate (chain) and private key.
 struct TlsServerFiles {
   std::string cert_file;
@@ -58,6 +60,8 @@ struct GrpcCollectorOptions {
 
 // Thread-safe. Every Response/BatchResponse with code 0 (or accepted count) is sent only
 // after the sink took the message, so an acknowledged message is never lost by Stop().
+// Process streams are served on one dedicated thread (gRPC's async API), ProcessBatch and
+// GetAckedPositions on gRPC's sync-server threads.
 class GrpcCollector {
  public:
   // Validates `options`, binds and starts serving. `sink` is not owned and must outlive the
@@ -87,6 +91,7 @@ class GrpcCollector {
   absl::Duration stop_grace_;
   std::unique_ptr<IngestCore> core_;
   std::unique_ptr<Service> service_;
+  std::unique_ptr<ProcessServer> process_;  // serves Process; outlives server_
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Mutex stop_mu_;

@@ -300,6 +300,173 @@ TEST(GrpcCollector, ManyProcessStreamsBlockedOnAFullQueueAllFinish) {
   for (int c = 0; c < kStreams; ++c) EXPECT_EQ(got[absl::StrCat("t", c)], want);
 }
 
+// A client that keeps writing but stops reading its answers: the collector stops reading
+// its messages once a bounded number of answers wait unsent, and resumes when they drain.
+TEST(GrpcCollector, ProcessStopsReadingWhileAnswersAreUnread) {
+  constexpr int kMessages = 30000;
+  const std::string long_id(3000, 'i');  // answers echo the id: large answers fill buffers
+  BoundedMessageQueue queue(kMessages);
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = Connect((*server)->port());
+  grpc::ClientContext ctx;
+  auto stream = stub->Process(&ctx);
+  std::thread writer([&] {
+    for (int i = 1; i <= kMessages; ++i) {
+      Message m = i == 1 ? Barrier("src", 1, 1) : Payload("src", long_id, "k", "x", i);
+      if (!stream->Write(m)) break;
+    }
+    stream->WritesDone();
+  });
+  // Wait until the accepted count stops growing.
+  size_t before = 0;
+  for (int i = 0; i < 100; ++i) {
+    absl::SleepFor(absl::Milliseconds(300));
+    const size_t now = queue.size();
+    if (now == before) break;
+    before = now;
+  }
+  EXPECT_GT(queue.size(), 0u);
+  EXPECT_LT(queue.size(), size_t{kMessages});
+  int answered = 0;
+  Response r;
+  while (stream->Read(&r)) {
+    EXPECT_EQ(r.code(), 0) << r.msg();
+    ++answered;
+  }
+  writer.join();
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(answered, kMessages);
+  EXPECT_EQ(queue.size(), size_t{kMessages});
+}
+
+// A client that cancels its stream midway: what was acknowledged arrived, in order and
+// without gaps; the collector keeps serving other streams and stops cleanly.
+TEST(GrpcCollector, ProcessClientCancelMidStreamLeavesTheCollectorServing) {
+  constexpr int kMessages = 2000;
+  BoundedMessageQueue queue(kMessages + 10);
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = Connect((*server)->port());
+  {
+    grpc::ClientContext ctx;
+    auto stream = stub->Process(&ctx);
+    std::thread writer([&] {
+      for (int i = 1; i <= kMessages; ++i) {
+        Message m = i == 1 ? Barrier("src", 1, 1) : Payload("src", "g", "k", "x", i);
+        if (!stream->Write(m)) break;
+      }
+    });
+    Response r;
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_TRUE(stream->Read(&r));
+      EXPECT_EQ(r.code(), 0) << r.msg();
+    }
+    ctx.TryCancel();
+    writer.join();
+    while (stream->Read(&r)) {
+    }
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  grpc::ClientContext ctx;
+  auto stream = stub->Process(&ctx);
+  Message next = Payload("src", "after", "k", "x");
+  ASSERT_TRUE(stream->Write(next));
+  Response r;
+  ASSERT_TRUE(stream->Read(&r));
+  EXPECT_EQ(r.id(), "after");
+  EXPECT_EQ(r.code(), 0) << r.msg();
+  EXPECT_TRUE(stream->WritesDone());
+  EXPECT_TRUE(stream->Finish().ok());
+  (*server)->Stop();
+  queue.Close();
+  std::vector<uint64_t> got;
+  while (auto m = queue.Pop()) {
+    if (m->id() != "after") got.push_back(m->seq());
+  }
+  ASSERT_GE(got.size(), 10u);
+  for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], i + 1);
+}
+
+// Stop while a Process stream is blocked on a full sink: Stop returns after the grace, the
+// blocked message is not delivered, and every acknowledged message was.
+TEST(GrpcCollector, StopEndsAProcessStreamBlockedOnAFullQueue) {
+  BoundedMessageQueue queue(5, absl::Milliseconds(1));
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  options.stop_grace = absl::Milliseconds(100);
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = Connect((*server)->port());
+  grpc::ClientContext ctx;
+  auto stream = stub->Process(&ctx);
+  std::vector<uint64_t> answered;
+  std::thread reader([&] {
+    Response r;
+    while (stream->Read(&r)) {
+      EXPECT_EQ(r.code(), 0) << r.msg();
+      answered.push_back(answered.size() + 1);
+    }
+  });
+  for (int i = 1; i <= 20; ++i) {
+    if (!stream->Write(i == 1 ? Barrier("src", 1, 1) : Payload("src", "g", "k", "x", i))) break;
+  }
+  while (queue.size() < 5) absl::SleepFor(absl::Milliseconds(1));
+  absl::SleepFor(absl::Milliseconds(50));
+  const absl::Time start = absl::Now();
+  (*server)->Stop();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  reader.join();
+  EXPECT_FALSE(stream->Finish().ok());
+  queue.Close();
+  const std::vector<uint64_t> got = Drain(queue, "src");
+  EXPECT_EQ(got, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_LE(answered.size(), got.size());
+}
+
+// A client that goes away while its message waits for room in a full queue: the collector
+// notices, does not deliver that message, and serves the next stream.
+TEST(GrpcCollector, ProcessClientCancelWhileBlockedOnAFullQueue) {
+  BoundedMessageQueue queue(5, absl::Milliseconds(1));
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = Connect((*server)->port());
+  {
+    grpc::ClientContext ctx;
+    auto stream = stub->Process(&ctx);
+    for (int i = 1; i <= 7; ++i) {
+      ASSERT_TRUE(stream->Write(i == 1 ? Barrier("src", 1, 1) : Payload("src", "g", "k", "x", i)));
+    }
+    while (queue.size() < 5) absl::SleepFor(absl::Milliseconds(1));
+    absl::SleepFor(absl::Milliseconds(50));  // the 6th message now waits in the collector
+    ctx.TryCancel();
+    Response r;
+    while (stream->Read(&r)) {
+    }
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  absl::SleepFor(absl::Milliseconds(200));  // time for the collector to give up
+  EXPECT_EQ(Drain(queue, "src"), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(queue.size(), 0u);  // the 6th was given up, not delivered late
+  // The collector still serves streams.
+  grpc::ClientContext ctx;
+  auto stream = stub->Process(&ctx);
+  ASSERT_TRUE(stream->Write(Payload("src", "after", "k", "x", 6)));
+  Response r;
+  ASSERT_TRUE(stream->Read(&r));
+  EXPECT_EQ(r.code(), CODE_OK) << r.msg();
+  EXPECT_TRUE(stream->WritesDone());
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(Drain(queue, "src"), (std::vector<uint64_t>{6}));
+}
+
 TEST(GrpcCollector, TokenIsRequiredWhenConfigured) {
   BoundedMessageQueue queue(100);
   GrpcCollectorOptions options;

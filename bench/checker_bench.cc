@@ -9,8 +9,12 @@
 //    flat_hash_map<string key, string checksum> and compares at the barrier (what a direct
 //    port of gravity's buffers would do), as a machine-independent ratio.
 // 2. Memory: the target is stopped, so every source change stays buffered; prints heap bytes
-//    (mallinfo2) per buffered change, and the checker's own estimate.
+//    (bytes the allocator has handed out: tcmalloc's generic.current_allocated_bytes, or
+//    glibc's mallinfo2 without tcmalloc) per buffered change, and the checker's own estimate.
 #include <malloc.h>
+#ifdef DCP_TCMALLOC
+#include <gperftools/malloc_extension.h>
+#endif
 #include <time.h>
 
 #include <cstdio>
@@ -125,6 +129,20 @@ double ReferenceThroughput(const Config& c) {
   return messages / cpu;
 }
 
+// Bytes of heap the program holds (allocated, not yet freed).
+size_t HeapAllocatedBytes() {
+#ifdef DCP_TCMALLOC
+  size_t bytes = 0;
+  if (!MallocExtension::instance()->GetNumericProperty("generic.current_allocated_bytes",
+                                                        &bytes)) {
+    std::abort();
+  }
+  return bytes;
+#else
+  return mallinfo2().uordblks;
+#endif
+}
+
 void Memory(const Config& c) {
   FakeClock clock;
   MemorySink sink;
@@ -138,7 +156,7 @@ void Memory(const Config& c) {
   if (!checker->Add(Change::MakeBarrier("src", 1)).ok()) std::abort();
   if (!checker->Add(Change::MakeBarrier("dst", 1)).ok()) std::abort();
   malloc_trim(0);
-  const size_t before = mallinfo2().uordblks;
+  const size_t before = HeapAllocatedBytes();
   uint64_t barrier = 1;
   for (uint64_t first = 0; first < c.keys; first += c.per_window) {
     const uint64_t n = std::min(c.per_window, c.keys - first);
@@ -150,7 +168,7 @@ void Memory(const Config& c) {
   }
   src.clear();
   src.shrink_to_fit();
-  const size_t after = mallinfo2().uordblks;
+  const size_t after = HeapAllocatedBytes();
   const auto stats = checker->Stats();
   const uint64_t buffered = stats.targets[0].buffered_changes;
   std::printf(

@@ -5,15 +5,13 @@
 //   CONCAT_WS('#', e1, ..., en, CONCAT(ISNULL(c1), ..., ISNULL(cn)))
 // where ei is column i normalised (below) and the ISNULL string marks NULLs, so that NULL and
 // '' differ and NULLs in different columns differ (only columns nullable on either side get a
-// marker). Per chunk: COUNT(*) and two 32-bit folds of the row hashes (ChecksumFold):
-// kCrc32c, the SUM of CRC32 and the BIT_XOR of CRC32C of each row's hash (CRC32C() exists in
-// MariaDB >= 10.8 only); kCrc32Halves, the SUMs of CRC32 of the hash's first and last 32 hex
-// digits, cast to BINARY (functions every MySQL and MariaDB has; slower on MariaDB). The CRCs only
-// fold each row's SHA-256 (a non-linear hash, so equal edits in different rows do not cancel
-// as they do under BIT_XOR of CRC32 of the row text) into 2 x 32 bits; SUM is not blind to
-// rows that appear twice. 64 bits per chunk plus the count, order-independent. SHA2() was
-// measured faster than MD5() on MariaDB 10.11 (CPU SHA extensions), and CONV() of hash halves
-// slower than the hash itself.
+// marker). Per row, a 64-bit value: CRC32 of the hash's first 32 hex digits in the high half,
+// CRC32 of the last 32 in the low half (independent halves of a SHA-256). Per chunk: COUNT(*)
+// and the SUM of the rows' values (exact: a DECIMAL). SHA-256 is non-linear, so the same edit
+// made to two rows does not cancel as it does under BIT_XOR of CRC32 of the row text; SUM is
+// not blind to rows that appear twice. Order-independent. Functions every MySQL and MariaDB
+// has. SHA2() was measured faster than MD5() on MariaDB 10.11 (CPU SHA extensions), CONV() of
+// hash digits slower than the hash itself.
 //
 // Normalisation, chosen from both sides' column types so that equal values of compatible
 // types produce the same text on both servers:
@@ -56,10 +54,6 @@ struct ComparedColumn {
 };
 
 // What one table's comparison reads, on either side.
-// How a chunk's row hashes are folded into its checksum (see the top of this file). Both
-// servers must use the same fold.
-enum class ChecksumFold { kCrc32c, kCrc32Halves };
-
 struct TablePlan {
   std::string source_table;  // quoted `schema`.`table`
   std::string target_table;
@@ -68,7 +62,6 @@ struct TablePlan {
   std::string key_index;                // index name for FORCE INDEX; empty for none
   std::vector<ComparedColumn> columns;  // compared, key columns first
   std::string where;                    // user condition, without WHERE; may be empty
-  ChecksumFold fold = ChecksumFold::kCrc32c;
 };
 
 // "(k1 > v1) OR (k1 = v1 AND k2 > v2) ..." for key > lower, and the <= upper counterpart;
@@ -79,9 +72,7 @@ std::string RangePredicate(const TablePlan& plan, const std::optional<KeyValue>&
 // The row hash expression (SHA-256, 64 hex digits).
 std::string RowHashExpr(const TablePlan& plan);
 
-// SELECT COUNT(*), <fold 1>, <fold 2> over the range, on `table`: with kCrc32c
-// SUM(CRC32(hash)), BIT_XOR(CRC32C(hash)); with kCrc32Halves SUM(CRC32(LEFT(binary hash,
-// 32))), SUM(CRC32(RIGHT(binary hash, 32))).
+// SELECT COUNT(*), SUM(64-bit row value) over the range, on `table`.
 std::string ChecksumSql(const TablePlan& plan, const std::string& table,
                         const std::optional<KeyValue>& lower, const std::optional<KeyValue>& upper);
 

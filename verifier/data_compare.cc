@@ -37,21 +37,8 @@ using mysql::TableSchema;
 struct Checksum {
   uint64_t count = 0;
   std::string sum;
-  std::string bit_xor;
-  bool operator==(const Checksum& o) const {
-    return count == o.count && sum == o.sum && bit_xor == o.bit_xor;
-  }
+  bool operator==(const Checksum& o) const { return count == o.count && sum == o.sum; }
 };
-
-// Whether the server has CRC32C() (MariaDB >= 10.8). Any failure but a lost connection
-// means it has not: MySQL answers an unknown function with "does not exist" or, without a
-// default database, "no database selected".
-absl::StatusOr<bool> HasCrc32c(Connection& c) {
-  absl::StatusOr<ResultSet> r = c.Query("SELECT CRC32C('')");
-  if (r.ok()) return true;
-  if (r.status().code() == absl::StatusCode::kUnavailable) return r.status();
-  return false;
-}
 
 // Runs `sql_s` on `s` and `sql_t` on `t` at the same time.
 std::pair<absl::StatusOr<ResultSet>, absl::StatusOr<ResultSet>> QueryBoth(
@@ -65,7 +52,7 @@ std::pair<absl::StatusOr<ResultSet>, absl::StatusOr<ResultSet>> QueryBoth(
 
 absl::StatusOr<Checksum> ParseChecksum(const absl::StatusOr<ResultSet>& rs) {
   if (!rs.ok()) return rs.status();
-  if (rs->rows.size() != 1 || rs->rows[0].size() != 3) {
+  if (rs->rows.size() != 1 || rs->rows[0].size() != 2) {
     return absl::InternalError("checksum query returned an unexpected shape");
   }
   Checksum c;
@@ -74,7 +61,6 @@ absl::StatusOr<Checksum> ParseChecksum(const absl::StatusOr<ResultSet>& rs) {
     return absl::InternalError("checksum query returned no count");
   }
   c.sum = r[1].value_or("");
-  c.bit_xor = r[2].value_or("");
   return c;
 }
 
@@ -191,7 +177,6 @@ class Engine {
   void Fail(TableState* t, const absl::Status& status);
 
   const DataOptions& options_;
-  ChecksumFold fold_ = ChecksumFold::kCrc32c;  // set by Run() before Plan()
   ResumeLog resume_;
   std::vector<std::unique_ptr<TableState>> tables_;
   std::vector<TableResult> unpaired_;
@@ -241,7 +226,6 @@ absl::Status Engine::Plan(Connection& source, Connection& target, const TablePai
     t.plan.source_table = QualifiedQuoted(p.source);
     t.plan.target_table = QualifiedQuoted(p.target);
     t.plan.where = options_.where;
-    t.plan.fold = fold_;
     t.estimated_rows = ss.estimated_rows;
     t.chunk_rows = static_cast<double>(options_.initial_chunk_rows);
     std::optional<mysql::IndexSchema> key = ss.RowKey();
@@ -744,13 +728,6 @@ absl::StatusOr<DataReport> Engine::Run() {
   const absl::Time start = options_.clock->Now();
   ASSIGN_OR_RETURN(Connection source, Connection::Open(options_.source));
   ASSIGN_OR_RETURN(Connection target, Connection::Open(options_.target));
-  if (options_.fold.has_value()) {
-    fold_ = *options_.fold;
-  } else {
-    ASSIGN_OR_RETURN(const bool source_crc32c, HasCrc32c(source));
-    ASSIGN_OR_RETURN(const bool target_crc32c, HasCrc32c(target));
-    fold_ = source_crc32c && target_crc32c ? ChecksumFold::kCrc32c : ChecksumFold::kCrc32Halves;
-  }
   ASSIGN_OR_RETURN(TablePairing pairing,
                    PairTables(source, target, options_.tables, options_.exclude, options_.maps));
   RETURN_IF_ERROR(Plan(source, target, pairing));
@@ -805,7 +782,6 @@ absl::StatusOr<DataReport> Engine::Run() {
   }
   for (TableResult& r : unpaired_) report.tables.push_back(std::move(r));
   report.elapsed = options_.clock->Now() - start;
-  report.fold = fold_;
   return report;
 }
 

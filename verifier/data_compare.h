@@ -60,9 +60,6 @@ struct DataOptions {
   // (0: off). Repeated `recheck_rounds` times.
   absl::Duration recheck_delay = absl::ZeroDuration();
   int recheck_rounds = 0;
-  // The checksum fold; unset: kCrc32c when both servers have CRC32C() (MariaDB >= 10.8),
-  // else kCrc32Halves (MySQL, older MariaDB).
-  std::optional<ChecksumFold> fold;
   bool collect_fix_values = false;  // fetch source rows for fix SQL
   std::string resume_file;          // empty: no resume state
   // Progress output (a single updated line), or nullptr.
@@ -121,7 +118,6 @@ struct DataReport {
   std::vector<TableResult> tables;
   absl::Duration elapsed;
   std::string snapshot_position;  // the GTID position compared at (--snapshot)
-  ChecksumFold fold = ChecksumFold::kCrc32c;  // the chunk checksum used
 
   bool identical() const;
   bool has_error() const;

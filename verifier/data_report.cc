@@ -130,8 +130,6 @@ void WriteDataJson(const DataReport& report, std::ostream& out) {
       << ",\"snapshot_position\":"
       << (report.snapshot_position.empty() ? std::string("null")
                                            : JsonString(report.snapshot_position))
-      << ",\"checksum_fold\":"
-      << (report.fold == ChecksumFold::kCrc32c ? "\"crc32c\"" : "\"crc32_halves\"")
       << ",\"tables\":[";
   bool first_table = true;
   for (const TableResult& t : report.tables) {

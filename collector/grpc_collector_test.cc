@@ -28,6 +28,25 @@ std::unique_ptr<DCPService::Stub> Connect(
   return DCPService::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), creds));
 }
 
+// A collector that knows only the tag "src".
+absl::StatusOr<std::unique_ptr<GrpcCollector>> StartSrc(
+    MessageSink* sink, absl::Duration stop_grace = GrpcCollectorOptions().stop_grace) {
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  options.stop_grace = stop_grace;
+  return GrpcCollector::Start(options, sink);
+}
+
+// Message i of tag "src": the barrier first, then payloads.
+Message Numbered(int i) { return i == 1 ? Barrier("src", 1, 1) : Payload("src", "g", "k", "x", i); }
+
+// Waits until `q` holds `n` messages, then a little longer, so that a message sent after those
+// is waiting in the collector for room.
+void WaitUntilFull(const BoundedMessageQueue& q, size_t n) {
+  while (q.size() < n) absl::SleepFor(absl::Milliseconds(1));
+  absl::SleepFor(absl::Milliseconds(50));
+}
+
 std::vector<uint64_t> Drain(BoundedMessageQueue& q, const std::string& tag) {
   std::vector<uint64_t> seqs;
   while (auto m = q.Pop(absl::ZeroDuration())) {
@@ -38,9 +57,7 @@ std::vector<uint64_t> Drain(BoundedMessageQueue& q, const std::string& tag) {
 
 TEST(GrpcCollector, ProcessAnswersEveryMessageAndSurvivesRejections) {
   BoundedMessageQueue queue(100);
-  GrpcCollectorOptions options;
-  options.tags = {"src"};
-  auto server = GrpcCollector::Start(options, &queue);
+  auto server = StartSrc(&queue);
   ASSERT_TRUE(server.ok()) << server.status();
   ASSERT_GT((*server)->port(), 0);
   auto stub = Connect((*server)->port());
@@ -163,9 +180,7 @@ MessageBatch SeqBatch(const std::string& tag, uint64_t first, uint64_t last) {
 TEST(GrpcCollector, DisconnectMidBatchThenResumeLosesAndDuplicatesNothing) {
   BoundedMessageQueue queue(10000);
   GatedSink gate(&queue);
-  GrpcCollectorOptions options;
-  options.tags = {"src"};
-  auto server = GrpcCollector::Start(options, &gate);
+  auto server = StartSrc(&gate);
   ASSERT_TRUE(server.ok()) << server.status();
   auto stub = Connect((*server)->port());
   {
@@ -213,9 +228,7 @@ TEST(GrpcCollector, SlowConsumerBoundsMemoryAndSlowsThePusher) {
   constexpr size_t kCapacity = 16;
   constexpr int kMessages = 2000;
   BoundedMessageQueue queue(kCapacity, absl::Milliseconds(1));
-  GrpcCollectorOptions options;
-  options.tags = {"src"};
-  auto server = GrpcCollector::Start(options, &queue);
+  auto server = StartSrc(&queue);
   ASSERT_TRUE(server.ok()) << server.status();
   auto stub = Connect((*server)->port());
   grpc::ClientContext ctx;
@@ -306,9 +319,7 @@ TEST(GrpcCollector, ProcessStopsReadingWhileAnswersAreUnread) {
   constexpr int kMessages = 30000;
   const std::string long_id(3000, 'i');  // answers echo the id: large answers fill buffers
   BoundedMessageQueue queue(kMessages);
-  GrpcCollectorOptions options;
-  options.tags = {"src"};
-  auto server = GrpcCollector::Start(options, &queue);
+  auto server = StartSrc(&queue);
   ASSERT_TRUE(server.ok()) << server.status();
   auto stub = Connect((*server)->port());
   grpc::ClientContext ctx;
@@ -347,9 +358,7 @@ TEST(GrpcCollector, ProcessStopsReadingWhileAnswersAreUnread) {
 TEST(GrpcCollector, ProcessClientCancelMidStreamLeavesTheCollectorServing) {
   constexpr int kMessages = 2000;
   BoundedMessageQueue queue(kMessages + 10);
-  GrpcCollectorOptions options;
-  options.tags = {"src"};
-  auto server = GrpcCollector::Start(options, &queue);
+  auto server = StartSrc(&queue);
   ASSERT_TRUE(server.ok()) << server.status();
   auto stub = Connect((*server)->port());
   {
@@ -396,10 +405,7 @@ TEST(GrpcCollector, ProcessClientCancelMidStreamLeavesTheCollectorServing) {
 // blocked message is not delivered, and every acknowledged message was.
 TEST(GrpcCollector, StopEndsAProcessStreamBlockedOnAFullQueue) {
   BoundedMessageQueue queue(5, absl::Milliseconds(1));
-  GrpcCollectorOptions options;
-  options.tags = {"src"};
-  options.stop_grace = absl::Milliseconds(100);
-  auto server = GrpcCollector::Start(options, &queue);
+  auto server = StartSrc(&queue, absl::Milliseconds(100));
   ASSERT_TRUE(server.ok()) << server.status();
   auto stub = Connect((*server)->port());
   grpc::ClientContext ctx;
@@ -413,10 +419,9 @@ TEST(GrpcCollector, StopEndsAProcessStreamBlockedOnAFullQueue) {
     }
   });
   for (int i = 1; i <= 20; ++i) {
-    if (!stream->Write(i == 1 ? Barrier("src", 1, 1) : Payload("src", "g", "k", "x", i))) break;
+    if (!stream->Write(Numbered(i))) break;
   }
-  while (queue.size() < 5) absl::SleepFor(absl::Milliseconds(1));
-  absl::SleepFor(absl::Milliseconds(50));
+  WaitUntilFull(queue, 5);
   const absl::Time start = absl::Now();
   (*server)->Stop();
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
@@ -432,19 +437,14 @@ TEST(GrpcCollector, StopEndsAProcessStreamBlockedOnAFullQueue) {
 // notices, does not deliver that message, and serves the next stream.
 TEST(GrpcCollector, ProcessClientCancelWhileBlockedOnAFullQueue) {
   BoundedMessageQueue queue(5, absl::Milliseconds(1));
-  GrpcCollectorOptions options;
-  options.tags = {"src"};
-  auto server = GrpcCollector::Start(options, &queue);
+  auto server = StartSrc(&queue);
   ASSERT_TRUE(server.ok()) << server.status();
   auto stub = Connect((*server)->port());
   {
     grpc::ClientContext ctx;
     auto stream = stub->Process(&ctx);
-    for (int i = 1; i <= 7; ++i) {
-      ASSERT_TRUE(stream->Write(i == 1 ? Barrier("src", 1, 1) : Payload("src", "g", "k", "x", i)));
-    }
-    while (queue.size() < 5) absl::SleepFor(absl::Milliseconds(1));
-    absl::SleepFor(absl::Milliseconds(50));  // the 6th message now waits in the collector
+    for (int i = 1; i <= 7; ++i) ASSERT_TRUE(stream->Write(Numbered(i)));
+    WaitUntilFull(queue, 5);  // the 6th message now waits in the collector
     ctx.TryCancel();
     Response r;
     while (stream->Read(&r)) {
@@ -555,10 +555,7 @@ TEST(GrpcCollector, BadOptionsAreRefused) {
 
 TEST(GrpcCollector, StopEndsOpenProcessStreamsAfterTheGrace) {
   BoundedMessageQueue queue(100);
-  GrpcCollectorOptions options;
-  options.tags = {"src"};
-  options.stop_grace = absl::Milliseconds(100);
-  auto server = GrpcCollector::Start(options, &queue);
+  auto server = StartSrc(&queue, absl::Milliseconds(100));
   ASSERT_TRUE(server.ok()) << server.status();
   auto stub = Connect((*server)->port());
   grpc::ClientContext ctx;
@@ -579,10 +576,7 @@ TEST(GrpcCollector, StopEndsOpenProcessStreamsAfterTheGrace) {
 
 TEST(GrpcCollector, StopDrainsWhatWasAckedAndDoesNotHangOnAFullQueue) {
   BoundedMessageQueue queue(50, absl::Milliseconds(1));
-  GrpcCollectorOptions options;
-  options.tags = {"src"};
-  options.stop_grace = absl::Milliseconds(100);
-  auto server = GrpcCollector::Start(options, &queue);
+  auto server = StartSrc(&queue, absl::Milliseconds(100));
   ASSERT_TRUE(server.ok()) << server.status();
   auto stub = Connect((*server)->port());
   grpc::ClientContext ctx;

@@ -27,6 +27,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "mysql/binlog/event.h"
+#include "mysql/binlog/test_frame.h"
 #include "mysql/binlog/tool.h"
 #include "zlib.h"
 
@@ -295,17 +296,7 @@ TEST(GtidTagged, CorruptMessagesAreErrors) {
   }
 }
 
-// A whole event: 19-byte v4 header (no checksum) + body.
-std::string Frame(EventType type, absl::string_view body, uint32_t timestamp = 0) {
-  std::string e(19, '\0');
-  for (int i = 0; i < 4; ++i) e[i] = static_cast<char>((timestamp >> (8 * i)) & 0xff);
-  e[4] = static_cast<char>(type);
-  e[5] = 1;  // server id 1
-  const uint32_t size = static_cast<uint32_t>(19 + body.size());
-  for (int i = 0; i < 4; ++i) e[9 + i] = static_cast<char>((size >> (8 * i)) & 0xff);
-  e.append(body.data(), body.size());
-  return e;
-}
+using testing::Frame;
 
 TEST(GtidTagged, DecoderYieldsAGtidEvent) {
   Decoder d;

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "mysql/binlog/event.h"
+#include "mysql/binlog/test_frame.h"
 #include "mysql/binlog/json_lines.h"
 #include "mysql/binlog/rows.h"
 
@@ -161,16 +162,7 @@ absl::string_view View(const uint8_t (&a)[N]) {
   return absl::string_view(reinterpret_cast<const char*>(a), N);
 }
 
-// A whole event: 19-byte v4 header (no checksum) + body.
-std::string Frame(EventType type, absl::string_view body) {
-  std::string e(19, '\0');
-  e[4] = static_cast<char>(type);
-  e[5] = 1;  // server id 1
-  const uint32_t size = static_cast<uint32_t>(19 + body.size());
-  for (int i = 0; i < 4; ++i) e[9 + i] = static_cast<char>((size >> (8 * i)) & 0xff);
-  e.append(body.data(), body.size());
-  return e;
-}
+using testing::Frame;
 
 TableMap ParseMap(absl::string_view body, bool mariadb) {
   Cursor c(body);

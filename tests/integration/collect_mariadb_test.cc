@@ -2,8 +2,6 @@
 // (the checker side): the messages arriving there equal those an in-process MysqlCollector
 // produces from the same binlog (ids, keys, contents, checksums, barriers, order), including
 // rows written while it runs.
-#include "collector/collect.h"
-
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
@@ -16,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "collector/collect.h"
 #include "collector/grpc_collector.h"
 #include "collector/grpc_test_util.h"
 #include "collector/mysql_collector.h"
@@ -52,6 +51,22 @@ class CollectMariaDbTest : public ::testing::Test {
 
   void Exec(const std::string& sql) { ASSERT_TRUE(conn_->Execute(sql).ok()) << sql; }
 
+  // drc.barrier with barrier row 1 bumped once, and an empty shop.orders after it.
+  void CreateBarrierAndOrders() {
+    for (const char* sql : {
+             "CREATE DATABASE drc",
+             "CREATE TABLE drc.barrier (id INT UNSIGNED NOT NULL AUTO_INCREMENT, `offset` BIGINT "
+             "UNSIGNED NOT NULL DEFAULT 0, ts TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON "
+             "UPDATE CURRENT_TIMESTAMP, PRIMARY KEY (id))",
+             "INSERT INTO drc.barrier (id, `offset`) VALUES (1, 0)",
+             "CREATE DATABASE shop",
+             "CREATE TABLE shop.orders (id INT PRIMARY KEY, item VARCHAR(20))",
+             "UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1",
+         }) {
+      Exec(sql);
+    }
+  }
+
   absl::StatusOr<daemon::Config> Config(uint16_t mysql_port, int grpc_port,
                                         const std::string& target_host = "127.0.0.1",
                                         const std::string& collect_extra = "",
@@ -59,7 +74,8 @@ class CollectMariaDbTest : public ::testing::Test {
     const std::string path = server_->dir() + "/collect.toml";
     std::ofstream(path) << "[[collector]]\nname = \"src\"\ntype = \"mysql\"\n"
                         << "dsn = \"mysql://dcp:dcp@127.0.0.1:" << mysql_port << "\"\n"
-                        << "server-id = " << server_id << "\nstart-position = \"mysql-bin.000001:4\"\n"
+                        << "server-id = " << server_id
+                        << "\nstart-position = \"mysql-bin.000001:4\"\n"
                         << "  [[collector.tag]]\n  name = \"src\"\n  tables = [\"shop.*\"]\n"
                         << "[state]\ndir = \"" << server_->dir() << "/state\"\n"
                         << "[collect]\ntarget = \"" << target_host << ":" << grpc_port << "\"\n"
@@ -107,7 +123,8 @@ TEST_F(CollectMariaDbTest, RemoteCollectorGetsTheInProcessMessages) {
   Exec("UPDATE shop.orders SET price = 3 WHERE id = 1");
   Exec("DELETE FROM shop.orders WHERE id = 2");
   Exec("COMMIT");
-  for (int i = 10; i < 60; ++i) Exec(absl::StrCat("INSERT INTO shop.orders VALUES (", i, ", 'x', ", i, ".5)"));
+  for (int i = 10; i < 60; ++i)
+    Exec(absl::StrCat("INSERT INTO shop.orders VALUES (", i, ", 'x', ", i, ".5)"));
   Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
 
   // The in-process collector over the same binlog.
@@ -173,18 +190,7 @@ void PopUntil(BoundedMessageQueue& q, std::vector<std::string>& got, size_t n, i
 // gets every message once, in order, across the restart (the collector resumes from its
 // checkpoint, the pusher from the remote's acknowledged position).
 TEST_F(CollectMariaDbTest, TokenTlsAndRestartDeliverEverythingOnce) {
-  for (const char* sql : {
-           "CREATE DATABASE drc",
-           "CREATE TABLE drc.barrier (id INT UNSIGNED NOT NULL AUTO_INCREMENT, `offset` BIGINT "
-           "UNSIGNED NOT NULL DEFAULT 0, ts TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON "
-           "UPDATE CURRENT_TIMESTAMP, PRIMARY KEY (id))",
-           "INSERT INTO drc.barrier (id, `offset`) VALUES (1, 0)",
-           "CREATE DATABASE shop",
-           "CREATE TABLE shop.orders (id INT PRIMARY KEY, item VARCHAR(20))",
-           "UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1",
-       }) {
-    Exec(sql);
-  }
+  CreateBarrierAndOrders();
   for (int i = 0; i < 30; ++i) Exec(absl::StrCat("INSERT INTO shop.orders VALUES (", i, ", 'a')"));
   Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
 
@@ -250,20 +256,9 @@ TEST_F(CollectMariaDbTest, TokenTlsAndRestartDeliverEverythingOnce) {
 // again, and the remote collector drops them as duplicates because they keep their
 // sequence numbers (saved with the checkpoint). Nothing is delivered twice, nothing lost.
 TEST_F(CollectMariaDbTest, ReplayAfterACrashIsNotDeliveredTwice) {
-  for (const char* sql : {
-           "CREATE DATABASE drc",
-           "CREATE TABLE drc.barrier (id INT UNSIGNED NOT NULL AUTO_INCREMENT, `offset` BIGINT "
-           "UNSIGNED NOT NULL DEFAULT 0, ts TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON "
-           "UPDATE CURRENT_TIMESTAMP, PRIMARY KEY (id))",
-           "INSERT INTO drc.barrier (id, `offset`) VALUES (1, 0)",
-           "CREATE DATABASE shop",
-           "CREATE TABLE shop.orders (id INT PRIMARY KEY, item VARCHAR(20))",
-           "UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1",
-           "INSERT INTO shop.orders VALUES (1, 'a'), (2, 'b')",
-           "UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1",
-       }) {
-    Exec(sql);
-  }
+  CreateBarrierAndOrders();
+  Exec("INSERT INTO shop.orders VALUES (1, 'a'), (2, 'b')");
+  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
   BoundedMessageQueue remote(100000);
   GrpcCollectorOptions server_options;
   server_options.tags = {"src"};

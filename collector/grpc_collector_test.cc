@@ -366,8 +366,7 @@ TEST(GrpcCollector, ProcessClientCancelMidStreamLeavesTheCollectorServing) {
     auto stream = stub->Process(&ctx);
     std::thread writer([&] {
       for (int i = 1; i <= kMessages; ++i) {
-        Message m = i == 1 ? Barrier("src", 1, 1) : Payload("src", "g", "k", "x", i);
-        if (!stream->Write(m)) break;
+        if (!stream->Write(Numbered(i))) break;
       }
     });
     Response r;

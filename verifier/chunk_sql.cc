@@ -108,28 +108,50 @@ std::string RangePredicate(const TablePlan& plan, const std::optional<KeyValue>&
   return absl::StrJoin(parts, " AND ");
 }
 
+bool MayContainSeparator(const mysql::ColumnSchema& s, const mysql::ColumnSchema& t) {
+  // The normalisations that print digits or convert to utf8mb4 (NormalizedExpr).
+  if (s.IsBit() || t.IsBit() || s.data_type == "float" || t.data_type == "float") return false;
+  if (IsCharacter(s) && IsCharacter(t) && s.charset != t.charset) return false;
+  auto free = [](const mysql::ColumnSchema& c) {
+    if (c.IsInteger() || c.IsDecimal() || c.IsFloat() || c.IsTemporal()) return true;
+    return c.charset && (*c.charset == "utf8mb4" || *c.charset == "utf8mb3" ||
+                         *c.charset == "utf8" || *c.charset == "ascii");
+  };
+  return !free(s) || !free(t);
+}
+
 std::string RowHashExpr(const TablePlan& plan) {
   std::vector<std::string> values;
+  std::vector<std::string> lengths;
   std::vector<std::string> nulls;
   for (const ComparedColumn& c : plan.columns) {
     values.push_back(c.expr);
+    if (c.delimited) lengths.push_back(absl::StrCat("LENGTH(", c.expr, ")"));
     if (c.nullable) nulls.push_back(absl::StrCat("ISNULL(", QuoteIdentifier(c.name), ")"));
   }
+  values.insert(values.end(), lengths.begin(), lengths.end());
   if (!nulls.empty()) values.push_back(absl::StrCat("CONCAT(", absl::StrJoin(nulls, ", "), ")"));
-  return absl::StrCat("SHA2(CONCAT_WS('#', ", absl::StrJoin(values, ", "), "), 256)");
+  return absl::StrCat("SHA2(CONCAT_WS(CAST(X'FF' AS BINARY), ", absl::StrJoin(values, ", "),
+                      "), 256)");
 }
 
 std::string ChecksumSql(const TablePlan& plan, const std::string& table,
                         const std::optional<KeyValue>& lower,
                         const std::optional<KeyValue>& upper) {
-  // The row's hash is kept in a session variable so that it is computed once per row. It is
-  // read only within the expression that sets it: a variable set in one aggregate and read in
-  // another was read before it was set (the previous row's value) once the aggregates were
-  // wrapped in COALESCE, on MariaDB 10.11.
-  return absl::StrCat("SELECT COUNT(*), COALESCE(SUM((CRC32(LEFT(@dcp_h := CAST(",
-                      RowHashExpr(plan),
-                      " AS BINARY), 32)) << 32) | CRC32(RIGHT(@dcp_h, 32))), 0) FROM ",
-                      From(plan, table), " WHERE ",
+  // The variable is read only within the expression that sets it, after it: a variable set in
+  // one aggregate and read in another was read before it was set (the previous row's value)
+  // on MariaDB 10.11.
+  const std::string row_value =
+      plan.crc32c
+          ? absl::StrCat("(CRC32(@dcp_h := ", RowHashExpr(plan), ") << 32) | CRC32C(@dcp_h)")
+          : absl::StrCat("(CRC32(LEFT(@dcp_h := CAST(", RowHashExpr(plan),
+                         " AS BINARY), 32)) << 32) | CRC32(RIGHT(@dcp_h, 32))");
+  // Keyed rows are distinct, so XOR, the cheaper fold, cancels nothing; without a key a row
+  // may be there twice.
+  const std::string fold = plan.key_columns.empty()
+                               ? absl::StrCat("COALESCE(SUM(", row_value, "), 0)")
+                               : absl::StrCat("BIT_XOR(", row_value, ")");
+  return absl::StrCat("SELECT COUNT(*), ", fold, " FROM ", From(plan, table), " WHERE ",
                       Where(plan, RangePredicate(plan, lower, upper)));
 }
 

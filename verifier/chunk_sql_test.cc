@@ -1,5 +1,6 @@
 #include "verifier/chunk_sql.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -65,19 +66,62 @@ TEST(ChunkSql, CompositeRange) {
             "((`a` < '2') OR (`a` = '2' AND `b` <= _binary'y'))");
 }
 
-TEST(ChunkSql, ChecksumHasNullMarkersAndOneSum) {
+TEST(ChunkSql, ChecksumHasNullMarkersAndOneAggregate) {
   TablePlan p = Plan();
   p.where = "a > 0";
-  const std::string sql = ChecksumSql(p, p.source_table, KeyValue{"1", "x"}, std::nullopt);
-  EXPECT_THAT(sql, HasSubstr("CONCAT(ISNULL(`a`), ISNULL(`b`), ISNULL(`v`))"));
-  EXPECT_THAT(sql, HasSubstr("COALESCE(SUM((CRC32(LEFT(@dcp_h := CAST(SHA2(CONCAT_WS('#', `a`, "
-                             "`b`, CAST(`v` AS DOUBLE), CONCAT(ISNULL(`a`), ISNULL(`b`), "
-                             "ISNULL(`v`))), 256) AS BINARY), 32)) << 32) | "
-                             "CRC32(RIGHT(@dcp_h, 32))), 0) FROM"));
-  EXPECT_THAT(sql, Not(HasSubstr("BIT_XOR")));  // XOR of CRCs cancels equal edits
+  const std::string text =
+      "SHA2(CONCAT_WS(CAST(X'FF' AS BINARY), `a`, `b`, CAST(`v` AS DOUBLE), CONCAT(ISNULL(`a`), "
+      "ISNULL(`b`), "
+      "ISNULL(`v`))), 256)";
+  std::string sql = ChecksumSql(p, p.source_table, KeyValue{"1", "x"}, std::nullopt);
+  EXPECT_THAT(sql,
+              HasSubstr(absl::StrCat("SELECT COUNT(*), BIT_XOR((CRC32(LEFT(@dcp_h := CAST(", text,
+                                     " AS BINARY), 32)) << 32) | CRC32(RIGHT(@dcp_h, 32))) "
+                                     "FROM")));
   EXPECT_THAT(sql, HasSubstr("FORCE INDEX (`PRIMARY`)"));
   EXPECT_THAT(sql, HasSubstr(") AND (a > 0)"));
-  EXPECT_THAT(sql, Not(HasSubstr("CRC32(CONCAT")));
+  EXPECT_THAT(sql, Not(HasSubstr("CRC32(CONCAT")));  // never a CRC of the row text itself
+
+  p.crc32c = true;
+  sql = ChecksumSql(p, p.source_table, KeyValue{"1", "x"}, std::nullopt);
+  EXPECT_THAT(sql, HasSubstr(absl::StrCat("SELECT COUNT(*), BIT_XOR((CRC32(@dcp_h := ", text,
+                                          ") << 32) | CRC32C(@dcp_h)) FROM")));
+
+  // Full-scan mode: a row may be there twice, so a sum.
+  p.key_columns.clear();
+  p.key_index.clear();
+  sql = ChecksumSql(p, p.source_table, std::nullopt, std::nullopt);
+  EXPECT_THAT(sql, HasSubstr(absl::StrCat("SELECT COUNT(*), COALESCE(SUM((CRC32(@dcp_h := ", text,
+                                          ") << 32) | CRC32C(@dcp_h)), 0) FROM `db`.`t` WHERE")));
+  EXPECT_THAT(sql, Not(HasSubstr("BIT_XOR")));
+}
+
+TEST(ChunkSql, SeparatorOnlyInBinaryAndNonUtf8Text) {
+  const auto utf8 = Col("s", "varchar", "varchar(10)", "utf8mb4");
+  const auto latin1 = Col("s", "varchar", "varchar(10)", "latin1");
+  const auto blob = Col("s", "blob", "blob");
+  const auto num = Col("n", "int", "int(11)");
+  EXPECT_FALSE(MayContainSeparator(utf8, utf8));
+  EXPECT_FALSE(MayContainSeparator(Col("s", "char", "char(3)", "utf8mb3"), utf8));
+  EXPECT_FALSE(MayContainSeparator(Col("s", "enum", "enum('a')", "ascii"), utf8));
+  EXPECT_FALSE(MayContainSeparator(num, num));
+  EXPECT_FALSE(MayContainSeparator(Col("d", "datetime", "datetime(3)"), Col("d", "date", "date")));
+  EXPECT_FALSE(MayContainSeparator(Col("b", "bit", "bit(8)"), blob));  // CAST AS UNSIGNED
+  EXPECT_FALSE(MayContainSeparator(latin1, utf8));                     // CONVERT USING utf8mb4
+  EXPECT_TRUE(MayContainSeparator(latin1, latin1));
+  EXPECT_TRUE(MayContainSeparator(blob, blob));
+  EXPECT_TRUE(MayContainSeparator(Col("s", "varbinary", "varbinary(4)"), utf8));
+  EXPECT_TRUE(MayContainSeparator(num, blob));  // a type change: the blob side's text
+}
+
+TEST(ChunkSql, DelimitedColumnsAddTheirLengths) {
+  TablePlan p = Plan();
+  p.columns[1].delimited = true;
+  p.columns.push_back({"x", "`x`", true, false, true});
+  EXPECT_EQ(RowHashExpr(p),
+            "SHA2(CONCAT_WS(CAST(X'FF' AS BINARY), `a`, `b`, CAST(`v` AS DOUBLE), `x`, "
+            "LENGTH(`b`), LENGTH(`x`), "
+            "CONCAT(ISNULL(`a`), ISNULL(`b`), ISNULL(`v`))), 256)");
 }
 
 TEST(ChunkSql, NullMarkersOnlyForNullableColumns) {
@@ -85,9 +129,11 @@ TEST(ChunkSql, NullMarkersOnlyForNullableColumns) {
   p.columns[0].nullable = false;
   p.columns[1].nullable = false;
   EXPECT_EQ(RowHashExpr(p),
-            "SHA2(CONCAT_WS('#', `a`, `b`, CAST(`v` AS DOUBLE), CONCAT(ISNULL(`v`))), 256)");
+            "SHA2(CONCAT_WS(CAST(X'FF' AS BINARY), `a`, `b`, CAST(`v` AS DOUBLE), "
+            "CONCAT(ISNULL(`v`))), 256)");
   p.columns[2].nullable = false;
-  EXPECT_EQ(RowHashExpr(p), "SHA2(CONCAT_WS('#', `a`, `b`, CAST(`v` AS DOUBLE)), 256)");
+  EXPECT_EQ(RowHashExpr(p),
+            "SHA2(CONCAT_WS(CAST(X'FF' AS BINARY), `a`, `b`, CAST(`v` AS DOUBLE)), 256)");
 }
 
 TEST(ChunkSql, BoundaryAndFetch) {

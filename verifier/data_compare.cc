@@ -64,6 +64,15 @@ absl::StatusOr<Checksum> ParseChecksum(const absl::StatusOr<ResultSet>& rs) {
   return c;
 }
 
+// Whether the server has CRC32C() (MariaDB >= 10.8; not MySQL). A lost connection is an
+// error; any other failure means no.
+absl::StatusOr<bool> HasCrc32c(Connection& conn) {
+  absl::StatusOr<std::optional<std::string>> v = conn.QueryValue("SELECT CRC32C('')");
+  if (v.ok()) return true;
+  if (absl::IsUnavailable(v.status())) return v.status();
+  return false;
+}
+
 struct Workers {
   Connection source;
   Connection target;
@@ -180,6 +189,7 @@ class Engine {
   ResumeLog resume_;
   std::vector<std::unique_ptr<TableState>> tables_;
   std::vector<TableResult> unpaired_;
+  bool crc32c_ = false;  // both servers have CRC32C(); set by Run before Plan, then read-only
   std::atomic<uint64_t> rows_done_{0};
   std::atomic<bool> finished_{false};
   absl::Mutex mu_;
@@ -226,6 +236,7 @@ absl::Status Engine::Plan(Connection& source, Connection& target, const TablePai
     t.plan.source_table = QualifiedQuoted(p.source);
     t.plan.target_table = QualifiedQuoted(p.target);
     t.plan.where = options_.where;
+    t.plan.crc32c = crc32c_;
     t.estimated_rows = ss.estimated_rows;
     t.chunk_rows = static_cast<double>(options_.initial_chunk_rows);
     std::optional<mysql::IndexSchema> key = ss.RowKey();
@@ -255,8 +266,9 @@ absl::Status Engine::Plan(Connection& source, Connection& target, const TablePai
         const mysql::ColumnSchema* sc = ss.FindColumn(k);
         t.plan.key_columns.push_back(sc->name);
         t.plan.key_binary.push_back(sc->IsBinary());
-        t.plan.columns.push_back(ComparedColumn{sc->name, NormalizedExpr(*sc, *ts.FindColumn(k)),
-                                                sc->IsBinary(), false});
+        const mysql::ColumnSchema& tc = *ts.FindColumn(k);
+        t.plan.columns.push_back(ComparedColumn{sc->name, NormalizedExpr(*sc, tc), sc->IsBinary(),
+                                                false, MayContainSeparator(*sc, tc)});
       }
     }
     for (const mysql::ColumnSchema& tc : ts.columns) {
@@ -284,7 +296,8 @@ absl::Status Engine::Plan(Connection& source, Connection& target, const TablePai
       if (!options_.columns.empty() && !InList(options_.columns, sc.name)) continue;
       if (InList(options_.ignore_columns, sc.name)) continue;
       t.plan.columns.push_back(ComparedColumn{sc.name, NormalizedExpr(sc, *tc), sc.IsBinary(),
-                                              sc.nullable || tc->nullable});
+                                              sc.nullable || tc->nullable,
+                                              MayContainSeparator(sc, *tc)});
     }
     for (const ComparedColumn& c : t.plan.columns) t.result.compared_columns.push_back(c.name);
     if (t.plan.key_columns.size() == 1 && ss.FindColumn(t.plan.key_columns[0])->IsInteger()) {
@@ -730,6 +743,9 @@ absl::StatusOr<DataReport> Engine::Run() {
   ASSIGN_OR_RETURN(Connection target, Connection::Open(options_.target));
   ASSIGN_OR_RETURN(TablePairing pairing,
                    PairTables(source, target, options_.tables, options_.exclude, options_.maps));
+  ASSIGN_OR_RETURN(const bool source_crc32c, HasCrc32c(source));
+  ASSIGN_OR_RETURN(const bool target_crc32c, HasCrc32c(target));
+  crc32c_ = source_crc32c && target_crc32c;
   RETURN_IF_ERROR(Plan(source, target, pairing));
 
   std::vector<Workers> workers;
@@ -739,6 +755,7 @@ absl::StatusOr<DataReport> Engine::Run() {
     workers.push_back(Workers{std::move(s), std::move(t)});
   }
   DataReport report;
+  report.checksum = crc32c_ ? "sha256-crc32c" : "sha256-crc32";
   if (options_.snapshot) {
     std::vector<Connection*> sources, targets;
     for (Workers& w : workers) {

@@ -118,6 +118,9 @@ struct DataReport {
   std::vector<TableResult> tables;
   absl::Duration elapsed;
   std::string snapshot_position;  // the GTID position compared at (--snapshot)
+  // The per-row value of the chunk checksums (chunk_sql.h): "sha256-crc32c" when both servers
+  // have CRC32C(), else "sha256-crc32".
+  std::string checksum;
 
   bool identical() const;
   bool has_error() const;

@@ -130,7 +130,7 @@ void WriteDataJson(const DataReport& report, std::ostream& out) {
       << ",\"snapshot_position\":"
       << (report.snapshot_position.empty() ? std::string("null")
                                            : JsonString(report.snapshot_position))
-      << ",\"tables\":[";
+      << ",\"checksum\":" << JsonString(report.checksum) << ",\"tables\":[";
   bool first_table = true;
   for (const TableResult& t : report.tables) {
     if (!first_table) out << ",";

@@ -239,9 +239,9 @@ TEST_F(VerifierDataTest, EverySeededTypeDifferenceFoundAndNothingElse) {
 
 // The same edit made to two rows changes their CRCs by the same XOR pattern: under
 // BIT_XOR(CRC32(row text)) the chunk checksum does not change at all (checked below as a
-// control), under the verifier's checksum it must, for every one of 200 pairs. And the
-// checksum, which keeps each row's hash in a session variable, must equal the same sum
-// written without the variable, whatever the variable held before.
+// control), under the verifier's checksum it must, for every one of 200 pairs, with either
+// per-row value. And the checksum, which keeps each row's hash in a session variable, must
+// equal the same aggregate written without the variable, whatever the variable held before.
 TEST_F(VerifierDataTest, ChecksumOfEqualEditsInTwoRowsAndWithoutVariables) {
   auto conn = source_->Connect();
   ASSERT_TRUE(conn.ok()) << conn.status();
@@ -263,41 +263,121 @@ TEST_F(VerifierDataTest, ChecksumOfEqualEditsInTwoRowsAndWithoutVariables) {
   plan.key_index = "PRIMARY";
   plan.columns = {{"id", "`id`", false, false}, {"c", "`c`", false, false}};
   const std::string text = "CONCAT_WS('#', `id`, `c`)";
-  int cancelled = 0, xor_cancelled = 0;
-  for (int i = 0; i < 200; ++i) {
-    const KeyValue lower{absl::StrCat(999 + 2 * i)}, upper{absl::StrCat(1001 + 2 * i)};
-    auto a = conn->Query(ChecksumSql(plan, "`pairs`.`a`", lower, upper));
-    auto b = conn->Query(ChecksumSql(plan, "`pairs`.`b`", lower, upper));
-    ASSERT_TRUE(a.ok() && b.ok()) << a.status() << b.status();
-    ASSERT_EQ(a->rows.size(), 1u);
-    ASSERT_EQ(*a->rows[0][0], "2");
-    if (a->rows[0] == b->rows[0]) ++cancelled;
-    const std::string range = RangePredicate(plan, lower, upper);
-    auto xa = conn->QueryValue(
-        absl::StrCat("SELECT BIT_XOR(CRC32(", text, ")) FROM pairs.a WHERE ", range));
-    auto xb = conn->QueryValue(
-        absl::StrCat("SELECT BIT_XOR(CRC32(", text, ")) FROM pairs.b WHERE ", range));
-    ASSERT_TRUE(xa.ok() && xb.ok());
-    if (*xa == *xb) ++xor_cancelled;
+  for (bool crc32c : {false, true}) {
+    plan.crc32c = crc32c;
+    int cancelled = 0, xor_cancelled = 0;
+    for (int i = 0; i < 200; ++i) {
+      const KeyValue lower{absl::StrCat(999 + 2 * i)}, upper{absl::StrCat(1001 + 2 * i)};
+      auto a = conn->Query(ChecksumSql(plan, "`pairs`.`a`", lower, upper));
+      auto b = conn->Query(ChecksumSql(plan, "`pairs`.`b`", lower, upper));
+      ASSERT_TRUE(a.ok() && b.ok()) << a.status() << b.status();
+      ASSERT_EQ(a->rows.size(), 1u);
+      ASSERT_EQ(*a->rows[0][0], "2");
+      if (a->rows[0] == b->rows[0]) ++cancelled;
+      const std::string range = RangePredicate(plan, lower, upper);
+      auto xa = conn->QueryValue(
+          absl::StrCat("SELECT BIT_XOR(CRC32(", text, ")) FROM pairs.a WHERE ", range));
+      auto xb = conn->QueryValue(
+          absl::StrCat("SELECT BIT_XOR(CRC32(", text, ")) FROM pairs.b WHERE ", range));
+      ASSERT_TRUE(xa.ok() && xb.ok());
+      if (*xa == *xb) ++xor_cancelled;
+    }
+    EXPECT_EQ(cancelled, 0) << "crc32c " << crc32c;
+    EXPECT_EQ(xor_cancelled, 200);  // the control: XOR of CRCs cancels every pair
   }
-  EXPECT_EQ(cancelled, 0);
-  EXPECT_EQ(xor_cancelled, 200);  // the control: XOR of CRCs cancels every pair
 
-  const std::string hash = absl::StrCat("CAST(SHA2(", text, ", 256) AS BINARY)");
-  const std::string plain_sql =
-      absl::StrCat("SELECT COUNT(*), COALESCE(SUM((CRC32(LEFT(", hash, ", 32)) << 32) | CRC32(RIGHT(",
-                   hash, ", 32))), 0) FROM pairs.");
-  for (const char* before : {"''", "'stale'", "NULL", "12345"}) {
-    for (const char* table : {"a", "b"}) {
-      ASSERT_TRUE(conn->Execute(absl::StrCat("SET @dcp_h = ", before)).ok());
-      auto folded = conn->Query(
-          ChecksumSql(plan, absl::StrCat("`pairs`.`", table, "`"), std::nullopt, std::nullopt));
-      auto plain = conn->Query(absl::StrCat(plain_sql, table));
-      ASSERT_TRUE(folded.ok() && plain.ok()) << folded.status() << plain.status();
-      EXPECT_EQ(folded->rows, plain->rows) << table << " after @dcp_h = " << before;
-      EXPECT_EQ(*folded->rows[0][0], "400");
+  for (bool crc32c : {false, true}) {
+    for (bool keyed : {true, false}) {
+      TablePlan p = plan;
+      p.crc32c = crc32c;
+      if (!keyed) {
+        p.key_columns.clear();
+        p.key_index.clear();
+      }
+      const std::string hash = RowHashExpr(p);
+      const std::string bin = absl::StrCat("CAST(", hash, " AS BINARY)");
+      const std::string value =
+          crc32c ? absl::StrCat("(CRC32(", hash, ") << 32) | CRC32C(", hash, ")")
+                 : absl::StrCat("(CRC32(LEFT(", bin, ", 32)) << 32) | CRC32(RIGHT(", bin, ", 32))");
+      const std::string plain_sql =
+          absl::StrCat("SELECT COUNT(*), ",
+                       keyed ? absl::StrCat("BIT_XOR(", value, ")")
+                             : absl::StrCat("COALESCE(SUM(", value, "), 0)"),
+                       " FROM pairs.");
+      for (const char* before : {"''", "'stale'", "NULL", "12345"}) {
+        for (const char* table : {"a", "b"}) {
+          ASSERT_TRUE(conn->Execute(absl::StrCat("SET @dcp_h = ", before)).ok());
+          auto folded = conn->Query(
+              ChecksumSql(p, absl::StrCat("`pairs`.`", table, "`"), std::nullopt, std::nullopt));
+          auto plain = conn->Query(absl::StrCat(plain_sql, table));
+          ASSERT_TRUE(folded.ok() && plain.ok()) << folded.status() << plain.status();
+          EXPECT_EQ(folded->rows, plain->rows) << table << " after @dcp_h = " << before
+                                               << " crc32c " << crc32c << " keyed " << keyed;
+          EXPECT_EQ(*folded->rows[0][0], "400");
+          EXPECT_NE(*folded->rows[0][1], "0");
+        }
+      }
     }
   }
+}
+
+// Values that differ only in where a byte sits across two adjacent columns: the row texts
+// must differ too, whatever the byte (the old separator '#', or the separator 0xFF in text
+// that can contain it: latin1, VARBINARY), and the CRC32C check must have chosen CRC32C here.
+TEST_F(VerifierDataTest, ValuesShiftedAcrossTheSeparatorDiffer) {
+  struct Drop {
+    ~Drop() {
+      for (auto* server : {source_, target_}) {
+        auto c = server->Connect();
+        if (c.ok()) (void)c->Execute("DROP DATABASE IF EXISTS sep");
+      }
+    }
+  } drop;
+  const char* kTables[] = {
+      "CREATE TABLE sep.u (id INT PRIMARY KEY, a VARCHAR(10), b VARCHAR(10)) "
+      "CHARACTER SET utf8mb4",
+      "CREATE TABLE sep.l (id INT PRIMARY KEY, a VARCHAR(10), b VARCHAR(10)) "
+      "CHARACTER SET latin1",
+      "CREATE TABLE sep.v (id INT PRIMARY KEY, a VARBINARY(10), b VARBINARY(10))",
+      "CREATE TABLE sep.k (a VARBINARY(10) NOT NULL, b VARBINARY(10) NOT NULL, v INT, "
+      "PRIMARY KEY (a, b))",
+  };
+  for (auto* server : {source_, target_}) {
+    ASSERT_NO_FATAL_FAILURE(Exec(server, "CREATE DATABASE sep"));
+    for (const char* t : kTables) ASSERT_NO_FATAL_FAILURE(Exec(server, t));
+    ASSERT_NO_FATAL_FAILURE(Exec(server, "INSERT INTO sep.u VALUES (2, 'same', 'row')"));
+  }
+  ASSERT_NO_FATAL_FAILURE(Exec(source_, "INSERT INTO sep.u VALUES (1, 'a#', 'b')"));
+  ASSERT_NO_FATAL_FAILURE(Exec(target_, "INSERT INTO sep.u VALUES (1, 'a', '#b')"));
+  ASSERT_NO_FATAL_FAILURE(Exec(source_, "INSERT INTO sep.l VALUES (1, X'61FF', 'b')"));
+  ASSERT_NO_FATAL_FAILURE(Exec(target_, "INSERT INTO sep.l VALUES (1, 'a', X'FF62')"));
+  ASSERT_NO_FATAL_FAILURE(Exec(source_, "INSERT INTO sep.v VALUES (1, X'61FF', X'62')"));
+  ASSERT_NO_FATAL_FAILURE(Exec(target_, "INSERT INTO sep.v VALUES (1, X'61', X'FF62')"));
+  // In a key: without the lengths, each side's two rows would have one text between them and
+  // cancel each other under XOR, and both sides would show two rows and a checksum of 0.
+  ASSERT_NO_FATAL_FAILURE(
+      Exec(source_, "INSERT INTO sep.k VALUES (X'61FF', X'62', 1), (X'61', X'FF62', 1)"));
+  ASSERT_NO_FATAL_FAILURE(
+      Exec(target_, "INSERT INTO sep.k VALUES (X'71FF', X'72', 1), (X'71', X'FF72', 1)"));
+
+  DataOptions o = Options({"sep.*"});
+  o.row_fetch_limit = 100;
+  auto report = CompareData(o);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->checksum, "sha256-crc32c");
+  for (const char* table : {"sep.u", "sep.l", "sep.v"}) {
+    const TableResult* t = Find(*report, table);
+    ASSERT_NE(t, nullptr) << table;
+    EXPECT_EQ(t->error, "") << table;
+    EXPECT_EQ(Describe(*t), (std::set<std::string>{"different 1 a,b"})) << table;
+    EXPECT_EQ(t->mismatched_chunks, 1u) << table;
+  }
+  const TableResult* k = Find(*report, "sep.k");
+  ASSERT_NE(k, nullptr);
+  std::map<RowDifference::Kind, int> kinds;
+  for (const RowDifference& d : k->differences) ++kinds[d.kind];
+  EXPECT_EQ(kinds, (std::map<RowDifference::Kind, int>{{RowDifference::Kind::kMissing, 2},
+                                                       {RowDifference::Kind::kExtra, 2}}));
 }
 
 TEST_F(VerifierDataTest, DifferenceCarriesBothValues) {
@@ -398,6 +478,7 @@ TEST_F(VerifierDataTest, CommandLineFixSqlMakesSecondRunIdentical) {
     EXPECT_EQ(RunCli(args, out, err), 1) << err.str();
     EXPECT_THAT(out.str(), HasSubstr("\"kind\":\"missing\""));
     EXPECT_THAT(out.str(), HasSubstr("\"source_row\":{"));
+    EXPECT_THAT(out.str(), HasSubstr("\"checksum\":\"sha256-crc32c\""));
     std::ifstream j(junit);
     std::stringstream js;
     js << j.rdbuf();

@@ -347,18 +347,19 @@ TEST_F(VerifierDataTest, ValuesShiftedAcrossTheSeparatorDiffer) {
     for (const char* t : kTables) ASSERT_NO_FATAL_FAILURE(Exec(server, t));
     ASSERT_NO_FATAL_FAILURE(Exec(server, "INSERT INTO sep.u VALUES (2, 'same', 'row')"));
   }
-  ASSERT_NO_FATAL_FAILURE(Exec(source_, "INSERT INTO sep.u VALUES (1, 'a#', 'b')"));
-  ASSERT_NO_FATAL_FAILURE(Exec(target_, "INSERT INTO sep.u VALUES (1, 'a', '#b')"));
-  ASSERT_NO_FATAL_FAILURE(Exec(source_, "INSERT INTO sep.l VALUES (1, X'61FF', 'b')"));
-  ASSERT_NO_FATAL_FAILURE(Exec(target_, "INSERT INTO sep.l VALUES (1, 'a', X'FF62')"));
-  ASSERT_NO_FATAL_FAILURE(Exec(source_, "INSERT INTO sep.v VALUES (1, X'61FF', X'62')"));
-  ASSERT_NO_FATAL_FAILURE(Exec(target_, "INSERT INTO sep.v VALUES (1, X'61', X'FF62')"));
-  // In a key: without the lengths, each side's two rows would have one text between them and
-  // cancel each other under XOR, and both sides would show two rows and a checksum of 0.
-  ASSERT_NO_FATAL_FAILURE(
-      Exec(source_, "INSERT INTO sep.k VALUES (X'61FF', X'62', 1), (X'61', X'FF62', 1)"));
-  ASSERT_NO_FATAL_FAILURE(
-      Exec(target_, "INSERT INTO sep.k VALUES (X'71FF', X'72', 1), (X'71', X'FF72', 1)"));
+  const std::pair<testing::MariaDbServer*, const char*> kRows[] = {
+      {source_, "INSERT INTO sep.u VALUES (1, 'a#', 'b')"},
+      {target_, "INSERT INTO sep.u VALUES (1, 'a', '#b')"},
+      {source_, "INSERT INTO sep.l VALUES (1, X'61FF', 'b')"},
+      {target_, "INSERT INTO sep.l VALUES (1, 'a', X'FF62')"},
+      {source_, "INSERT INTO sep.v VALUES (1, X'61FF', X'62')"},
+      {target_, "INSERT INTO sep.v VALUES (1, X'61', X'FF62')"},
+      // In a key: without the lengths, each side's two rows would have one text between them
+      // and cancel each other under XOR: both sides would show two rows and a checksum of 0.
+      {source_, "INSERT INTO sep.k VALUES (X'61FF', X'62', 1), (X'61', X'FF62', 1)"},
+      {target_, "INSERT INTO sep.k VALUES (X'71FF', X'72', 1), (X'71', X'FF72', 1)"},
+  };
+  for (const auto& [server, sql] : kRows) ASSERT_NO_FATAL_FAILURE(Exec(server, sql));
 
   DataOptions o = Options({"sep.*"});
   o.row_fetch_limit = 100;

@@ -23,7 +23,7 @@
 // in full-scan mode, where a row can appear twice and would cancel itself under XOR.
 // Order-independent. The row's hash is kept in a session variable so that it is computed once
 // per row, and read only inside the expression that sets it. Measured on MariaDB 10.11
-// (bench/row_hash_cost.sh): SHA2() faster than MD5() and SHA1() (CPU SHA extensions), CONV()
+// (bench/row_hash_cost.sh): SHA2() faster than MD5() (CPU SHA extensions), CONV()
 // of hash digits slower than the hash itself, SUM() dearer than BIT_XOR().
 //
 // Normalisation, chosen from both sides' column types so that equal values of compatible

@@ -35,9 +35,8 @@ class FakeClock final : public Clock {
     absl::MutexLock lock(&mu_);
     const absl::Time deadline = now_ + d;
     ++sleepers_;
-    auto reached = [this, deadline]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return now_ >= deadline;
-    };
+    auto reached = [this, deadline]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return now_ >= deadline; };
     mu_.Await(absl::Condition(&reached));
     --sleepers_;
   }
@@ -47,6 +46,13 @@ class FakeClock final : public Clock {
     absl::MutexLock lock(&mu_);
     auto enough = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return sleepers_ >= n; };
     mu_.Await(absl::Condition(&enough));
+  }
+  // Like AwaitSleepers, but gives up after `timeout` of real time: false when fewer than `n`
+  // threads came, so that a test whose code under test never sleeps fails instead of hanging.
+  bool AwaitSleepersFor(int n, absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return sleepers_ >= n; };
+    return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
   }
   void Advance(absl::Duration d) {
     absl::MutexLock lock(&mu_);

@@ -44,6 +44,15 @@ TEST(FakeClock, SleepWakesWhenAdvanced) {
   EXPECT_EQ(clock.Now() - start, absl::Seconds(5));
 }
 
+TEST(FakeClock, AwaitSleepersForGivesUpWithoutSleepers) {
+  FakeClock clock;
+  EXPECT_FALSE(clock.AwaitSleepersFor(1, absl::Milliseconds(20)));
+  std::thread sleeper([&] { clock.SleepFor(absl::Seconds(1)); });
+  EXPECT_TRUE(clock.AwaitSleepersFor(1, absl::Minutes(1)));
+  clock.Advance(absl::Seconds(1));
+  sleeper.join();
+}
+
 TEST(Log, RateLimitedSiteLogsOnce) {
   std::atomic<int64_t> last{0};
   EXPECT_TRUE(log_internal::ShouldLogEvery(&last, int64_t{10} * 1000000000));

@@ -113,7 +113,13 @@ TEST_F(VerifierResumeTest, RecheckDropsDifferencesRepairedMeanwhile) {
   o.recheck_delay = absl::Seconds(5);
   absl::StatusOr<DataReport> report = absl::UnknownError("not run");
   std::thread run([&] { report = CompareData(o); });
-  clock.AwaitSleepers(1);  // the comparison is done and waits to recheck
+  // The comparison is done and waits to recheck (a comparison that failed never waits).
+  if (!clock.AwaitSleepersFor(1, absl::Minutes(1))) {
+    run.join();
+    FAIL() << "the comparison did not wait to recheck: "
+           << (report.ok() && !report->tables.empty() ? report->tables[0].error
+                                                      : report.status().ToString());
+  }
   auto c = target_->Connect();
   ASSERT_TRUE(c.ok());
   ASSERT_TRUE(c->Execute("UPDATE db.t SET v = 'v10' WHERE id = 10").ok());

@@ -65,9 +65,13 @@ bool IsNumericType(ColumnType t) {
 }
 
 // Which columns the charset metadata lists. MariaDB lists every column with a character set
-// in its binlog type info, GEOMETRY (binary) included; MySQL lists string and BLOB types only.
+// in its binlog type info, GEOMETRY (binary) included. MySQL (Table_map_log_event's
+// is_character_type) lists the binlog types STRING (CHAR/BINARY; ENUM and SET have their own
+// fields), VAR_STRING, VARCHAR, BLOB (every TEXT and BLOB) and, from 9.0, VECTOR (binary);
+// not JSON or GEOMETRY.
 bool IsCharacterType(const ColumnDef& c, bool mariadb) {
   if (c.type == ColumnType::kGeometry) return mariadb;
+  if (c.type == ColumnType::kVector) return true;
   switch (c.real_type) {
     case ColumnType::kString:
     case ColumnType::kVarString:
@@ -76,8 +80,7 @@ bool IsCharacterType(const ColumnDef& c, bool mariadb) {
     case ColumnType::kTinyBlob:
     case ColumnType::kMediumBlob:
     case ColumnType::kLongBlob:
-      return c.type != ColumnType::kGeometry && c.type != ColumnType::kJson &&
-             c.type != ColumnType::kVector;
+      return c.type != ColumnType::kJson;
     default:
       return false;
   }
@@ -126,6 +129,35 @@ absl::StatusOr<EventHeader> EventHeader::Parse(Cursor& c) {
   return h;
 }
 
+namespace {
+
+// MySQL 5.1.0-5.1.15 and 5.2.0-5.2.2 preview builds of row-based replication ("drops"):
+// Format_description_log_event recognises them by the version string (5.1.0-5.1.5 drop 5,
+// 5.1.4 drop 6, 5.2.0-5.2.2 drop 6) and renumbers event types 15-22.
+bool IsRowsDropVersion(absl::string_view v) {
+  if (v.size() < 13 || v[0] != '5' || v[1] != '.' || v[3] != '.' || v.substr(5, 7) != "-a_drop") {
+    return false;
+  }
+  return (v[2] == '1' && v[4] >= '0' && v[4] <= '5' && v[12] == '5') ||
+         (v[2] == '1' && v[4] == '4' && v[12] == '6') ||
+         (v[2] == '2' && v[4] >= '0' && v[4] <= '2' && v[12] == '6');
+}
+
+// The drops' codes 15-22 in today's numbering (index: drop code - 15).
+constexpr EventType kDropTypes[] = {
+    EventType::kFormatDescription, EventType::kTableMap,         EventType::kPreGaWriteRows,
+    EventType::kPreGaUpdateRows,   EventType::kPreGaDeleteRows,  EventType::kXid,
+    EventType::kBeginLoadQuery,    EventType::kExecuteLoadQuery,
+};
+
+}  // namespace
+
+EventType FormatDescription::TypeOf(EventType raw) const {
+  const auto code = static_cast<uint8_t>(raw);
+  if (!drop_type_codes || code < 15 || code > 22) return raw;
+  return kDropTypes[code - 15];
+}
+
 bool FormatDescription::IsMariaDb() const {
   return server_version.find("MariaDB") != std::string::npos;
 }
@@ -163,10 +195,18 @@ absl::StatusOr<FormatDescription> FormatDescription::Parse(Cursor& body, uint32_
   }
   (void)event_size;
   f.post_header_lengths.assign(rest.begin(), rest.end());
+  if (IsRowsDropVersion(f.server_version) && f.post_header_lengths.size() >= 22) {
+    f.drop_type_codes = true;
+    const std::vector<uint8_t> drop = f.post_header_lengths;
+    for (uint8_t code = 15; code <= 22; ++code) {
+      f.post_header_lengths[static_cast<size_t>(kDropTypes[code - 15]) - 1] = drop[code - 1];
+    }
+  }
   return f;
 }
 
-absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, bool mariadb) {
+absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, bool mariadb,
+                                         bool legacy) {
   TableMap t;
   ASSIGN_OR_RETURN(t.table_id, c.UintLe(post_header_len == 6 ? 4 : 6, "table id"));
   ASSIGN_OR_RETURN(t.flags, c.U16("table map flags"));
@@ -186,6 +226,9 @@ absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, boo
     t.columns[i].type = static_cast<ColumnType>(types[i]);
     t.columns[i].real_type = t.columns[i].type;
   }
+  // The 5.1 previews (FormatDescription::drop_type_codes) ended the event here: no column
+  // metadata, no null bitmap.
+  if (c.empty() && legacy) return t;
   ASSIGN_OR_RETURN(uint64_t meta_len, c.PackedInt("metadata length"));
   ASSIGN_OR_RETURN(Cursor meta, c.Sub(meta_len, "column metadata"));
   for (ColumnDef& col : t.columns) {
@@ -536,6 +579,7 @@ Decoder::Decoder(Options options) : options_(options) {
 absl::StatusOr<Event> Decoder::Decode(absl::string_view raw, uint64_t offset, bool in_payload) {
   Cursor c(raw, offset);
   ASSIGN_OR_RETURN(EventHeader h, EventHeader::Parse(c));
+  h.type = format_.TypeOf(h.type);
   if (h.event_size != raw.size()) {
     return absl::DataLossError(absl::StrCat("event at offset ", offset, " (", EventTypeName(h.type),
                                             ") says size ", h.event_size, " but ", raw.size(),
@@ -660,7 +704,7 @@ absl::Status Decoder::DecodeBody(const EventHeader& h, Cursor& body, bool in_pay
     }
     case EventType::kTableMap: {
       ASSIGN_OR_RETURN(TableMap t, TableMap::Parse(body, format_.PostHeaderLength(h.type, 8),
-                                                   format_.IsMariaDb()));
+                                                   format_.IsMariaDb(), format_.drop_type_codes));
       auto& slot = tables_[t.table_id];
       if (slot == nullptr) {
         slot = std::make_unique<TableMap>(std::move(t));
@@ -795,14 +839,20 @@ absl::Status Decoder::DecodeRows(const EventHeader& h, Cursor& body, Event& even
   bool v2 = false, compressed = false;
   switch (h.type) {
     case EventType::kPreGaWriteRows:
+      r.op = RowOp::kInsert, r.pre_ga = true;
+      break;
+    case EventType::kPreGaUpdateRows:
+      r.op = RowOp::kUpdate, r.pre_ga = true;
+      break;
+    case EventType::kPreGaDeleteRows:
+      r.op = RowOp::kDelete, r.pre_ga = true;
+      break;
     case EventType::kWriteRowsV1:
       r.op = RowOp::kInsert;
       break;
-    case EventType::kPreGaUpdateRows:
     case EventType::kUpdateRowsV1:
       r.op = RowOp::kUpdate;
       break;
-    case EventType::kPreGaDeleteRows:
     case EventType::kDeleteRowsV1:
       r.op = RowOp::kDelete;
       break;

@@ -49,8 +49,14 @@ struct FormatDescription {
   uint8_t header_length = 19;
   std::vector<uint8_t> post_header_lengths;  // index: event type - 1
   ChecksumAlg checksum = ChecksumAlg::kOff;
+  // Written by a MySQL 5.1/5.2 row-based-replication preview ("5.1.x-a_drop5p…",
+  // "5.2.x-a_drop6p…"), which numbered the event types 15-22 differently; Parse() detects it
+  // (as MySQL's own decoder does) and stores post_header_lengths in today's numbering.
+  bool drop_type_codes = false;
 
   bool IsMariaDb() const;
+  // The event type of a header's type byte under this description's numbering.
+  EventType TypeOf(EventType raw) const;
   // The post-header length of `type` from this description, or `fallback` if absent.
   uint8_t PostHeaderLength(EventType type, uint8_t fallback) const;
   // Parses the body (after the common header) of a whole FORMAT_DESCRIPTION event of
@@ -82,8 +88,10 @@ struct TableMap {
   bool has_names = false;
 
   // Parses a TABLE_MAP body; `post_header_len` 6 means a 4-byte table id; `mariadb`: the
-  // binlog is MariaDB's (its charset metadata also lists GEOMETRY columns).
-  static absl::StatusOr<TableMap> Parse(Cursor& body, uint8_t post_header_len, bool mariadb);
+  // binlog is MariaDB's (its charset metadata also lists GEOMETRY columns); `legacy`: a 5.1
+  // preview's (FormatDescription::drop_type_codes), which may end after the column types.
+  static absl::StatusOr<TableMap> Parse(Cursor& body, uint8_t post_header_len, bool mariadb,
+                                        bool legacy = false);
 };
 
 enum class RowOp : uint8_t { kInsert, kUpdate, kDelete };
@@ -100,6 +108,11 @@ struct RowsEvent {
   absl::string_view rows;            // the row images (decompressed if the event was)
   uint64_t rows_offset = 0;          // absolute offset of rows[0] (of the event if compressed)
   bool partial_json = false;         // PARTIAL_UPDATE_ROWS: after images may hold JSON diffs
+  // PRE_GA_*_ROWS (MySQL 5.1 previews): each image starts with the table's record null
+  // bytes, whose layout depends on the storage engine's row format, which the binlog does not
+  // carry (MySQL's own mysqlbinlog -v does not print them either). RowIterator reports their
+  // images as kUnimplemented.
+  bool pre_ga = false;
   bool end_of_statement() const { return flags & 1; }
 };
 

@@ -348,6 +348,11 @@ absl::Status RowIterator::ReadImage(absl::string_view present, bool after_image,
 
 absl::Status RowIterator::Next(RowChange& change) {
   if (event_.table == nullptr) return cursor_.Corrupt("rows without a table");
+  if (event_.pre_ga) {
+    return absl::UnimplementedError(absl::StrCat(
+        "row images of a MySQL 5.1 preview's PRE_GA rows event at offset ",
+        cursor_.absolute_offset(), " depend on the table's record layout and are not decoded"));
+  }
   const size_t start = cursor_.position();
   RETURN_IF_ERROR(NextImages(change));
   // A row image without columns consumes no bytes; the rest of the event could never be

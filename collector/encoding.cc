@@ -11,6 +11,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "util/json.h"
 
 namespace dcp::collector::encoding {
 namespace {
@@ -153,7 +154,7 @@ void AppendCanonicalJson(const nlohmann::json& j, std::string* out) {
       return;
     case T::string: {
       const std::string& s = j.get_ref<const std::string&>();
-      AppendJsonString(absl::string_view(s.data(), s.size()), out);
+      json::AppendString(absl::string_view(s.data(), s.size()), out);
       return;
     }
     case T::array: {
@@ -174,7 +175,7 @@ void AppendCanonicalJson(const nlohmann::json& j, std::string* out) {
       for (const auto& [k, v] : j.items()) {
         if (!first) out->push_back(',');
         first = false;
-        AppendJsonString(absl::string_view(k.data(), k.size()), out);
+        json::AppendString(absl::string_view(k.data(), k.size()), out);
         out->push_back(':');
         AppendCanonicalJson(v, out);
       }
@@ -266,10 +267,10 @@ std::string Content(std::vector<Column> columns) {
   std::string out = "{";
   for (size_t i = 0; i < columns.size(); ++i) {
     if (i > 0) out.push_back(',');
-    AppendJsonString(columns[i].name, &out);
+    json::AppendString(columns[i].name, &out);
     out.push_back(':');
     if (columns[i].value) {
-      AppendJsonString(*columns[i].value, &out);
+      json::AppendString(*columns[i].value, &out);
     } else {
       out.append("null");
     }
@@ -280,11 +281,11 @@ std::string Content(std::vector<Column> columns) {
 
 std::string Key(absl::string_view table, const std::vector<Value>& key_values) {
   std::string out = "[";
-  AppendJsonString(table, &out);
+  json::AppendString(table, &out);
   for (const Value& v : key_values) {
     out.push_back(',');
     if (v) {
-      AppendJsonString(*v, &out);
+      json::AppendString(*v, &out);
     } else {
       out.append("null");
     }
@@ -302,90 +303,6 @@ std::string Checksum(absl::string_view content) {
     out[31 - i] = kHex[(h.low64 >> (4 * i)) & 15];
   }
   return out;
-}
-
-// Bytes that can be copied into a JSON string as they are: printable ASCII but " and \.
-struct PlainBytes {
-  bool plain[256] = {};
-  constexpr PlainBytes() {
-    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
-  }
-};
-constexpr PlainBytes kPlain;
-
-void AppendJsonEscaped(absl::string_view text, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  size_t i = 0;
-  while (i < n) {
-    // Copy the longest run of bytes that need no escaping in one append.
-    size_t run = i;
-    while (run < n && kPlain.plain[p[run]]) ++run;
-    if (run > i) {
-      out->append(text.data() + i, run - i);
-      i = run;
-      if (i == n) break;
-    }
-    const unsigned char c = p[i];
-    if (c < 0x80) {
-      switch (c) {
-        case '"': out->append("\\\""); break;
-        case '\\': out->append("\\\\"); break;
-        case '\n': out->append("\\n"); break;
-        case '\r': out->append("\\r"); break;
-        case '\t': out->append("\\t"); break;
-        case '\b': out->append("\\b"); break;
-        case '\f': out->append("\\f"); break;
-        default: {
-          const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-          out->append(esc, 6);
-        }
-      }
-      ++i;
-      continue;
-    }
-    // A well-formed UTF-8 sequence (no overlongs, no surrogates, <= U+10FFFF) is copied.
-    size_t len = 0;
-    uint32_t cp = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
-    }
-    bool ok = len > 0 && i + len <= n;
-    for (size_t k = 1; ok && k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) {
-        ok = false;
-      } else {
-        cp = (cp << 6) | (p[i + k] & 0x3F);
-      }
-    }
-    if (ok && ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-               (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))) {
-      ok = false;
-    }
-    if (ok) {
-      out->append(text.data() + i, len);
-      i += len;
-    } else {
-      // Latin-1 reading of one byte: U+0080..U+00FF as two UTF-8 bytes.
-      const char two[2] = {static_cast<char>(0xC0 | (c >> 6)), static_cast<char>(0x80 | (c & 0x3F))};
-      out->append(two, 2);
-      ++i;
-    }
-  }
-}
-
-void AppendJsonString(absl::string_view text, std::string* out) {
-  out->push_back('"');
-  AppendJsonEscaped(text, out);
-  out->push_back('"');
 }
 
 }  // namespace dcp::collector::encoding

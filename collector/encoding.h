@@ -76,12 +76,6 @@ std::string Key(absl::string_view table, const std::vector<Value>& key_values);
 // XXH3-128 of `content` as 32 lower-case hex digits.
 std::string Checksum(absl::string_view content);
 
-// Appends `text` as a JSON string literal (with quotes), escaping what JSON requires and
-// reading invalid UTF-8 bytes as Latin-1. Exposed for tools that emit JSON.
-void AppendJsonString(absl::string_view text, std::string* out);
-// The same without the quotes.
-void AppendJsonEscaped(absl::string_view text, std::string* out);
-
 }  // namespace dcp::collector::encoding
 
 #endif  // DCP_COLLECTOR_ENCODING_H_

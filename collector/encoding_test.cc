@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "util/json.h"
 
 namespace dcp::collector::encoding {
 namespace {
@@ -94,13 +95,13 @@ TEST(Encoding, ChecksumIsXxh3With32HexDigits) {
 
 TEST(Encoding, JsonStringsEscapeAndRepairEncoding) {
   std::string out;
-  AppendJsonString(std::string("a\"\\\n\x01", 5), &out);
+  json::AppendString(std::string("a\"\\\n\x01", 5), &out);
   EXPECT_EQ(out, R"("a\"\\\n\u0001")");
   out.clear();
-  AppendJsonString("\xf0\x9f\x98\x80", &out);  // 4-byte UTF-8 kept
+  json::AppendString("\xf0\x9f\x98\x80", &out);  // 4-byte UTF-8 kept
   EXPECT_EQ(out, "\"\xf0\x9f\x98\x80\"");
   out.clear();
-  AppendJsonString("caf\xe9", &out);  // latin1 e-acute read as U+00E9
+  json::AppendString("caf\xe9", &out);  // latin1 e-acute read as U+00E9
   EXPECT_EQ(out, "\"caf\xc3\xa9\"");
   EXPECT_EQ(Content({{"c", Text("caf\xe9")}}), Content({{"c", Text("caf\xc3\xa9")}}));
 }

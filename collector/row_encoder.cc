@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "util/status_macros.h"
+#include "util/json.h"
 
 namespace dcp::collector {
 
@@ -181,12 +182,12 @@ absl::StatusOr<TableEncoder> TableEncoder::Create(const mysql::TableSchema& sche
   });
   for (size_t i : order) {
     std::string prefix(e.content_.empty() ? "{" : ",");
-    encoding::AppendJsonString(e.columns_[i].name, &prefix);
+    json::AppendString(e.columns_[i].name, &prefix);
     prefix.push_back(':');
     e.content_.emplace_back(i, std::move(prefix));
   }
   e.key_prefix_ = "[";
-  encoding::AppendJsonString(e.compared_name_, &e.key_prefix_);
+  json::AppendString(e.compared_name_, &e.key_prefix_);
   return e;
 }
 
@@ -334,7 +335,7 @@ absl::Status TableEncoder::AppendCanonical(const std::vector<Value>& image, size
             while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
           }
           out->append("\"s:");
-          encoding::AppendJsonEscaped(text, out);
+          json::AppendEscaped(text, out);
           out->push_back('"');
           return absl::OkStatus();
         }
@@ -345,7 +346,7 @@ absl::Status TableEncoder::AppendCanonical(const std::vector<Value>& image, size
   }
   ASSIGN_OR_RETURN(encoding::Value canonical, CanonicalValue(image, index));
   if (canonical) {
-    encoding::AppendJsonString(*canonical, out);
+    json::AppendString(*canonical, out);
   } else {
     out->append("null");
   }

@@ -74,7 +74,7 @@ class TableEncoder {
   };
   TableEncoder() = default;
   // Appends column `index`'s canonical value as a JSON string literal (or null): the same
-  // bytes as encoding::AppendJsonString(CanonicalValue()), without intermediate strings on
+  // bytes as json::AppendString(CanonicalValue()), without intermediate strings on
   // the common paths.
   absl::Status AppendCanonical(const std::vector<mysql::binlog::Value>& image, size_t index,
                                std::string* out) const;

@@ -1,0 +1,72 @@
+#include "util/json.h"
+
+#include <random>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace dcp::json {
+namespace {
+
+TEST(Json, EscapesQuotesBackslashesAndControls) {
+  EXPECT_EQ(Quote("a\"b\\c"), R"("a\"b\\c")");
+  EXPECT_EQ(Quote(std::string("\n\r\t\b\f\x01\x1f", 7)), R"("\n\r\t\b\f\u0001\u001f")");
+  EXPECT_EQ(Quote(std::string("\0", 1)), R"("\u0000")");
+  EXPECT_EQ(Quote("\x7f"), "\"\x7f\"");  // DEL is legal in JSON strings
+  EXPECT_EQ(Quote(""), "\"\"");
+}
+
+TEST(Json, CopiesUtf8AndReadsOtherBytesAsLatin1) {
+  EXPECT_EQ(Quote("h\xc3\xa9 \xf0\x9f\x98\x80"), "\"h\xc3\xa9 \xf0\x9f\x98\x80\"");
+  EXPECT_EQ(Quote("\xff"), "\"\xc3\xbf\"");              // U+00FF
+  EXPECT_EQ(Quote("\xc0\xaf"), "\"\xc3\x80\xc2\xaf\"");  // overlong '/': two Latin-1 chars
+  EXPECT_EQ(Quote("\xed\xa0\x80"), "\"\xc3\xad\xc2\xa0\xc2\x80\"");  // a surrogate
+  EXPECT_EQ(Quote("\xe2\x82"), "\"\xc3\xa2\xc2\x82\"");              // cut short
+}
+
+TEST(Json, IsValidUtf8) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(IsValidUtf8("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf"));
+  EXPECT_FALSE(IsValidUtf8("\xc3"));
+  EXPECT_FALSE(IsValidUtf8("\xc1\xbf"));          // overlong
+  EXPECT_FALSE(IsValidUtf8("\xe0\x80\xaf"));      // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xbf\xbf"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xf5\x80\x80\x80"));
+  EXPECT_FALSE(IsValidUtf8("a\x80"));
+}
+
+TEST(Json, StrictFormRefusesNonUtf8AndLeavesTheOutputAlone) {
+  std::string out = "x";
+  EXPECT_TRUE(AppendStringIfUtf8("caf\xc3\xa9\n", &out));
+  EXPECT_EQ(out, "x\"caf\xc3\xa9\\n\"");
+  out = "x";
+  EXPECT_FALSE(AppendStringIfUtf8("long enough prefix \xff", &out));
+  EXPECT_EQ(out, "x");
+}
+
+// Random bytes: the output always parses as JSON; valid UTF-8 round-trips exactly; the
+// strict form succeeds exactly when the input is valid UTF-8.
+TEST(Json, RandomBytesAlwaysGiveValidJson) {
+  std::mt19937 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    std::string s(rng() % 40, '\0');
+    const bool ascii_heavy = i % 2 == 0;
+    for (char& c : s) c = static_cast<char>(ascii_heavy && rng() % 4 ? 0x20 + rng() % 0x60 : rng());
+    const std::string quoted = Quote(s);
+    nlohmann::json parsed;
+    ASSERT_NO_THROW(parsed = nlohmann::json::parse(quoted)) << quoted;
+    std::string strict;
+    const bool valid = IsValidUtf8(s);
+    EXPECT_EQ(AppendStringIfUtf8(s, &strict), valid);
+    if (valid) {
+      EXPECT_EQ(parsed.get<std::string>(), s);
+      EXPECT_EQ(strict, quoted);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace dcp::json

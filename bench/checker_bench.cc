@@ -27,11 +27,21 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
-#include "checker/alarm.h"
+#include "alarm/alarm.h"
 #include "checker/checker.h"
 #include "util/clock.h"
 
 namespace dcp::checker {
+
+using alarm::Alarm;
+using alarm::AlarmKind;
+using alarm::AlarmKindName;
+using alarm::AlarmSink;
+using alarm::KeyDiff;
+using alarm::KeyDiffKind;
+using alarm::KeyDiffKindName;
+using alarm::MemorySink;
+using alarm::SideImage;
 namespace {
 
 double ThreadCpuSeconds() {
@@ -133,8 +143,7 @@ double ReferenceThroughput(const Config& c) {
 size_t HeapAllocatedBytes() {
 #ifdef DCP_TCMALLOC
   size_t bytes = 0;
-  if (!MallocExtension::instance()->GetNumericProperty("generic.current_allocated_bytes",
-                                                        &bytes)) {
+  if (!MallocExtension::instance()->GetNumericProperty("generic.current_allocated_bytes", &bytes)) {
     std::abort();
   }
   return bytes;

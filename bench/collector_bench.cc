@@ -21,14 +21,15 @@ namespace {
 // Counts and drops what the collector delivers.
 class CountingSink final : public dcp::collector::MessageSink {
  public:
-  absl::Status Put(std::vector<dcp::Message>& messages,
+  absl::Status Put(std::vector<dcp::checker::Change>& changes,
                    const std::function<bool()>& /*cancelled*/) override {
-    for (const dcp::Message& m : messages) {
-      if (!m.has_payload()) continue;  // barriers
+    for (const dcp::checker::Change& c : changes) {
+      const auto* row = std::get_if<dcp::checker::RowChange>(&c.body);
+      if (row == nullptr) continue;  // barriers
       ++messages_;
-      bytes_ += m.payload().content().size() + m.checksum().size();
+      bytes_ += row->key.size() + row->checksum.size();
     }
-    messages.clear();
+    changes.clear();
     return absl::OkStatus();
   }
   uint64_t messages_ = 0;
@@ -99,7 +100,7 @@ int EncodeOnly(dcp::collector::ConnectionSchemaSource& schemas, const std::strin
       bytes += content.size();
     }
   }
-  std::printf("rows=%llu payloads=%llu content_bytes=%llu\n",
+  std::printf("rows=%llu payloads=%llu key_checksum_bytes=%llu\n",
               static_cast<unsigned long long>(rows), static_cast<unsigned long long>(rows),
               static_cast<unsigned long long>(bytes));
   return 0;
@@ -137,16 +138,14 @@ int main(int argc, char** argv) {
   dcp::collector::ConnectionSchemaSource schemas(*dsn);
   CountingSink sink;
   dcp::collector::MysqlCollector collector(
-      options,
-      dcp::collector::FileBinlogSource(datadir, argv[3]),
-      &schemas, &sink);
+      options, dcp::collector::FileBinlogSource(datadir, argv[3]), &schemas, &sink);
   absl::Status s = collector.Run([] { return false; });
   if (!s.ok()) {
     std::fprintf(stderr, "%s\n", s.ToString().c_str());
     return 1;
   }
   const auto stats = collector.stats();
-  std::printf("rows=%llu payloads=%llu skipped=%llu dropped=%llu content_bytes=%llu\n",
+  std::printf("rows=%llu payloads=%llu skipped=%llu dropped=%llu key_checksum_bytes=%llu\n",
               static_cast<unsigned long long>(stats.rows),
               static_cast<unsigned long long>(sink.messages_),
               static_cast<unsigned long long>(stats.skipped_rows),

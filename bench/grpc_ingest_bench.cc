@@ -33,6 +33,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "collector/grpc_collector.h"
+#include "collector/message_queue.h"
 #include "collector/pusher.h"
 #include "proto/dcp.grpc.pb.h"
 
@@ -319,7 +320,7 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   uint64_t n = 1000000, lockstep_n = 20000;
   std::string only;  // --only MODE: just that mode (ratios then relative to nothing: 0)
-  int runs = 1;       // --runs N: N rounds of every mode in turn; each mode's best run counts
+  int runs = 1;      // --runs N: N rounds of every mode in turn; each mode's best run counts
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--messages") == 0) n = std::strtoull(argv[i + 1], nullptr, 10);
     if (std::strcmp(argv[i], "--only") == 0) only = argv[i + 1];

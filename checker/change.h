@@ -1,16 +1,17 @@
 // The checker's input: one change or barrier from a collector, independent of the wire format.
 //
-// A Change is what any collector (MySQL binlog, gRPC push) hands to the checker. FromProto()
-// converts the wire `dcp::Message` (proto/dcp.proto). The contract for collectors, documented
-// in docs/checker.md:
-//   - payload.id is the row's key: the table and the key values (e.g. "shop.orders:42"); keys
-//     of different tables must differ;
-//   - checksum is the checksum of the row image (hex of a 64- or 128-bit hash, or any text);
-//     two equal row images must get the same checksum on source and target;
-//   - a delete is a payload whose content is the op word "DELETE", optionally followed by a
-//     space and anything (gravity's "DELETE [...]"); its checksum is then not compared, only
-//     the fact that the row is gone;
-//   - Message.id is the change's origin (GTID or binlog position), timestamp its commit time.
+// A Change is what every collector (MySQL binlog, gRPC push) hands to the checker through a
+// collector::MessageSink; it is also the in-process form of a wire `dcp::Message`
+// (proto/dcp.proto), converted only at the gRPC boundary (collector/wire.h). The contract for
+// collectors, documented in docs/checker.md:
+//   - a row change's key is the row's table and key values (e.g. "shop.orders:42", or the
+//     canonical key of docs/encoding.md); keys of different tables must differ;
+//   - its checksum is the checksum of the row image (hex of a 64- or 128-bit hash, or any
+//     text); two equal row images must get the same checksum on source and target;
+//   - a delete carries no checksum: only the fact that the row is gone is compared;
+//   - origin is the change's GTID or binlog position, timestamp its commit time.
+// This library (dcp::change) depends on nothing but Abseil, so that collectors can produce
+// Changes without depending on the checker.
 //
 // Value types; thread-compatible.
 #ifndef DCP_CHECKER_CHANGE_H_
@@ -21,19 +22,17 @@
 #include <string>
 #include <variant>
 
-#include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
-
-namespace dcp {
-class Message;  // proto/dcp.pb.h (package dcp)
-}  // namespace dcp
-
 namespace dcp::checker {
 
-// A barrier: the offset column of the barrier row, as seen in one tag's stream.
+// A barrier: the offset column of the barrier row, as seen in one tag's stream. The checker
+// compares offsets only; origin and timestamp travel with it for the wire and for logs.
 struct Barrier {
   uint64_t offset = 0;
-  bool operator==(const Barrier& o) const { return offset == o.offset; }
+  std::string origin;      // GTID or binlog position of the barrier's transaction
+  uint64_t timestamp = 0;  // its commit time, seconds since the epoch
+  bool operator==(const Barrier& o) const {
+    return offset == o.offset && origin == o.origin && timestamp == o.timestamp;
+  }
 };
 
 // A row change. `checksum` is ignored when `deleted`.
@@ -75,14 +74,6 @@ struct Change {
   static Change MakeDelete(std::string tag, std::string key, std::string origin = "",
                            uint64_t timestamp = 0, uint64_t seq = 0);
 };
-
-// True when `content` starts with the op word DELETE (alone or followed by a space).
-bool IsDeleteContent(absl::string_view content);
-
-// Converts a wire message. kInvalidArgument when the tag is empty, the body is missing or a
-// payload has an empty key. The content is kept only when `keep_content`.
-absl::StatusOr<Change> FromProto(const ::dcp::Message& message, uint64_t seq = 0,
-                                 bool keep_content = false);
 
 }  // namespace dcp::checker
 

@@ -8,6 +8,16 @@
 #include "util/log.h"
 
 namespace dcp::checker {
+
+using alarm::Alarm;
+using alarm::AlarmKind;
+using alarm::AlarmKindName;
+using alarm::AlarmSink;
+using alarm::KeyDiff;
+using alarm::KeyDiffKind;
+using alarm::KeyDiffKindName;
+using alarm::MemorySink;
+using alarm::SideImage;
 namespace {
 
 constexpr size_t kMaxUnknownTagsReported = 100;
@@ -492,9 +502,8 @@ void Checker::Match(TargetState& t) {
 
 void Checker::CheckTimeout(TargetState& t, absl::Time now) {
   // Age of the oldest source window the target has not delivered yet.
-  const absl::Duration age = t.source_windows.empty()
-                                 ? absl::ZeroDuration()
-                                 : now - t.source_windows.front().closed_at;
+  const absl::Duration age =
+      t.source_windows.empty() ? absl::ZeroDuration() : now - t.source_windows.front().closed_at;
   const bool late = age > options_.timeout;
   // Hysteresis: a target catching up from a long stop delivers its backlog window by window;
   // if it counted as recovered while still about `timeout` behind, the next window would

@@ -15,11 +15,11 @@
 // delays another. A source window not matched by a target within `timeout` raises one
 // Timeout per episode and a Recovered when the target catches up (its oldest undelivered
 // window is at most timeout/2 old: hysteresis, so a target catching up at the threshold does
-// not flap); late windows are still compared. Barrier anomalies (payload before the first barrier, duplicate or out-of-order
-// barrier, barrier jump, collector reconnect) resynchronise the tag and raise a Gap with the
-// cause; an unknown tag is rejected (kInvalidArgument) and reported once. Buffered changes
-// per target are capped: beyond `max_buffered_changes` the oldest window is dropped and an
-// Overflow says which barrier range went unchecked.
+// not flap); late windows are still compared. Barrier anomalies (payload before the first barrier,
+// duplicate or out-of-order barrier, barrier jump, collector reconnect) resynchronise the tag and
+// raise a Gap with the cause; an unknown tag is rejected (kInvalidArgument) and reported once.
+// Buffered changes per target are capped: beyond `max_buffered_changes` the oldest window is
+// dropped and an Overflow says which barrier range went unchecked.
 //
 // Thread-safe: Add() and Tick() may be called from any thread (one mutex). Alarms are
 // emitted to the sink while the checker's lock is held, in the order they are raised.
@@ -41,7 +41,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "checker/alarm.h"
+#include "alarm/alarm.h"
 #include "checker/change.h"
 #include "checker/segment.h"
 #include "util/clock.h"
@@ -61,7 +61,7 @@ struct CheckerOptions {
   absl::Duration timeout = absl::Seconds(10);
   // Per target: changes buffered in complete windows waiting for comparison (source windows
   // pending for this target plus the target's own). Also caps one tag's open window.
-  size_t max_buffered_changes = 5'000'000;
+  size_t max_buffered_changes = 1'000'000;
   // Per target: suspects kept in state mode; beyond it new differing keys are reported at once.
   size_t max_suspects = 1'000'000;
   // Keys listed in one Diff alarm (the total is always given).
@@ -122,7 +122,7 @@ class Checker {
  public:
   // `clock` and `sink` must outlive the checker.
   static absl::StatusOr<std::unique_ptr<Checker>> Create(CheckerOptions options, Clock* clock,
-                                                         AlarmSink* sink);
+                                                         alarm::AlarmSink* sink);
 
   // Consumes one change in its tag's order. kInvalidArgument for an unknown tag (the change
   // is ignored); every other anomaly is handled and reported through the sink.
@@ -197,18 +197,18 @@ class Checker {
   class DiffSample {
    public:
     explicit DiffSample(size_t cap) : cap_(cap) {}
-    void Add(KeyDiff diff);
+    void Add(alarm::KeyDiff diff);
     uint64_t total() const { return total_; }
-    std::vector<KeyDiff> Take();  // sorted by key
+    std::vector<alarm::KeyDiff> Take();  // sorted by key
 
    private:
     void Trim();
     size_t cap_;
     uint64_t total_ = 0;
-    std::vector<KeyDiff> keys_;
+    std::vector<alarm::KeyDiff> keys_;
   };
 
-  Checker(CheckerOptions options, Clock* clock, AlarmSink* sink);
+  Checker(CheckerOptions options, Clock* clock, alarm::AlarmSink* sink);
 
   TagState* FindTag(absl::string_view tag) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnRow(TagState& tag, const RowChange& row, uint64_t seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -229,15 +229,16 @@ class Checker {
                     uint64_t& diff_from) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CompareSequence(TargetState& t, const Window& source, const Window& target,
                        DiffSample& diffs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  SideImage Side(const Image& image) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  KeyDiff MakeKeyDiff(absl::string_view key, const Image& source, const Image& target) const
+  alarm::SideImage Side(const Image& image) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  alarm::KeyDiff MakeKeyDiff(absl::string_view key, const Image& source, const Image& target) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Raise(Alarm alarm) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  Alarm NewAlarm(AlarmKind kind, const std::string& target_tag) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Raise(alarm::Alarm alarm) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  alarm::Alarm NewAlarm(alarm::AlarmKind kind, const std::string& target_tag)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const CheckerOptions options_;
   Clock* const clock_;
-  AlarmSink* const sink_;
+  alarm::AlarmSink* const sink_;
 
   mutable absl::Mutex mu_;
   std::vector<TagState> tags_ ABSL_GUARDED_BY(mu_);  // [0] is the source

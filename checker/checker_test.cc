@@ -17,6 +17,16 @@
 #include "util/clock.h"
 
 namespace dcp::checker {
+
+using alarm::Alarm;
+using alarm::AlarmKind;
+using alarm::AlarmKindName;
+using alarm::AlarmSink;
+using alarm::KeyDiff;
+using alarm::KeyDiffKind;
+using alarm::KeyDiffKindName;
+using alarm::MemorySink;
+using alarm::SideImage;
 namespace {
 
 using ::testing::HasSubstr;
@@ -615,43 +625,6 @@ TEST_F(CheckerTest, CollectorsOnSeveralThreads) {
   EXPECT_EQ(Target().windows_same, 199u);
 }
 
-TEST(JsonLinesSink, AppendsOneDocumentPerLine) {
-  char tmpl[] = "/tmp/dcp-alarm-log-XXXXXX";
-  int fd = mkstemp(tmpl);
-  ASSERT_GE(fd, 0);
-  close(fd);
-  const std::string path = tmpl;
-  {
-    auto sink = JsonLinesSink::Open(path);
-    ASSERT_TRUE(sink.ok()) << sink.status();
-    Alarm a;
-    a.kind = AlarmKind::kTimeout;
-    a.source_tag = "src";
-    a.target_tag = "dst";
-    a.waited = absl::Seconds(12);
-    (*sink)->Emit(a);
-    a.kind = AlarmKind::kRecovered;
-    (*sink)->Emit(a);
-    // Log rotation: the old file is renamed, Reopen() starts a new one.
-    ASSERT_EQ(std::rename(path.c_str(), (path + ".1").c_str()), 0);
-    ASSERT_TRUE((*sink)->Reopen().ok());
-    (*sink)->Emit(a);
-  }
-  std::ifstream rotated(path + ".1");
-  std::string l1, l2, l3;
-  std::getline(rotated, l1);
-  std::getline(rotated, l2);
-  EXPECT_THAT(l1, HasSubstr("{\"sequence\":1,\"kind\":\"timeout\""));
-  EXPECT_THAT(l1, HasSubstr("\"waited_seconds\":12"));
-  EXPECT_THAT(l2, HasSubstr("{\"sequence\":2,\"kind\":\"recovered\""));
-  std::ifstream current(path);
-  std::getline(current, l3);
-  EXPECT_THAT(l3, HasSubstr("{\"sequence\":3,\"kind\":\"recovered\""));
-  std::remove(path.c_str());
-  std::remove((path + ".1").c_str());
-  EXPECT_FALSE(JsonLinesSink::Open("/nonexistent-dir/x.jsonl").ok());
-}
-
 TEST_F(CheckerTest, ReportsBarrierArrivalsForLag) {
   CheckerOptions o;
   o.source_tag = "src";
@@ -730,19 +703,6 @@ TEST(CheckerOptions, Validation) {
   EXPECT_FALSE(o.Validate().ok());
   EXPECT_EQ(*ParseMode("sequence"), Mode::kSequence);
   EXPECT_FALSE(ParseMode("strict").ok());
-}
-
-TEST(AlarmJson, StringsAreAlwaysValidJson) {
-  auto json = [](absl::string_view s) {
-    std::string out;
-    AppendJsonString(out, s);
-    return out;
-  };
-  EXPECT_EQ(json("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
-  EXPECT_EQ(json("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
-            "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");    // UTF-8 kept
-  EXPECT_EQ(json("\xff\xc3"), "\"\\u00ff\\u00c3\"");             // binary escaped
-  EXPECT_EQ(json("\xed\xa0\x80"), "\"\\u00ed\\u00a0\\u0080\"");  // a surrogate
 }
 
 TEST(AlarmJson, DiffDocument) {

@@ -4,8 +4,8 @@
 #include <cstring>
 #include <string>
 
-#include "collector/collect.h"
 #include "collector/push.h"
+#include "daemon/collect.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "mysql/binlog/tool.h"
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   if (command == "--config" || command == "-c" || command.rfind("--config=", 0) == 0) {
     return Run(argc - 1, argv + 1);
   }
-  if (command == "collect") return dcp::collector::CollectMain(argc - 1, argv + 1);
+  if (command == "collect") return dcp::daemon::CollectMain(argc - 1, argv + 1);
   if (command == "push") return dcp::collector::PushMain(argc - 1, argv + 1);
   if (command == "binlog") return dcp::mysql::binlog::BinlogMain(argc - 1, argv + 1);
   std::fprintf(stderr, "dcp: '%s' is not available in this build\n\n%s", command.c_str(), kUsage);

@@ -401,6 +401,7 @@ absl::StatusOr<std::unique_ptr<GrpcCollector>> GrpcCollector::Start(GrpcCollecto
   IngestOptions ingest;
   ingest.tags = options.tags;
   ingest.max_message_bytes = options.max_message_bytes;
+  ingest.keep_content = options.keep_content;
   c->core_ = std::make_unique<IngestCore>(std::move(ingest), sink);
   c->service_ = std::make_unique<Service>(c->core_.get(), options.token);
 

@@ -1,13 +1,13 @@
 // The gRPC collector: a server for DCPService (gravity's Process, plus ProcessBatch and
-// GetAckedPositions) that validates pushed messages and delivers the accepted ones to a
-// MessageSink (usually a BoundedMessageQueue read by the checker).
+// GetAckedPositions) that validates pushed messages and delivers the accepted ones, as
+// checker::Changes, to a MessageSink (the daemon's checker, or a BoundedMessageQueue).
 //
 //   collector::BoundedMessageQueue queue(100000);
 //   GrpcCollectorOptions options;
 //   options.tags = {"source", "target"};
 //   ASSIGN_OR_RETURN(auto server, GrpcCollector::Start(options, &queue));
-//   ... consumer: while (auto m = queue.Pop()) Check(*m);
-//   server->Stop(); queue.Close();   // the consumer then drains every acknowledged message
+//   ... consumer: while (auto c = queue.Pop()) Check(*c);
+//   server->Stop(); queue.Close();   // the consumer then drains every acknowledged change
 #ifndef DCP_COLLECTOR_GRPC_COLLECTOR_H_
 #define DCP_COLLECTOR_GRPC_COLLECTOR_H_
 
@@ -23,7 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "collector/grpc_ingest.h"
-#include "collector/grpc_queue.h"
+#include "collector/message_sink.h"
 
 namespace grpc {
 class Server;
@@ -56,6 +56,8 @@ struct GrpcCollectorOptions {
   std::optional<TlsServerFiles> tls;
   // How long Stop() lets open streams finish before cancelling them.
   absl::Duration stop_grace = absl::Seconds(1);
+  // Pass payload contents on to the sink (IngestOptions::keep_content).
+  bool keep_content = false;
 };
 
 // Thread-safe. Every Response/BatchResponse with code 0 (or accepted count) is sent only

@@ -12,6 +12,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "collector/grpc_test_util.h"
+#include "collector/message_queue.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/dcp.grpc.pb.h"
@@ -37,20 +38,26 @@ absl::StatusOr<std::unique_ptr<GrpcCollector>> StartSrc(
   return GrpcCollector::Start(options, sink);
 }
 
+// The origin (wire id) of a delivered change.
+std::string Origin(const checker::Change& c) {
+  if (const auto* b = std::get_if<checker::Barrier>(&c.body)) return b->origin;
+  return std::get<checker::RowChange>(c.body).origin;
+}
+
 // Message i of tag "src": the barrier first, then payloads.
 Message Numbered(int i) { return i == 1 ? Barrier("src", 1, 1) : Payload("src", "g", "k", "x", i); }
 
-// Waits until `q` holds `n` messages, then a little longer, so that a message sent after those
-// is waiting in the collector for room.
+// Waits until `q` holds `n` messages and a message sent after those waits in the collector
+// for room.
 void WaitUntilFull(const BoundedMessageQueue& q, size_t n) {
-  while (q.size() < n) absl::SleepFor(absl::Milliseconds(1));
-  absl::SleepFor(absl::Milliseconds(50));
+  q.AwaitWaitingProducers(1);
+  EXPECT_EQ(q.size(), n);
 }
 
 std::vector<uint64_t> Drain(BoundedMessageQueue& q, const std::string& tag) {
   std::vector<uint64_t> seqs;
   while (auto m = q.Pop(absl::ZeroDuration())) {
-    if (m->tag() == tag) seqs.push_back(m->seq());
+    if (m->tag == tag) seqs.push_back(m->seq);
   }
   return seqs;
 }
@@ -80,9 +87,9 @@ TEST(GrpcCollector, ProcessAnswersEveryMessageAndSurvivesRejections) {
   EXPECT_TRUE(stream->Finish().ok());
   auto got = queue.PopBatch(10, absl::ZeroDuration());
   ASSERT_EQ(got.size(), 2u);
-  EXPECT_EQ(got[0].id(), "barrier-1");
-  EXPECT_EQ(got[1].id(), "g:2");
-  EXPECT_EQ(got[1].payload().content(), "INSERT [1]");
+  EXPECT_EQ(Origin(got[0]), "barrier-1");
+  EXPECT_EQ(Origin(got[1]), "g:2");
+  EXPECT_EQ(std::get<checker::RowChange>(got[1].body).key, "1");
 }
 
 TEST(GrpcCollector, BatchRoundTripAndAckedPositions) {
@@ -131,7 +138,7 @@ TEST(GrpcCollector, BatchRoundTripAndAckedPositions) {
 class GatedSink final : public MessageSink {
  public:
   explicit GatedSink(MessageSink* inner) : inner_(inner) {}
-  absl::Status Put(std::vector<Message>& messages,
+  absl::Status Put(std::vector<checker::Change>& messages,
                    const std::function<bool()>& cancelled) override {
     absl::MutexLock lock(&mu_);
     ++waiting_;
@@ -248,15 +255,15 @@ TEST(GrpcCollector, SlowConsumerBoundsMemoryAndSlowsThePusher) {
       ++answered;
     }
   });
-  // Nobody consumes: the queue fills and stays at its capacity; nothing beyond it is acked.
-  while (queue.size() < kCapacity) absl::SleepFor(absl::Milliseconds(1));
-  absl::SleepFor(absl::Milliseconds(200));
+  // Nobody consumes: the queue fills and the collector waits for room with the next
+  // message; nothing beyond the capacity is in the queue or acked.
+  queue.AwaitWaitingProducers(1);
   EXPECT_EQ(queue.size(), kCapacity);
   EXPECT_LE(answered.load(), static_cast<int>(kCapacity));
   // Now consume: everything arrives, in order.
   std::vector<uint64_t> seqs;
   while (seqs.size() < kMessages) {
-    for (Message& m : queue.PopBatch(64, absl::Seconds(10))) seqs.push_back(m.seq());
+    for (checker::Change& m : queue.PopBatch(64, absl::Seconds(10))) seqs.push_back(m.seq);
   }
   writer.join();
   reader.join();
@@ -303,7 +310,7 @@ TEST(GrpcCollector, ManyProcessStreamsBlockedOnAFullQueueAllFinish) {
   while (total < size_t{kStreams * kEach}) {
     auto batch = queue.PopBatch(16, absl::Seconds(20));
     ASSERT_FALSE(batch.empty());
-    for (Message& m : batch) got[m.tag()].push_back(m.seq());
+    for (checker::Change& m : batch) got[m.tag].push_back(m.seq);
     total += batch.size();
   }
   for (std::thread& t : clients) t.join();
@@ -394,7 +401,7 @@ TEST(GrpcCollector, ProcessClientCancelMidStreamLeavesTheCollectorServing) {
   queue.Close();
   std::vector<uint64_t> got;
   while (auto m = queue.Pop()) {
-    if (m->id() != "after") got.push_back(m->seq());
+    if (Origin(*m) != "after") got.push_back(m->seq);
   }
   ASSERT_GE(got.size(), 10u);
   for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], i + 1);
@@ -450,9 +457,8 @@ TEST(GrpcCollector, ProcessClientCancelWhileBlockedOnAFullQueue) {
     }
     EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
   }
-  absl::SleepFor(absl::Milliseconds(200));  // time for the collector to give up
+  queue.AwaitWaitingProducers(0);  // the collector gave the 6th up
   EXPECT_EQ(Drain(queue, "src"), (std::vector<uint64_t>{1, 2, 3, 4, 5}));
-  absl::SleepFor(absl::Milliseconds(100));
   EXPECT_EQ(queue.size(), 0u);  // the 6th was given up, not delivered late
   // The collector still serves streams.
   grpc::ClientContext ctx;

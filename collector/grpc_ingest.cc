@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "collector/wire.h"
 
 namespace dcp::collector {
 namespace {
@@ -90,9 +91,19 @@ absl::StatusOr<BatchResponse> IngestCore::Ingest(std::vector<Message> messages,
       r->set_msg(std::move(v.msg));
     }
   }
-  messages.resize(kept);
-  if (!messages.empty()) {
-    absl::Status put = sink_->Put(messages, cancelled);
+  if (kept > 0) {
+    // The wire form ends here: the sink gets checker::Changes. Validation above guarantees
+    // the conversion succeeds.
+    std::vector<checker::Change> changes;
+    changes.reserve(kept);
+    for (size_t i = 0; i < kept; ++i) {
+      const uint64_t seq = messages[i].seq();
+      absl::StatusOr<checker::Change> c =
+          FromProto(std::move(messages[i]), seq, options_.keep_content);
+      if (!c.ok()) return c.status();
+      changes.push_back(*std::move(c));
+    }
+    absl::Status put = sink_->Put(changes, cancelled);
     if (!put.ok()) return put;
   }
   absl::MutexLock lock(&mu_);

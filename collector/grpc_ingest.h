@@ -1,5 +1,6 @@
 // The gRPC collector's core, free of gRPC: validates pushed messages, keeps per-tag state
-// (first barrier seen, acknowledged position), and delivers accepted messages to a sink.
+// (first barrier seen, acknowledged position), and delivers accepted messages to a sink as
+// checker::Changes (collector/wire.h).
 #ifndef DCP_COLLECTOR_GRPC_INGEST_H_
 #define DCP_COLLECTOR_GRPC_INGEST_H_
 
@@ -14,7 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "collector/grpc_queue.h"
+#include "collector/message_sink.h"
 #include "proto/dcp.pb.h"
 
 namespace dcp::collector {
@@ -24,6 +25,9 @@ struct IngestOptions {
   std::vector<std::string> tags;
   // A message whose serialized size exceeds this is answered CODE_TOO_LARGE.
   size_t max_message_bytes = 1 << 20;
+  // Pass each payload's content on to the sink (checker::RowChange::content); off, only key,
+  // checksum, origin and time are.
+  bool keep_content = false;
 };
 
 // Counters since construction.

@@ -13,26 +13,30 @@ using testing::Payload;
 // Records what it receives; can be told to fail.
 class FakeSink final : public MessageSink {
  public:
-  absl::Status Put(std::vector<Message>& messages,
+  absl::Status Put(std::vector<checker::Change>& changes,
                    const std::function<bool()>& cancelled) override {
     ++puts;
     if (!fail.ok()) return fail;
-    for (Message& m : messages) got.push_back(std::move(m));
+    for (checker::Change& c : changes) got.push_back(std::move(c));
     return absl::OkStatus();
   }
+  // The origins (wire ids) of what was delivered.
   std::vector<std::string> Ids() const {
     std::vector<std::string> ids;
-    for (const Message& m : got) ids.push_back(m.id());
+    for (const checker::Change& c : got) {
+      const auto* b = std::get_if<checker::Barrier>(&c.body);
+      ids.push_back(b != nullptr ? b->origin : std::get<checker::RowChange>(c.body).origin);
+    }
     return ids;
   }
-  std::vector<Message> got;
+  std::vector<checker::Change> got;
   int puts = 0;
   absl::Status fail;
 };
 
 class IngestTest : public ::testing::Test {
  protected:
-  IngestTest() : core_(IngestOptions{{"src", "dst"}, 512}, &sink_) {}
+  IngestTest() : core_(IngestOptions{{"src", "dst"}, 512, false}, &sink_) {}
 
   BatchResponse Ingest(std::vector<Message> ms) {
     auto r = core_.Ingest(std::move(ms), nullptr);

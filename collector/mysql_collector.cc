@@ -1,7 +1,5 @@
 #include "collector/mysql_collector.h"
 
-#include "collector/encoding.h"
-
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
@@ -10,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "collector/encoding.h"
 #include "mysql/binlog/reader.h"
 #include "mysql/binlog/rows.h"
 #include "util/log.h"
@@ -71,8 +70,7 @@ SourceFactory LiveBinlogSource(mysql::Dsn dsn, uint32_t server_id, absl::Duratio
 }
 
 SourceFactory FileBinlogSource(std::string datadir, std::string first_file) {
-  return [datadir = std::move(datadir), first_file = std::move(first_file)](
-             const StartPoint& start)
+  return [datadir = std::move(datadir), first_file = std::move(first_file)](const StartPoint& start)
              -> absl::StatusOr<std::unique_ptr<mysql::binlog::RawEventSource>> {
     mysql::binlog::FileReader::Options o;
     o.files = {absl::StrCat(datadir, "/", start.file.empty() ? first_file : start.file)};
@@ -282,12 +280,12 @@ absl::Status MysqlCollector::HandleRows(const Event& event, const RowsEvent& row
       auto offset = AsUnsigned(change.after[t->offset_col]);
       if (!id || *id != options_.barrier_id || !offset) continue;
       for (const TagRule& rule : options_.tags) {
-        Message m;
-        m.set_id(origin);
-        m.set_tag(rule.name);
-        m.set_barrier(*offset);
-        m.set_timestamp(event.header.timestamp);
-        pending_.push_back(std::move(m));
+        checker::Change& c = pending_.emplace_back();
+        c.tag = rule.name;
+        checker::Barrier& b = c.body.emplace<checker::Barrier>();
+        b.offset = *offset;
+        b.origin = origin;
+        b.timestamp = event.header.timestamp;
       }
       ++barriers;
       {
@@ -303,13 +301,17 @@ absl::Status MysqlCollector::HandleRows(const Event& event, const RowsEvent& row
         ++dropped;
         continue;
       }
-      Message& m = pending_.emplace_back();
-      Payload* p = m.mutable_payload();
+      checker::Change& c = pending_.emplace_back();
+      checker::RowChange& row = c.body.emplace<checker::RowChange>();
+      // A delete is its key alone; the content is computed for the checksum either way and
+      // kept only when the sink wants it.
       absl::Status encoded =
           change.op == RowOp::kDelete
-              ? encoder->KeyInto(change.before, p->mutable_id())
-              : encoder->EncodeRowInto(change.after, p->mutable_id(), p->mutable_content(),
-                                       m.mutable_checksum());
+              ? encoder->KeyInto(change.before, &row.key)
+              : encoder->EncodeRowInto(
+                    change.after, &row.key,
+                    options_.keep_content ? &row.content.emplace() : &content_scratch_,
+                    &row.checksum);
       if (!encoded.ok()) {
         pending_.pop_back();
         ++skipped;
@@ -317,13 +319,10 @@ absl::Status MysqlCollector::HandleRows(const Event& event, const RowsEvent& row
                             " was not compared: ", encoded.message()));
         continue;
       }
-      if (change.op == RowOp::kDelete) {
-        p->set_content(encoding::kDeleteContent);
-        m.set_checksum(encoding::Checksum(encoding::kDeleteContent));
-      }
-      m.set_id(origin);
-      m.set_tag(rule->name);
-      m.set_timestamp(event.header.timestamp);
+      row.deleted = change.op == RowOp::kDelete;
+      row.origin = origin;
+      row.timestamp = event.header.timestamp;
+      c.tag = rule->name;
     }
   }
   absl::MutexLock lock(&mu_);
@@ -366,8 +365,8 @@ absl::Status MysqlCollector::Commit(const std::string& file, uint64_t next_posit
   txn_gtid_.clear();
   in_txn_ = false;
   // Nothing before the first barrier is delivered, so there is nothing to resume there.
-  if (seen_barrier_ && (pending_barrier_ || options_.clock->Now() - last_checkpoint_ >=
-                                                options_.checkpoint_interval)) {
+  if (seen_barrier_ && (pending_barrier_ ||
+                        options_.clock->Now() - last_checkpoint_ >= options_.checkpoint_interval)) {
     pending_barrier_ = false;
     RETURN_IF_ERROR(SaveCheckpoint());
   }
@@ -391,9 +390,8 @@ absl::Status MysqlCollector::Stream(const std::function<bool()>& stop,
     }
     const std::string file(reader.file());
     position_file_hint_ = file;
-    const uint64_t next = event->header.log_pos != 0
-                              ? event->header.log_pos
-                              : event->offset + event->header.event_size;
+    const uint64_t next = event->header.log_pos != 0 ? event->header.log_pos
+                                                     : event->offset + event->header.event_size;
     if (const auto* gtid = std::get_if<mysql::binlog::GtidEvent>(&event->body)) {
       txn_gtid_ = gtid->anonymous ? "" : gtid->ToString();
       // MariaDB: without FL_STANDALONE (1) a BEGIN follows; with it, one DDL statement.
@@ -484,8 +482,8 @@ absl::Status MysqlCollector::Run(const std::function<bool()>& stop) {
       ++stats_.reconnects;
     }
     DCP_LOG_EVERY_N_SEC(WARNING, 10)
-        << "collector " << options_.name << ": stream lost (" << status
-        << "); resuming from " << position().ToString() << " in " << absl::FormatDuration(backoff);
+        << "collector " << options_.name << ": stream lost (" << status << "); resuming from "
+        << position().ToString() << " in " << absl::FormatDuration(backoff);
     if (options_.on_reconnect) options_.on_reconnect(std::string(status.message()));
     sleep(backoff);
     backoff = std::min(backoff * 2, options_.max_backoff);

@@ -1,10 +1,11 @@
-// MysqlCollector: from a MySQL/MariaDB binlog to tagged, keyed, checksummed dcp.Messages.
+// MysqlCollector: from a MySQL/MariaDB binlog to tagged, keyed, checksummed changes.
 //
 // Reads row events through a RawEventSource opened by an injected factory (a live replica
 // stream in the daemon, binlog files in tests and in padder-like tools), assembles them into
-// transactions, and at each commit delivers one payload Message per row and tag (canonical
-// key, content and checksum; docs/encoding.md) plus one barrier Message per tag for each
-// change of its barrier row in `drc.barrier`, all in binlog order, to a MessageSink.
+// transactions, and at each commit delivers one row checker::Change per row and tag
+// (canonical key, checksum and, when kept, content; docs/encoding.md; a delete is its key
+// alone) plus one barrier Change per tag for each change of its barrier row in
+// `drc.barrier`, all in binlog order, to a MessageSink.
 // Payloads before the first barrier are dropped and counted. After each delivered transaction
 // the resume position (file:pos and GTID position) advances; it is saved to the checkpoint
 // file at barriers, at least every `checkpoint_interval`, and when Run() returns, so a
@@ -39,7 +40,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "collector/checkpoint.h"
-#include "collector/grpc_queue.h"
+#include "collector/message_sink.h"
 #include "collector/row_encoder.h"
 #include "collector/tags.h"
 #include "mysql/binlog/file_reader.h"
@@ -85,9 +86,8 @@ class ConnectionSchemaSource final : public SchemaSource {
   std::optional<mysql::Connection> conn_;
 };
 
-using SourceFactory =
-    std::function<absl::StatusOr<std::unique_ptr<mysql::binlog::RawEventSource>>(
-        const StartPoint&)>;
+using SourceFactory = std::function<absl::StatusOr<std::unique_ptr<mysql::binlog::RawEventSource>>(
+    const StartPoint&)>;
 
 // Opens a live replica stream of the server at `dsn`, registering as `server_id`, from the
 // start point (MariaDB GTID position when set, else file:position). The stream never ends;
@@ -98,8 +98,7 @@ SourceFactory LiveBinlogSource(mysql::Dsn dsn, uint32_t server_id,
 // Reads the binlog files of a server's data directory `datadir` from the start point (the
 // first file is `first_file` when the start point names none), following rotations to the
 // newest file; the source ends at the end of the last file. For replays, tests and benches.
-SourceFactory FileBinlogSource(std::string datadir,
-                               std::string first_file = "mysql-bin.000001");
+SourceFactory FileBinlogSource(std::string datadir, std::string first_file = "mysql-bin.000001");
 
 class MysqlCollector {
  public:
@@ -112,6 +111,9 @@ class MysqlCollector {
     StartPoint start;             // used when there is no checkpoint
     std::string checkpoint_path;  // empty: no checkpoint file
     absl::Duration checkpoint_interval = absl::Seconds(1);
+    // Hand each row's canonical content (docs/encoding.md) to the sink along with its key
+    // and checksum; off (the daemon's checker compares checksums), it is computed and dropped.
+    bool keep_content = false;
     // Return from Run() when the source reports its end (files); a live source never ends.
     bool stop_at_end = false;
     absl::Duration initial_backoff = absl::Milliseconds(100);
@@ -150,8 +152,7 @@ class MysqlCollector {
   };
 
   // `sink`, `schemas` are not owned and must outlive the collector.
-  MysqlCollector(Options options, SourceFactory factory, SchemaSource* schemas,
-                 MessageSink* sink);
+  MysqlCollector(Options options, SourceFactory factory, SchemaSource* schemas, MessageSink* sink);
   ~MysqlCollector();
   MysqlCollector(const MysqlCollector&) = delete;
   MysqlCollector& operator=(const MysqlCollector&) = delete;
@@ -171,8 +172,7 @@ class MysqlCollector {
   struct Pending;
 
   absl::Status Stream(const std::function<bool()>& stop, mysql::binlog::RawEventSource& source);
-  absl::Status HandleRows(const mysql::binlog::Event& event,
-                          const mysql::binlog::RowsEvent& rows);
+  absl::Status HandleRows(const mysql::binlog::Event& event, const mysql::binlog::RowsEvent& rows);
   absl::StatusOr<TableState*> Table(const mysql::binlog::TableMap& map);
   absl::Status Commit(const std::string& file, uint64_t next_position,
                       const std::function<bool()>& stop);
@@ -188,7 +188,8 @@ class MysqlCollector {
 
   // Stream state (Run() thread only).
   std::map<std::string, std::unique_ptr<TableState>> tables_;
-  std::vector<Message> pending_;
+  std::vector<checker::Change> pending_;
+  std::string content_scratch_;  // row contents not kept (Options::keep_content false)
   bool pending_barrier_ = false;
   std::string txn_gtid_;
   std::map<uint32_t, std::string> gtid_domains_;  // MariaDB domain -> "d-s-n"

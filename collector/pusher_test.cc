@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "collector/grpc_collector.h"
 #include "collector/grpc_test_util.h"
+#include "collector/message_queue.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -31,7 +32,7 @@ struct Fixture {
   }
   // Every message received so far, per tag, as seqs in arrival order.
   std::map<std::string, std::vector<uint64_t>> Received() {
-    while (auto m = queue.Pop(absl::ZeroDuration())) received[m->tag()].push_back(m->seq());
+    while (auto m = queue.Pop(absl::ZeroDuration())) received[m->tag].push_back(m->seq);
     return received;
   }
   BoundedMessageQueue queue;
@@ -137,8 +138,7 @@ TEST(Pusher, ResumesAfterConnectionsAreCutMidBatchWithoutLossOrDuplicates) {
   auto got = f.Received();
   EXPECT_EQ(got["src"], Range(1, kRows / 2 + 1));
   EXPECT_EQ(got["dst"], Range(1, kRows / 2 + 1));
-  EXPECT_EQ((*pusher)->stats().delivered + (*pusher)->stats().acked_at_resume,
-            uint64_t(kRows + 2));
+  EXPECT_EQ((*pusher)->stats().delivered + (*pusher)->stats().acked_at_resume, uint64_t(kRows + 2));
   EXPECT_EQ((*pusher)->stats().duplicates, 0u);
   EXPECT_EQ((*pusher)->stats().rejected, 0u);
 }

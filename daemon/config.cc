@@ -1,247 +1,29 @@
 #include "daemon/config.h"
 
-#include <cstdlib>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
-// Header-only and without exceptions: errors come back as toml::parse_result.
-#define TOML_HEADER_ONLY 1
-#define TOML_EXCEPTIONS 0
-#include <toml++/toml.h>
-
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/strip.h"
+#include "daemon/toml_reader.h"
 #include "util/status_macros.h"
 
 namespace dcp::daemon {
 namespace {
 
-// Debian's Abseil has its own string_view type, distinct from std::string_view.
-std::string_view Std(absl::string_view s) { return std::string_view(s.data(), s.size()); }
-absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+using collector::CollectorConfig;
+using collector::GrpcSourceConfig;
+using collector::MysqlSourceConfig;
+using collector::TagRule;
 
-// Reads one TOML table, remembering which keys were consumed so that unknown keys (typos)
-// are reported instead of silently ignored.
-class TableReader {
- public:
-  TableReader(const toml::table& table, std::string prefix, std::string path)
-      : table_(table), prefix_(std::move(prefix)), path_(std::move(path)) {}
-
-  absl::Status Error(const toml::node* node, absl::string_view key, absl::string_view msg) const {
-    std::string where = path_;
-    const toml::source_region& src = node != nullptr ? node->source() : table_.source();
-    if (src.begin.line > 0) absl::StrAppend(&where, ":", src.begin.line, ":", src.begin.column);
-    return absl::InvalidArgumentError(absl::StrCat(where, ": ", Qualified(key), ": ", msg));
-  }
-
-  std::string Qualified(absl::string_view key) const {
-    return prefix_.empty() ? std::string(key) : absl::StrCat(prefix_, ".", key);
-  }
-
-  const toml::node* Get(absl::string_view key) {
-    seen_.insert(std::string(key));
-    return table_.get(Std(key));
-  }
-
-  absl::StatusOr<std::optional<std::string>> String(absl::string_view key) {
-    const toml::node* n = Get(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_string()) return Error(n, key, absl::StrCat("expected a string, got ", TypeName(*n)));
-    return std::string(n->as_string()->get());
-  }
-
-  absl::StatusOr<std::optional<int64_t>> Int(absl::string_view key) {
-    const toml::node* n = Get(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_integer()) {
-      return Error(n, key, absl::StrCat("expected an integer, got ", TypeName(*n)));
-    }
-    return n->as_integer()->get();
-  }
-
-  absl::StatusOr<std::optional<bool>> Bool(absl::string_view key) {
-    const toml::node* n = Get(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_boolean()) {
-      return Error(n, key, absl::StrCat("expected true or false, got ", TypeName(*n)));
-    }
-    return n->as_boolean()->get();
-  }
-
-  // A duration as a string with a unit: "500ms", "2s", "1m".
-  absl::StatusOr<std::optional<absl::Duration>> Duration(absl::string_view key) {
-    const toml::node* n = Get(key);
-    if (n == nullptr) return std::nullopt;
-    absl::Duration d;
-    if (!n->is_string() || !absl::ParseDuration(n->as_string()->get(), &d) ||
-        d <= absl::ZeroDuration()) {
-      return Error(n, key, "expected a positive duration string such as \"500ms\", \"2s\" or \"1m\"");
-    }
-    return d;
-  }
-
-  absl::StatusOr<std::optional<std::vector<std::string>>> StringArray(absl::string_view key) {
-    const toml::node* n = Get(key);
-    if (n == nullptr) return std::nullopt;
-    const toml::array* arr = n->as_array();
-    if (arr == nullptr) {
-      return Error(n, key, absl::StrCat("expected an array of strings, got ", TypeName(*n)));
-    }
-    std::vector<std::string> out;
-    for (const toml::node& e : *arr) {
-      if (!e.is_string()) {
-        return Error(&e, key, absl::StrCat("expected an array of strings, found ", TypeName(e)));
-      }
-      out.emplace_back(e.as_string()->get());
-    }
-    return out;
-  }
-
-  // A sub-table; nullptr when absent.
-  absl::StatusOr<const toml::table*> Table(absl::string_view key) {
-    const toml::node* n = Get(key);
-    if (n == nullptr) return nullptr;
-    if (!n->is_table()) return Error(n, key, absl::StrCat("expected a table, got ", TypeName(*n)));
-    return n->as_table();
-  }
-
-  // An array of tables ([[key]]); empty when absent.
-  absl::StatusOr<std::vector<const toml::table*>> TableArray(absl::string_view key) {
-    std::vector<const toml::table*> out;
-    const toml::node* n = Get(key);
-    if (n == nullptr) return out;
-    const toml::array* arr = n->as_array();
-    if (arr == nullptr || !arr->is_array_of_tables()) {
-      return Error(n, key, absl::StrCat("expected [[", Qualified(key), "]] tables"));
-    }
-    for (const toml::node& e : *arr) out.push_back(e.as_table());
-    return out;
-  }
-
-  absl::Status CheckNoUnknownKeys(absl::string_view known_list) const {
-    for (const auto& [k, v] : table_) {
-      if (seen_.count(std::string(k.str())) == 0) {
-        // Point at the key itself, not at its value.
-        std::string where = path_;
-        const toml::source_region& src = k.source().begin.line > 0 ? k.source() : v.source();
-        if (src.begin.line > 0) {
-          absl::StrAppend(&where, ":", src.begin.line, ":", src.begin.column);
-        }
-        return absl::InvalidArgumentError(absl::StrCat(where, ": ", Qualified(Absl(k.str())),
-                                                       ": unknown key (known here: ", known_list,
-                                                       ")"));
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  const std::string& path() const { return path_; }
-  const toml::table& table() const { return table_; }
-
-  static std::string TypeName(const toml::node& n) {
-    switch (n.type()) {
-      case toml::node_type::string: return "a string";
-      case toml::node_type::integer: return "an integer";
-      case toml::node_type::floating_point: return "a float";
-      case toml::node_type::boolean: return "a boolean";
-      case toml::node_type::array: return "an array";
-      case toml::node_type::table: return "a table";
-      case toml::node_type::date:
-      case toml::node_type::time:
-      case toml::node_type::date_time: return "a date/time";
-      default: return "nothing";
-    }
-  }
-
- private:
-  const toml::table& table_;
-  std::string prefix_;
-  std::string path_;
-  std::set<std::string> seen_;
-};
-
-absl::StatusOr<std::string> ReadSecretFile(const std::string& file) {
-  std::ifstream in(file);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read secret file ", file));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string v = ss.str();
-  while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
-  return v;
-}
-
-// Resolves a secret given inline (`key`, only where allowed), by `key-env` or by `key-file`.
-absl::StatusOr<std::optional<std::string>> Secret(TableReader& r, absl::string_view key,
-                                                  bool inline_allowed) {
-  std::optional<std::string> value;
-  int given = 0;
-  if (inline_allowed) {
-    ASSIGN_OR_RETURN(value, r.String(key));
-    given += value.has_value();
-  }
-  const std::string env_key = absl::StrCat(key, "-env");
-  const std::string file_key = absl::StrCat(key, "-file");
-  ASSIGN_OR_RETURN(std::optional<std::string> env, r.String(env_key));
-  ASSIGN_OR_RETURN(std::optional<std::string> file, r.String(file_key));
-  given += env.has_value() + file.has_value();
-  if (given > 1) {
-    return r.Error(r.table().get(env ? env_key : file_key), key,
-                   absl::StrCat("give only one of ", inline_allowed ? absl::StrCat(key, ", ") : "",
-                                env_key, ", ", file_key));
-  }
-  if (env) {
-    const char* v = std::getenv(env->c_str());
-    if (v == nullptr) {
-      return r.Error(r.table().get(env_key), env_key,
-                     absl::StrCat("environment variable ", *env, " is not set"));
-    }
-    return std::string(v);
-  }
-  if (file) {
-    auto v = ReadSecretFile(*file);
-    if (!v.ok()) return r.Error(r.table().get(file_key), file_key, v.status().message());
-    return *v;
-  }
-  return value;
-}
-
-absl::StatusOr<mysql::Dsn> ReadDsn(TableReader& r) {
-  ASSIGN_OR_RETURN(std::optional<std::string> text, r.String("dsn"));
-  if (!text) return r.Error(nullptr, "dsn", "missing (e.g. dsn = \"mysql://dcp@127.0.0.1:3306\")");
-  auto dsn = mysql::Dsn::Parse(*text);
-  if (!dsn.ok()) return r.Error(r.table().get("dsn"), "dsn", dsn.status().message());
-  ASSIGN_OR_RETURN(std::optional<std::string> password, Secret(r, "password", false));
-  if (password) {
-    if (dsn->password) {
-      return r.Error(r.table().get("password-env") ? r.table().get("password-env")
-                                                    : r.table().get("password-file"),
-                     "password", "the DSN already has a password; give it in one place only");
-    }
-    dsn->password = *password;
-  }
-  return *dsn;
-}
-
-absl::Status CheckListen(TableReader& r, absl::string_view key, const std::string& listen) {
-  size_t colon = listen.rfind(':');
-  int port = -1;
-  if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
-      port < 0 || port > 65535) {
-    return r.Error(r.table().get(Std(key)), key,
-                   absl::StrCat("expected host:port (port 0..65535), got \"", listen, "\""));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<TagConfig> ReadTag(const toml::table& t, const std::string& prefix,
-                                  const std::string& path) {
+absl::StatusOr<TagRule> ReadTag(const toml::table& t, const std::string& prefix,
+                                const std::string& path) {
   TableReader r(t, prefix, path);
-  TagConfig tag;
+  TagRule tag;
   ASSIGN_OR_RETURN(std::optional<std::string> name, r.String("name"));
   if (!name || name->empty()) return r.Error(nullptr, "name", "missing tag name");
   tag.name = *name;
@@ -290,6 +72,72 @@ absl::StatusOr<TagConfig> ReadTag(const toml::table& t, const std::string& prefi
   return tag;
 }
 
+absl::StatusOr<MysqlSourceConfig> ReadMysqlSource(TableReader& r, const std::string& prefix) {
+  MysqlSourceConfig c;
+  ASSIGN_OR_RETURN(c.dsn, ReadDsn(r));
+  ASSIGN_OR_RETURN(std::optional<int64_t> server_id, r.Int("server-id"));
+  if (!server_id || *server_id <= 0 || *server_id > 4294967295) {
+    return r.Error(r.table().get("server-id"), "server-id",
+                   "expected a server id 1..4294967295, distinct from every server's and "
+                   "replica's id");
+  }
+  c.server_id = static_cast<uint32_t>(*server_id);
+  ASSIGN_OR_RETURN(c.start_gtid, r.String("start-gtid"));
+  ASSIGN_OR_RETURN(c.start_position, r.String("start-position"));
+  if (c.start_gtid && c.start_position) {
+    return r.Error(r.table().get("start-position"), "start-position",
+                   "give start-gtid or start-position, not both");
+  }
+  if (c.start_position && c.start_position->find(':') == std::string::npos) {
+    return r.Error(r.table().get("start-position"), "start-position",
+                   "expected file:position, e.g. \"mysql-bin.000003:4\"");
+  }
+  ASSIGN_OR_RETURN(std::vector<const toml::table*> tags, r.TableArray("tag"));
+  if (tags.empty()) {
+    return r.Error(nullptr, "tag", "a mysql collector needs at least one [[collector.tag]]");
+  }
+  for (size_t i = 0; i < tags.size(); ++i) {
+    ASSIGN_OR_RETURN(TagRule tag,
+                     ReadTag(*tags[i], absl::StrCat(prefix, ".tag[", i + 1, "]"), r.path()));
+    c.tags.push_back(std::move(tag));
+  }
+  RETURN_IF_ERROR(r.CheckNoUnknownKeys(
+      "name, type, dsn, password-env, password-file, server-id, start-gtid, start-position, "
+      "tag"));
+  return c;
+}
+
+absl::StatusOr<GrpcSourceConfig> ReadGrpcSource(TableReader& r) {
+  GrpcSourceConfig c;
+  ASSIGN_OR_RETURN(std::optional<std::string> listen, r.String("listen"));
+  if (!listen) return r.Error(nullptr, "listen", "missing (e.g. listen = \"127.0.0.1:50051\")");
+  RETURN_IF_ERROR(CheckListen(r, "listen", *listen));
+  c.listen = *listen;
+  ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> tags, r.StringArray("tags"));
+  if (!tags || tags->empty()) {
+    return r.Error(r.table().get("tags"), "tags",
+                   "a grpc collector needs the tags it accepts, e.g. tags = [\"dst2\"]");
+  }
+  c.tags = *tags;
+  ASSIGN_OR_RETURN(c.token, r.Secret("token", false));
+  ASSIGN_OR_RETURN(std::optional<std::string> cert, r.String("tls-cert"));
+  ASSIGN_OR_RETURN(std::optional<std::string> key, r.String("tls-key"));
+  if (cert.has_value() != key.has_value()) {
+    return r.Error(r.table().get(cert ? "tls-cert" : "tls-key"), cert ? "tls-key" : "tls-cert",
+                   "tls-cert and tls-key go together");
+  }
+  for (const auto& [k, v] : {std::pair{"tls-cert", cert}, std::pair{"tls-key", key}}) {
+    if (v && !std::ifstream(*v)) {
+      return r.Error(r.table().get(k), k, absl::StrCat("cannot read ", *v));
+    }
+  }
+  c.tls_cert = cert.value_or("");
+  c.tls_key = key.value_or("");
+  RETURN_IF_ERROR(
+      r.CheckNoUnknownKeys("name, type, listen, tags, token-env, token-file, tls-cert, tls-key"));
+  return c;
+}
+
 absl::StatusOr<CollectorConfig> ReadCollector(const toml::table& t, const std::string& prefix,
                                               const std::string& path) {
   TableReader r(t, prefix, path);
@@ -299,70 +147,246 @@ absl::StatusOr<CollectorConfig> ReadCollector(const toml::table& t, const std::s
   c.name = *name;
   ASSIGN_OR_RETURN(std::optional<std::string> type, r.String("type"));
   if (!type || *type == "mysql") {
-    c.type = CollectorConfig::Type::kMysql;
-    ASSIGN_OR_RETURN(c.dsn, ReadDsn(r));
-    ASSIGN_OR_RETURN(std::optional<int64_t> server_id, r.Int("server-id"));
-    if (!server_id || *server_id <= 0 || *server_id > 4294967295) {
-      return r.Error(r.table().get("server-id"), "server-id",
-                     "expected a server id 1..4294967295, distinct from every server's and "
-                     "replica's id");
-    }
-    c.server_id = static_cast<uint32_t>(*server_id);
-    ASSIGN_OR_RETURN(c.start_gtid, r.String("start-gtid"));
-    ASSIGN_OR_RETURN(c.start_position, r.String("start-position"));
-    if (c.start_gtid && c.start_position) {
-      return r.Error(r.table().get("start-position"), "start-position",
-                     "give start-gtid or start-position, not both");
-    }
-    if (c.start_position && c.start_position->find(':') == std::string::npos) {
-      return r.Error(r.table().get("start-position"), "start-position",
-                     "expected file:position, e.g. \"mysql-bin.000003:4\"");
-    }
-    ASSIGN_OR_RETURN(std::vector<const toml::table*> tags, r.TableArray("tag"));
-    if (tags.empty()) {
-      return r.Error(nullptr, "tag", "a mysql collector needs at least one [[collector.tag]]");
-    }
-    for (size_t i = 0; i < tags.size(); ++i) {
-      ASSIGN_OR_RETURN(TagConfig tag,
-                       ReadTag(*tags[i], absl::StrCat(prefix, ".tag[", i + 1, "]"), path));
-      c.tags.push_back(std::move(tag));
-    }
-    RETURN_IF_ERROR(r.CheckNoUnknownKeys(
-        "name, type, dsn, password-env, password-file, server-id, start-gtid, start-position, "
-        "tag"));
+    ASSIGN_OR_RETURN(c.source, ReadMysqlSource(r, prefix));
   } else if (*type == "grpc") {
-    c.type = CollectorConfig::Type::kGrpc;
-    ASSIGN_OR_RETURN(std::optional<std::string> listen, r.String("listen"));
-    if (!listen) return r.Error(nullptr, "listen", "missing (e.g. listen = \"127.0.0.1:50051\")");
-    RETURN_IF_ERROR(CheckListen(r, "listen", *listen));
-    c.listen = *listen;
-    ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> tags, r.StringArray("tags"));
-    if (!tags || tags->empty()) {
-      return r.Error(r.table().get("tags"), "tags",
-                     "a grpc collector needs the tags it accepts, e.g. tags = [\"dst2\"]");
-    }
-    c.grpc_tags = *tags;
-    ASSIGN_OR_RETURN(c.token, Secret(r, "token", false));
-    ASSIGN_OR_RETURN(std::optional<std::string> cert, r.String("tls-cert"));
-    ASSIGN_OR_RETURN(std::optional<std::string> key, r.String("tls-key"));
-    if (cert.has_value() != key.has_value()) {
-      return r.Error(r.table().get(cert ? "tls-cert" : "tls-key"), cert ? "tls-key" : "tls-cert",
-                     "tls-cert and tls-key go together");
-    }
-    for (const auto& [k, v] : {std::pair{"tls-cert", cert}, std::pair{"tls-key", key}}) {
-      if (v && !std::ifstream(*v)) {
-        return r.Error(r.table().get(k), k, absl::StrCat("cannot read ", *v));
-      }
-    }
-    c.tls_cert = cert.value_or("");
-    c.tls_key = key.value_or("");
-    RETURN_IF_ERROR(r.CheckNoUnknownKeys(
-        "name, type, listen, tags, token-env, token-file, tls-cert, tls-key"));
+    ASSIGN_OR_RETURN(c.source, ReadGrpcSource(r));
   } else {
     return r.Error(r.table().get("type"), "type",
                    absl::StrCat("expected \"mysql\" or \"grpc\", got \"", *type, "\""));
   }
   return c;
+}
+
+absl::StatusOr<BarrierConfig> ReadBarrier(TableReader& r) {
+  BarrierConfig b;
+  ASSIGN_OR_RETURN(b.dsn, ReadDsn(r));
+  ASSIGN_OR_RETURN(std::optional<int64_t> id, r.Int("id"));
+  if (id) {
+    if (*id <= 0 || *id > 4294967295) {
+      return r.Error(r.table().get("id"), "id", "expected a barrier row id 1..4294967295");
+    }
+    b.options.id = static_cast<uint32_t>(*id);
+  }
+  ASSIGN_OR_RETURN(std::optional<absl::Duration> interval, r.Duration("interval"));
+  if (interval) b.options.interval = *interval;
+  RETURN_IF_ERROR(r.CheckNoUnknownKeys("dsn, password-env, password-file, id, interval"));
+  return b;
+}
+
+absl::Status ReadChecker(TableReader& r, checker::CheckerOptions& c) {
+  ASSIGN_OR_RETURN(std::optional<std::string> source, r.String("source-tag"));
+  c.source_tag = source.value_or("");
+  ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> targets, r.StringArray("target-tags"));
+  if (targets) c.target_tags = *targets;
+  ASSIGN_OR_RETURN(std::optional<std::string> mode, r.String("mode"));
+  if (mode) {
+    absl::StatusOr<checker::Mode> m = checker::ParseMode(*mode);
+    if (!m.ok()) {
+      return r.Error(r.table().get("mode"), "mode",
+                     absl::StrCat("expected \"state\" or \"sequence\", got \"", *mode, "\""));
+    }
+    c.mode = *m;
+  }
+  ASSIGN_OR_RETURN(std::optional<int64_t> tolerance, r.Int("tolerance"));
+  if (tolerance) {
+    if (*tolerance < 0 || *tolerance > 1000) {
+      return r.Error(r.table().get("tolerance"), "tolerance",
+                     "expected a number of barriers 0..1000");
+    }
+    c.tolerance = static_cast<int>(*tolerance);
+  }
+  ASSIGN_OR_RETURN(std::optional<absl::Duration> timeout, r.Duration("timeout"));
+  if (timeout) c.timeout = *timeout;
+  ASSIGN_OR_RETURN(std::optional<int64_t> cap, r.Int("max-buffered-changes"));
+  if (cap) {
+    if (*cap < 1000) {
+      return r.Error(r.table().get("max-buffered-changes"), "max-buffered-changes",
+                     "expected at least 1000");
+    }
+    c.max_buffered_changes = static_cast<size_t>(*cap);
+  }
+  ASSIGN_OR_RETURN(std::optional<int64_t> samples, r.Int("max-sample-keys"));
+  if (samples) {
+    if (*samples < 1 || *samples > 10000) {
+      return r.Error(r.table().get("max-sample-keys"), "max-sample-keys", "expected 1..10000");
+    }
+    c.max_sample_keys = static_cast<size_t>(*samples);
+  }
+  return r.CheckNoUnknownKeys(
+      "source-tag, target-tags, mode, tolerance, timeout, max-buffered-changes, "
+      "max-sample-keys");
+}
+
+// One typed option of a sink kind into `sink`.
+absl::Status ReadSinkOption(TableReader& r, const alarm::OptionSpec& o, alarm::SinkConfig& sink) {
+  const std::string key = o.key;
+  bool present = false;
+  switch (o.type) {
+    case alarm::OptionType::kString: {
+      ASSIGN_OR_RETURN(std::optional<std::string> v, r.String(key));
+      if (v) sink.strings[key] = *v;
+      present = v.has_value();
+      break;
+    }
+    case alarm::OptionType::kSecret: {
+      ASSIGN_OR_RETURN(std::optional<std::string> v, r.Secret(key, false));
+      if (v) sink.strings[key] = *v;
+      present = v.has_value();
+      break;
+    }
+    case alarm::OptionType::kBool: {
+      ASSIGN_OR_RETURN(std::optional<bool> v, r.Bool(key));
+      if (v) sink.bools[key] = *v;
+      present = v.has_value();
+      break;
+    }
+    case alarm::OptionType::kDuration: {
+      ASSIGN_OR_RETURN(std::optional<absl::Duration> v, r.Duration(key));
+      if (v) sink.durations[key] = *v;
+      present = v.has_value();
+      break;
+    }
+    case alarm::OptionType::kStringList: {
+      ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> v, r.StringArray(key));
+      if (v) sink.lists[key] = *v;
+      present = v.has_value();
+      break;
+    }
+    case alarm::OptionType::kInt: {
+      ASSIGN_OR_RETURN(std::optional<int64_t> v, r.Int(key));
+      if (v) sink.ints[key] = *v;
+      present = v.has_value();
+      break;
+    }
+  }
+  if (o.required && !present) return r.Error(nullptr, key, absl::StrCat("missing: ", o.help));
+  return absl::OkStatus();
+}
+
+// One [[alarm.sink]] table, read against its kind's options (alarm/sinks.h).
+absl::StatusOr<alarm::SinkConfig> ReadSink(const toml::table& t, const std::string& prefix,
+                                           const std::string& path) {
+  TableReader r(t, prefix, path);
+  alarm::SinkConfig sink;
+  ASSIGN_OR_RETURN(std::optional<std::string> type, r.String("type"));
+  if (!type) return r.Error(nullptr, "type", "missing: the sink kind, e.g. type = \"webhook\"");
+  sink.type = *type;
+  const alarm::SinkKind* kind = alarm::FindSinkKind(sink.type);
+  if (kind == nullptr) {
+    return r.Error(r.table().get("type"), "type", alarm::ValidateSink(sink).message());
+  }
+  std::vector<std::string> known;
+  for (const std::vector<alarm::OptionSpec>* specs : {&alarm::CommonOptions(), &kind->options}) {
+    for (const alarm::OptionSpec& o : *specs) {
+      if (std::string(o.key) == "type") {
+        known.push_back(o.key);
+        continue;
+      }
+      RETURN_IF_ERROR(ReadSinkOption(r, o, sink));
+      known.push_back(o.type == alarm::OptionType::kSecret
+                          ? absl::StrCat(o.key, "-env, ", o.key, "-file")
+                          : std::string(o.key));
+    }
+  }
+  RETURN_IF_ERROR(r.CheckNoUnknownKeys(absl::StrJoin(known, ", ")));
+  sink.name = sink.String("name");
+  absl::Status valid = alarm::ValidateSink(sink);
+  if (!valid.ok()) {
+    // The kind names the option first ("url: ..."): point at it.
+    const std::string msg(valid.message());
+    const std::string key = msg.substr(0, msg.find(':'));
+    return r.Error(r.table().get(Std(key)), key, msg.substr(std::min(msg.size(), key.size() + 2)));
+  }
+  return sink;
+}
+
+// The older [alarm] keys, as sinks named "log" and "webhook".
+absl::Status ReadLegacyAlarmKeys(TableReader& r, AlarmConfig& a) {
+  ASSIGN_OR_RETURN(std::optional<std::string> log, r.String("log"));
+  if (log && !log->empty()) {
+    alarm::SinkConfig s;
+    s.type = s.name = "log";
+    s.strings["path"] = *log;
+    a.sinks.push_back(std::move(s));
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> webhook, r.String("webhook"));
+  ASSIGN_OR_RETURN(std::optional<std::string> secret, r.Secret("webhook-secret", false));
+  ASSIGN_OR_RETURN(std::optional<absl::Duration> timeout, r.Duration("webhook-timeout"));
+  ASSIGN_OR_RETURN(std::optional<bool> slack, r.Bool("slack"));
+  if (webhook) {
+    if (!absl::StartsWith(*webhook, "http://") && !absl::StartsWith(*webhook, "https://")) {
+      return r.Error(r.table().get("webhook"), "webhook", "expected an http:// or https:// URL");
+    }
+    alarm::SinkConfig s;
+    s.type = s.name = "webhook";
+    s.strings["url"] = *webhook;
+    if (secret) s.strings["secret"] = *secret;
+    if (timeout) s.durations["timeout"] = *timeout;
+    if (slack) s.bools["slack-text"] = *slack;
+    a.sinks.push_back(std::move(s));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadAlarm(TableReader& r, AlarmConfig& a) {
+  RETURN_IF_ERROR(ReadLegacyAlarmKeys(r, a));
+  ASSIGN_OR_RETURN(std::vector<const toml::table*> sinks, r.TableArray("sink"));
+  std::map<std::string, int> per_type;
+  for (const alarm::SinkConfig& s : a.sinks) ++per_type[s.type];
+  for (size_t i = 0; i < sinks.size(); ++i) {
+    ASSIGN_OR_RETURN(alarm::SinkConfig s,
+                     ReadSink(*sinks[i], absl::StrCat("alarm.sink[", i + 1, "]"), r.path()));
+    const int n = ++per_type[s.type];
+    if (s.name.empty()) s.name = n == 1 ? s.type : absl::StrCat(s.type, "-", n);
+    for (const alarm::SinkConfig& other : a.sinks) {
+      if (other.name == s.name) {
+        return r.Error(sinks[i], absl::StrCat("sink[", i + 1, "].name"),
+                       absl::StrCat("duplicate sink name \"", s.name,
+                                    "\"; give each sink of one type its own name"));
+      }
+    }
+    a.sinks.push_back(std::move(s));
+  }
+  return r.CheckNoUnknownKeys(
+      "sink, log, webhook, webhook-secret-env, webhook-secret-file, webhook-timeout, slack");
+}
+
+absl::StatusOr<CollectConfig> ReadCollect(TableReader& r) {
+  CollectConfig c;
+  ASSIGN_OR_RETURN(std::optional<std::string> target, r.String("target"));
+  if (!target || target->empty()) {
+    return r.Error(r.table().get("target"), "target", "missing: host:port of a gRPC collector");
+  }
+  c.target = *target;
+  ASSIGN_OR_RETURN(c.token, r.Secret("token", false));
+  ASSIGN_OR_RETURN(std::optional<std::string> ca, r.String("tls-ca"));
+  c.tls_ca = ca.value_or("");
+  RETURN_IF_ERROR(r.CheckNoUnknownKeys("target, token-env, token-file, tls-ca"));
+  return c;
+}
+
+absl::Status ReadHttpAndState(TableReader& top, Config& config) {
+  ASSIGN_OR_RETURN(const toml::table* http, top.Table("http"));
+  if (http != nullptr) {
+    TableReader r(*http, "http", config.path);
+    ASSIGN_OR_RETURN(std::optional<std::string> listen, r.String("listen"));
+    if (listen) {
+      if (!listen->empty()) RETURN_IF_ERROR(CheckListen(r, "listen", *listen));
+      config.http.listen = *listen;
+    }
+    RETURN_IF_ERROR(r.CheckNoUnknownKeys("listen"));
+  }
+  ASSIGN_OR_RETURN(const toml::table* state, top.Table("state"));
+  if (state != nullptr) {
+    TableReader r(*state, "state", config.path);
+    ASSIGN_OR_RETURN(std::optional<std::string> dir, r.String("dir"));
+    if (dir) {
+      if (dir->empty()) return r.Error(r.table().get("dir"), "dir", "must not be empty");
+      config.state.dir = *dir;
+    }
+    RETURN_IF_ERROR(r.CheckNoUnknownKeys("dir"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Validate(const Config& config, const toml::table& root) {
@@ -376,7 +400,7 @@ absl::Status Validate(const Config& config, const toml::table& root) {
   const toml::array* collectors_node = root["collector"].as_array();
   auto collector_node = [&](size_t i) -> const toml::node* {
     return collectors_node != nullptr && i < collectors_node->size() ? collectors_node->get(i)
-                                                                      : nullptr;
+                                                                     : nullptr;
   };
   std::map<std::string, size_t> names;
   std::map<uint32_t, size_t> server_ids;
@@ -389,10 +413,10 @@ absl::Status Validate(const Config& config, const toml::table& root) {
                  absl::StrCat("duplicate collector name \"", c.name, "\" (also collector[",
                               it->second + 1, "])"));
     }
-    if (c.type == CollectorConfig::Type::kMysql) {
-      if (auto [it, fresh] = server_ids.emplace(c.server_id, i); !fresh) {
+    if (const MysqlSourceConfig* m = c.mysql()) {
+      if (auto [it, fresh] = server_ids.emplace(m->server_id, i); !fresh) {
         return err(key + ".server-id", collector_node(i),
-                   absl::StrCat("duplicate server id ", c.server_id, " (also collector[",
+                   absl::StrCat("duplicate server id ", m->server_id, " (also collector[",
                                 it->second + 1, "]); each collector registers as its own replica"));
       }
     }
@@ -400,8 +424,7 @@ absl::Status Validate(const Config& config, const toml::table& root) {
       if (auto [it, fresh] = producers.emplace(tag, i); !fresh) {
         return err(key, collector_node(i),
                    absl::StrCat("tag \"", tag, "\" is produced twice (also by collector[",
-                                it->second + 1, "] \"", config.collectors[it->second].name,
-                                "\")"));
+                                it->second + 1, "] \"", config.collectors[it->second].name, "\")"));
       }
     }
   }
@@ -443,13 +466,6 @@ absl::Status Validate(const Config& config, const toml::table& root) {
 
 }  // namespace
 
-std::vector<std::string> CollectorConfig::TagNames() const {
-  if (type == Type::kGrpc) return grpc_tags;
-  std::vector<std::string> out;
-  for (const TagConfig& t : tags) out.push_back(t.name);
-  return out;
-}
-
 absl::StatusOr<Config> ParseConfig(absl::string_view toml_text, absl::string_view path) {
   Config config;
   config.path = std::string(path);
@@ -466,139 +482,31 @@ absl::StatusOr<Config> ParseConfig(absl::string_view toml_text, absl::string_vie
   ASSIGN_OR_RETURN(const toml::table* barrier, top.Table("barrier"));
   if (barrier != nullptr) {
     TableReader r(*barrier, "barrier", config.path);
-    BarrierConfig b;
-    ASSIGN_OR_RETURN(b.dsn, ReadDsn(r));
-    ASSIGN_OR_RETURN(std::optional<int64_t> id, r.Int("id"));
-    if (id) {
-      if (*id <= 0 || *id > 4294967295) {
-        return r.Error(r.table().get("id"), "id", "expected a barrier row id 1..4294967295");
-      }
-      b.id = static_cast<uint32_t>(*id);
-    }
-    ASSIGN_OR_RETURN(std::optional<absl::Duration> interval, r.Duration("interval"));
-    if (interval) b.interval = *interval;
-    RETURN_IF_ERROR(r.CheckNoUnknownKeys("dsn, password-env, password-file, id, interval"));
-    config.barrier = std::move(b);
+    ASSIGN_OR_RETURN(config.barrier, ReadBarrier(r));
   }
-
   ASSIGN_OR_RETURN(std::vector<const toml::table*> collectors, top.TableArray("collector"));
   for (size_t i = 0; i < collectors.size(); ++i) {
-    ASSIGN_OR_RETURN(CollectorConfig c, ReadCollector(*collectors[i],
-                                                      absl::StrCat("collector[", i + 1, "]"),
-                                                      config.path));
+    ASSIGN_OR_RETURN(
+        CollectorConfig c,
+        ReadCollector(*collectors[i], absl::StrCat("collector[", i + 1, "]"), config.path));
     config.collectors.push_back(std::move(c));
   }
-
   ASSIGN_OR_RETURN(const toml::table* checker, top.Table("checker"));
   if (checker != nullptr) {
     TableReader r(*checker, "checker", config.path);
-    CheckerConfig& c = config.checker;
-    ASSIGN_OR_RETURN(std::optional<std::string> source, r.String("source-tag"));
-    c.source_tag = source.value_or("");
-    ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> targets, r.StringArray("target-tags"));
-    if (targets) c.target_tags = *targets;
-    ASSIGN_OR_RETURN(std::optional<std::string> mode, r.String("mode"));
-    if (mode) {
-      if (*mode == "state") {
-        c.mode = CheckerConfig::Mode::kState;
-      } else if (*mode == "sequence") {
-        c.mode = CheckerConfig::Mode::kSequence;
-      } else {
-        return r.Error(r.table().get("mode"), "mode",
-                       absl::StrCat("expected \"state\" or \"sequence\", got \"", *mode, "\""));
-      }
-    }
-    ASSIGN_OR_RETURN(std::optional<int64_t> tolerance, r.Int("tolerance"));
-    if (tolerance) {
-      if (*tolerance < 0 || *tolerance > 1000) {
-        return r.Error(r.table().get("tolerance"), "tolerance",
-                       "expected a number of barriers 0..1000");
-      }
-      c.tolerance = static_cast<int>(*tolerance);
-    }
-    ASSIGN_OR_RETURN(std::optional<absl::Duration> timeout, r.Duration("timeout"));
-    if (timeout) c.timeout = *timeout;
-    ASSIGN_OR_RETURN(std::optional<int64_t> cap, r.Int("max-buffered-changes"));
-    if (cap) {
-      if (*cap < 1000) {
-        return r.Error(r.table().get("max-buffered-changes"), "max-buffered-changes",
-                       "expected at least 1000");
-      }
-      c.max_buffered_changes = *cap;
-    }
-    ASSIGN_OR_RETURN(std::optional<int64_t> samples, r.Int("max-sample-keys"));
-    if (samples) {
-      if (*samples < 1 || *samples > 10000) {
-        return r.Error(r.table().get("max-sample-keys"), "max-sample-keys",
-                       "expected 1..10000");
-      }
-      c.max_sample_keys = static_cast<int>(*samples);
-    }
-    RETURN_IF_ERROR(r.CheckNoUnknownKeys(
-        "source-tag, target-tags, mode, tolerance, timeout, max-buffered-changes, "
-        "max-sample-keys"));
+    RETURN_IF_ERROR(ReadChecker(r, config.checker));
   }
-
   ASSIGN_OR_RETURN(const toml::table* alarm, top.Table("alarm"));
   if (alarm != nullptr) {
     TableReader r(*alarm, "alarm", config.path);
-    AlarmConfig& a = config.alarm;
-    ASSIGN_OR_RETURN(std::optional<std::string> log, r.String("log"));
-    a.log = log.value_or("");
-    ASSIGN_OR_RETURN(std::optional<std::string> webhook, r.String("webhook"));
-    if (webhook) {
-      if (!absl::StartsWith(*webhook, "http://") && !absl::StartsWith(*webhook, "https://")) {
-        return r.Error(r.table().get("webhook"), "webhook", "expected an http:// or https:// URL");
-      }
-      a.webhook = *webhook;
-    }
-    ASSIGN_OR_RETURN(a.webhook_secret, Secret(r, "webhook-secret", false));
-    ASSIGN_OR_RETURN(std::optional<absl::Duration> timeout, r.Duration("webhook-timeout"));
-    if (timeout) a.webhook_timeout = *timeout;
-    ASSIGN_OR_RETURN(std::optional<bool> slack, r.Bool("slack"));
-    a.slack_text = slack.value_or(false);
-    RETURN_IF_ERROR(r.CheckNoUnknownKeys(
-        "log, webhook, webhook-secret-env, webhook-secret-file, webhook-timeout, slack"));
+    RETURN_IF_ERROR(ReadAlarm(r, config.alarm));
   }
-
-  ASSIGN_OR_RETURN(const toml::table* http, top.Table("http"));
-  if (http != nullptr) {
-    TableReader r(*http, "http", config.path);
-    ASSIGN_OR_RETURN(std::optional<std::string> listen, r.String("listen"));
-    if (listen) {
-      if (!listen->empty()) RETURN_IF_ERROR(CheckListen(r, "listen", *listen));
-      config.http.listen = *listen;
-    }
-    RETURN_IF_ERROR(r.CheckNoUnknownKeys("listen"));
-  }
-
-  ASSIGN_OR_RETURN(const toml::table* state, top.Table("state"));
-  if (state != nullptr) {
-    TableReader r(*state, "state", config.path);
-    ASSIGN_OR_RETURN(std::optional<std::string> dir, r.String("dir"));
-    if (dir) {
-      if (dir->empty()) return r.Error(r.table().get("dir"), "dir", "must not be empty");
-      config.state.dir = *dir;
-    }
-    RETURN_IF_ERROR(r.CheckNoUnknownKeys("dir"));
-  }
-
+  RETURN_IF_ERROR(ReadHttpAndState(top, config));
   ASSIGN_OR_RETURN(const toml::table* collect, top.Table("collect"));
   if (collect != nullptr) {
     TableReader r(*collect, "collect", config.path);
-    CollectConfig c;
-    ASSIGN_OR_RETURN(std::optional<std::string> target, r.String("target"));
-    if (!target || target->empty()) {
-      return r.Error(r.table().get("target"), "target", "missing: host:port of a gRPC collector");
-    }
-    c.target = *target;
-    ASSIGN_OR_RETURN(c.token, Secret(r, "token", false));
-    ASSIGN_OR_RETURN(std::optional<std::string> ca, r.String("tls-ca"));
-    c.tls_ca = ca.value_or("");
-    RETURN_IF_ERROR(r.CheckNoUnknownKeys("target, token-env, token-file, tls-ca"));
-    config.collect = std::move(c);
+    ASSIGN_OR_RETURN(config.collect, ReadCollect(r));
   }
-
   RETURN_IF_ERROR(
       top.CheckNoUnknownKeys("barrier, collector, checker, alarm, http, state, collect"));
   RETURN_IF_ERROR(Validate(config, root));
@@ -630,9 +538,10 @@ std::vector<std::string> ConfigWarnings(const Config& config) {
                                ": no [barrier]: dcp will not bump a barrier; windows advance only "
                                "if something else writes drc.barrier on the source"));
   }
-  if (config.alarm.log.empty() && config.alarm.webhook.empty()) {
-    out.push_back(absl::StrCat(config.path, ": [alarm] has neither log nor webhook; alarms are "
-                                            "only counted in /metrics"));
+  if (config.alarm.sinks.empty()) {
+    out.push_back(absl::StrCat(config.path,
+                               ": no alarm sink ([alarm] log or webhook, or "
+                               "[[alarm.sink]]); alarms are only counted in /metrics"));
   }
   return out;
 }
@@ -640,24 +549,26 @@ std::vector<std::string> ConfigWarnings(const Config& config) {
 std::string Config::ToString() const {
   std::string out = absl::StrCat("config ", path, ":");
   if (barrier) {
-    absl::StrAppend(&out, " barrier{", barrier->dsn.ToString(), " id=", barrier->id,
-                    " interval=", absl::FormatDuration(barrier->interval), "}");
+    absl::StrAppend(&out, " barrier{", barrier->dsn.ToString(), " id=", barrier->options.id,
+                    " interval=", absl::FormatDuration(barrier->options.interval), "}");
   }
   for (const CollectorConfig& c : collectors) {
-    if (c.type == CollectorConfig::Type::kMysql) {
-      absl::StrAppend(&out, " collector{", c.name, " mysql ", c.dsn.ToString(),
-                      " server-id=", c.server_id, " tags=", absl::StrJoin(c.TagNames(), ","), "}");
+    if (const MysqlSourceConfig* m = c.mysql()) {
+      absl::StrAppend(&out, " collector{", c.name, " mysql ", m->dsn.ToString(),
+                      " server-id=", m->server_id, " tags=", absl::StrJoin(c.TagNames(), ","), "}");
     } else {
-      absl::StrAppend(&out, " collector{", c.name, " grpc ", c.listen,
-                      " tags=", absl::StrJoin(c.grpc_tags, ","), c.token ? " token=***" : "",
-                      c.tls_cert.empty() ? "" : " tls", "}");
+      const GrpcSourceConfig& g = *c.grpc();
+      absl::StrAppend(&out, " collector{", c.name, " grpc ", g.listen,
+                      " tags=", absl::StrJoin(g.tags, ","), g.token ? " token=***" : "",
+                      g.tls_cert.empty() ? "" : " tls", "}");
     }
   }
   absl::StrAppend(&out, " checker{", checker.source_tag, " -> ",
-                  absl::StrJoin(checker.target_tags, ","), " mode=",
-                  checker.mode == CheckerConfig::Mode::kState ? "state" : "sequence",
-                  " tolerance=", checker.tolerance,
+                  absl::StrJoin(checker.target_tags, ","),
+                  " mode=", checker::ModeName(checker.mode), " tolerance=", checker.tolerance,
                   " timeout=", absl::FormatDuration(checker.timeout), "}");
+  for (const alarm::SinkConfig& s : alarm.sinks)
+    absl::StrAppend(&out, " sink{", s.name, " ", s.type, "}");
   return out;
 }
 

@@ -1,5 +1,6 @@
-// The dcp daemon's configuration: a TOML file (documented key by key in docs/config.md)
-// parsed and validated into plain structs.
+// The daemon's configuration: a TOML file (documented key by key in docs/config.md) parsed
+// and validated into the option structs of the components it configures (collectors,
+// checker, barrier writer, alarm sinks): each default lives in one place, the component's.
 //
 // Every error is one line naming the file, the line, the key and what is expected, e.g.
 //   dcp.toml:12:1: collector[2].server-id: duplicate server id 1001 (also collector[1])
@@ -8,75 +9,29 @@
 #ifndef DCP_DAEMON_CONFIG_H_
 #define DCP_DAEMON_CONFIG_H_
 
-#include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/time/time.h"
+#include "alarm/sinks.h"
+#include "barrier/barrier_writer.h"
+#include "checker/checker.h"
+#include "collector/config.h"
 #include "mysql/dsn.h"
 
 namespace dcp::daemon {
 
 struct BarrierConfig {
   mysql::Dsn dsn;
-  uint32_t id = 1;
-  absl::Duration interval = absl::Seconds(2);
+  barrier::BarrierOptions options;  // id, interval
 };
 
-// A named set of tables produced by one collector.
-struct TagConfig {
-  std::string name;
-  std::vector<std::string> tables;  // schema.table globs
-  // Target table (glob) -> source table (glob), e.g. "shop_v2.*" -> "shop.*": rows of the
-  // target table are compared under the source table's name.
-  std::vector<std::pair<std::string, std::string>> rename;
-  std::vector<std::string> ignore_columns;  // schema.table.column globs
-  // schema.table -> key columns, for tables without a primary key.
-  std::map<std::string, std::vector<std::string>> key_columns;
-};
-
-struct CollectorConfig {
-  enum class Type { kMysql, kGrpc };
-  std::string name;
-  Type type = Type::kMysql;
-  // type = "mysql"
-  mysql::Dsn dsn;
-  uint32_t server_id = 0;
-  std::optional<std::string> start_gtid;      // GTID set / MariaDB GTID position
-  std::optional<std::string> start_position;  // file:pos
-  std::vector<TagConfig> tags;
-  // type = "grpc"
-  std::string listen;
-  std::vector<std::string> grpc_tags;
-  std::optional<std::string> token;  // secret
-  std::string tls_cert;
-  std::string tls_key;
-
-  // Names of the tags this collector produces.
-  std::vector<std::string> TagNames() const;
-};
-
-struct CheckerConfig {
-  enum class Mode { kState, kSequence };
-  std::string source_tag;
-  std::vector<std::string> target_tags;
-  Mode mode = Mode::kState;
-  int tolerance = 2;
-  absl::Duration timeout = absl::Seconds(10);
-  int64_t max_buffered_changes = 1'000'000;  // per target
-  int max_sample_keys = 20;
-};
-
+// [[alarm.sink]] tables, in order; the older [alarm] keys (log, webhook, webhook-secret-*,
+// webhook-timeout, slack) become a "log" sink and a "webhook" sink.
 struct AlarmConfig {
-  std::string log;  // path, "-" for stdout, empty for none
-  std::string webhook;
-  std::optional<std::string> webhook_secret;  // HMAC-SHA256 key; secret
-  absl::Duration webhook_timeout = absl::Seconds(5);
-  bool slack_text = false;
+  std::vector<alarm::SinkConfig> sinks;
 };
 
 struct HttpConfig {
@@ -87,7 +42,7 @@ struct StateConfig {
   std::string dir = "./dcp-state";
 };
 
-// [collect]: where `dcp collect` streams the MySQL collectors' messages (a remote dcp's gRPC
+// [collect]: where `dcp collect` streams the MySQL collectors' changes (a remote dcp's gRPC
 // collector). With this section the [checker] section is not required.
 struct CollectConfig {
   std::string target;                // host:port
@@ -98,8 +53,8 @@ struct CollectConfig {
 struct Config {
   std::string path;  // the file it came from, for messages
   std::optional<BarrierConfig> barrier;
-  std::vector<CollectorConfig> collectors;
-  CheckerConfig checker;
+  std::vector<collector::CollectorConfig> collectors;
+  checker::CheckerOptions checker;
   AlarmConfig alarm;
   HttpConfig http;
   StateConfig state;

@@ -48,15 +48,18 @@ TEST(Config, ExampleFileParses) {
   auto c = LoadConfig(path);
   ASSERT_TRUE(c.ok()) << c.status();
   ASSERT_TRUE(c->barrier.has_value());
-  EXPECT_EQ(c->barrier->interval, absl::Seconds(2));
+  EXPECT_EQ(c->barrier->options.interval, absl::Seconds(2));
   EXPECT_EQ(c->barrier->dsn.password, "src-secret");
   ASSERT_EQ(c->collectors.size(), 3u);
-  EXPECT_EQ(c->collectors[1].dsn.port, 3307);
-  EXPECT_EQ(c->collectors[1].dsn.password, "replica-secret");
-  EXPECT_EQ(c->collectors[2].type, CollectorConfig::Type::kGrpc);
+  ASSERT_NE(c->collectors[1].mysql(), nullptr);
+  EXPECT_EQ(c->collectors[1].mysql()->dsn.port, 3307);
+  EXPECT_EQ(c->collectors[1].mysql()->dsn.password, "replica-secret");
+  EXPECT_NE(c->collectors[2].grpc(), nullptr);
   EXPECT_EQ(c->checker.target_tags, (std::vector<std::string>{"dst", "dst2"}));
   EXPECT_EQ(c->checker.timeout, absl::Seconds(10));
-  EXPECT_EQ(c->alarm.webhook, "http://127.0.0.1:9000/hook");
+  ASSERT_EQ(c->alarm.sinks.size(), 2u);
+  EXPECT_EQ(c->alarm.sinks[1].type, "webhook");
+  EXPECT_EQ(c->alarm.sinks[1].String("url"), "http://127.0.0.1:9000/hook");
   // Secrets never show in the summary.
   EXPECT_THAT(c->ToString(), ::testing::Not(HasSubstr("secret")));
 }
@@ -64,7 +67,7 @@ TEST(Config, ExampleFileParses) {
 TEST(Config, MinimalDefaults) {
   auto c = ParseConfig(kMinimal, "t.toml");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->checker.mode, CheckerConfig::Mode::kState);
+  EXPECT_EQ(c->checker.mode, checker::Mode::kState);
   EXPECT_EQ(c->checker.tolerance, 2);
   EXPECT_EQ(c->http.listen, "127.0.0.1:8080");
   EXPECT_EQ(c->state.dir, "./dcp-state");
@@ -124,7 +127,7 @@ TEST(Config, SecretFromFileIsTrimmedAndNotLogged) {
                "dsn = \"mysql://dcp@127.0.0.1:3307\"\npassword-file = \"" + file + "\"");
   auto c = ParseConfig(text, "t.toml");
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(c->collectors[1].dsn.password, "file-secret");
+  EXPECT_EQ(c->collectors[1].mysql()->dsn.password, "file-secret");
   EXPECT_THAT(c->ToString(), ::testing::Not(HasSubstr("file-secret")));
 }
 
@@ -146,6 +149,72 @@ TEST(Config, BadValues) {
   std::string no_tags = kMinimal;
   no_tags += "[[collector]]\nname = \"g\"\ntype = \"grpc\"\nlisten = \"127.0.0.1:0\"\n";
   EXPECT_THAT(ErrorOf(no_tags), HasSubstr("collector[3].tags: a grpc collector needs the tags"));
+}
+
+}  // namespace
+}  // namespace dcp::daemon
+
+namespace dcp::daemon {
+namespace {
+
+// [[alarm.sink]] tables: typed against the sink kind's options (alarm/sinks.h), with
+// file:line:key errors; the older [alarm] keys become sinks named "log" and "webhook".
+TEST(Config, AlarmSinkTables) {
+  setenv("DCP_TEST_HOOK_SECRET", "hook-secret", 1);
+  std::string text = kMinimal;
+  text += R"(
+[alarm]
+log = "alarms.jsonl"
+
+[[alarm.sink]]
+type = "webhook"
+url = "https://hooks.example/services/T0/B0/XYZ"
+secret-env = "DCP_TEST_HOOK_SECRET"
+timeout = "2s"
+kinds = ["diff", "timeout", "recovered"]
+
+[[alarm.sink]]
+type = "log"
+name = "diffs-only"
+path = "/tmp/diffs.jsonl"
+kinds = ["diff"]
+)";
+  auto c = ParseConfig(text, "t.toml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->alarm.sinks.size(), 3u);
+  EXPECT_EQ(c->alarm.sinks[0].name, "log");
+  EXPECT_EQ(c->alarm.sinks[0].String("path"), "alarms.jsonl");
+  const alarm::SinkConfig& hook = c->alarm.sinks[1];
+  EXPECT_EQ(hook.name, "webhook");
+  EXPECT_EQ(hook.String("secret"), "hook-secret");
+  EXPECT_EQ(hook.Duration("timeout", absl::ZeroDuration()), absl::Seconds(2));
+  EXPECT_EQ(hook.List("kinds"), (std::vector<std::string>{"diff", "timeout", "recovered"}));
+  EXPECT_EQ(c->alarm.sinks[2].name, "diffs-only");
+  EXPECT_THAT(c->ToString(), ::testing::Not(HasSubstr("hook-secret")));
+  EXPECT_THAT(c->ToString(), ::testing::Not(HasSubstr("XYZ")));
+
+  std::string typo = kMinimal;
+  typo += "[[alarm.sink]]\ntype = \"webhook\"\nurl = \"https://h/x\"\nsecret = \"inline\"\n";
+  EXPECT_THAT(ErrorOf(typo), HasSubstr("alarm.sink[1].secret: unknown key (known here: type, "
+                                       "name, kinds, url, secret-env, secret-file, timeout, "
+                                       "slack-text)"));
+  std::string unknown = kMinimal;
+  unknown += "[[alarm.sink]]\ntype = \"pigeon\"\n";
+  EXPECT_THAT(ErrorOf(unknown), HasSubstr("alarm.sink[1].type: type: unknown sink type"));
+  std::string bad_url = kMinimal;
+  bad_url += "[[alarm.sink]]\ntype = \"webhook\"\nurl = \"ftp://h/x\"\n";
+  EXPECT_THAT(ErrorOf(bad_url), HasSubstr("alarm.sink[1].url: expected an http:// or https://"));
+  std::string bad_kind = kMinimal;
+  bad_kind += "[[alarm.sink]]\ntype = \"log\"\npath = \"x\"\nkinds = [\"gossip\"]\n";
+  EXPECT_THAT(ErrorOf(bad_kind), HasSubstr("alarm.sink[1].kinds: unknown alarm kind \"gossip\""));
+  std::string missing = kMinimal;
+  missing += "[[alarm.sink]]\ntype = \"log\"\n";
+  EXPECT_THAT(ErrorOf(missing), HasSubstr("alarm.sink[1].path: missing"));
+  std::string twice = kMinimal;
+  twice +=
+      "[[alarm.sink]]\ntype = \"log\"\nname = \"a\"\npath = \"x\"\n"
+      "[[alarm.sink]]\ntype = \"log\"\nname = \"a\"\npath = \"y\"\n";
+  EXPECT_THAT(ErrorOf(twice), HasSubstr("duplicate sink name \"a\""));
 }
 
 }  // namespace

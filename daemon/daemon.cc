@@ -9,71 +9,56 @@
 #include <functional>
 #include <thread>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "alarm/sinks.h"
 #include "barrier/barrier_writer.h"
 #include "barrier/lag.h"
-#include "checker/alarm.h"
 #include "checker/change.h"
-#include "checker/webhook.h"
-#include "collector/checkpoint.h"
-#include "collector/grpc_collector.h"
-#include "collector/grpc_queue.h"
-#include "collector/mysql_collector.h"
-#include "collector/server_check.h"
-#include "collector/tags.h"
+#include "collector/builder.h"
+#include "collector/message_sink.h"
 #include "daemon/http_server.h"
 #include "util/log.h"
 #include "util/status_macros.h"
+#include "util/url.h"
 
 namespace dcp::daemon {
 namespace {
 
-// Feeds one collector's messages to the checker in the collector's own thread. A mutex keeps
+// Feeds one collector's changes to the checker in the collector's own thread. A mutex keeps
 // the seq increasing even when a gRPC collector calls from several RPC threads.
 class CheckerSink final : public collector::MessageSink {
  public:
-  CheckerSink(std::string collector, checker::Checker* checker, bool keep_content)
-      : collector_(std::move(collector)), checker_(checker), keep_content_(keep_content) {}
+  explicit CheckerSink(checker::Checker* checker) : checker_(checker) {}
 
-  absl::Status Put(std::vector<::dcp::Message>& messages,
+  absl::Status Put(std::vector<checker::Change>& changes,
                    const std::function<bool()>& cancelled) override {
     absl::MutexLock lock(&mu_);
-    for (const ::dcp::Message& m : messages) {
-      absl::StatusOr<checker::Change> change = checker::FromProto(m, ++seq_, keep_content_);
-      if (!change.ok()) {
-        ++invalid_;
-        DCP_LOG_EVERY_N_SEC(WARNING, 30)
-            << "collector " << collector_ << ": message not checked: " << change.status();
-        continue;
-      }
+    for (checker::Change& c : changes) {
+      c.seq = ++seq_;
       // An unknown tag is reported once by the checker and counted there.
-      checker_->Add(*change).IgnoreError();
+      checker_->Add(c).IgnoreError();
     }
-    messages.clear();
+    changes.clear();
     return absl::OkStatus();
   }
 
  private:
-  const std::string collector_;
   checker::Checker* const checker_;
-  const bool keep_content_;
   absl::Mutex mu_;
   uint64_t seq_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t invalid_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // Counts alarms by kind and logs each one's summary, then passes it on.
-class CountingSink final : public checker::AlarmSink {
+class CountingSink final : public alarm::AlarmSink {
  public:
-  explicit CountingSink(checker::AlarmSink* next) : next_(next) {}
-  void Emit(const checker::Alarm& alarm) override {
+  explicit CountingSink(alarm::AlarmSink* next) : next_(next) {}
+  void Emit(const alarm::Alarm& alarm) override {
     {
       absl::MutexLock lock(&mu_);
-      ++counts_[std::string(checker::AlarmKindName(alarm.kind))];
+      ++counts_[std::string(alarm::AlarmKindName(alarm.kind))];
     }
     DCP_LOG(WARNING) << "alarm: " << alarm.Summary();
     next_->Emit(alarm);
@@ -84,58 +69,15 @@ class CountingSink final : public checker::AlarmSink {
   }
 
  private:
-  checker::AlarmSink* const next_;
+  alarm::AlarmSink* const next_;
   mutable absl::Mutex mu_;
   std::map<std::string, uint64_t> counts_ ABSL_GUARDED_BY(mu_);
 };
-
-absl::StatusOr<collector::StartPoint> ParseStartPosition(const std::string& text) {
-  const size_t colon = text.rfind(':');
-  collector::StartPoint p;
-  if (colon == std::string::npos || colon == 0 ||
-      !absl::SimpleAtoi(text.substr(colon + 1), &p.position)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("start-position '", text, "': expected FILE:POSITION"));
-  }
-  p.file = text.substr(0, colon);
-  return p;
-}
-
-std::string RedactUrl(const std::string& url) {
-  // http://user:secret@host/... -> http://***@host/...
-  const size_t scheme = url.find("://");
-  const size_t at = url.find('@');
-  const size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-  if (scheme == std::string::npos || at == std::string::npos ||
-      (slash != std::string::npos && at > slash)) {
-    return url;
-  }
-  return absl::StrCat(url.substr(0, scheme + 3), "***", url.substr(at));
-}
 
 }  // namespace
 
 class Daemon::Impl {
  public:
-  struct Mysql {
-    CollectorConfig config;
-    std::string checkpoint_path;
-    collector::ServerInfo server;
-    std::unique_ptr<CheckerSink> sink;
-    std::unique_ptr<collector::ConnectionSchemaSource> schemas;
-    std::unique_ptr<collector::MysqlCollector> collector;
-    std::thread thread;
-    absl::Mutex mu;
-    std::map<uint64_t, collector::StartPoint> barrier_positions ABSL_GUARDED_BY(mu);
-    std::string error ABSL_GUARDED_BY(mu);
-  };
-  struct Grpc {
-    CollectorConfig config;
-    std::unique_ptr<CheckerSink> sink;
-    std::unique_ptr<collector::GrpcCollector> server;
-    std::string address;
-  };
-
   explicit Impl(Options options) : options_(std::move(options)) {}
   ~Impl() { Stop(); }
 
@@ -146,28 +88,35 @@ class Daemon::Impl {
   int http_port() const { return http_ ? http_->port() : 0; }
 
  private:
-  absl::Status CheckServers();
+  struct Source {
+    std::unique_ptr<CheckerSink> sink;
+    std::unique_ptr<collector::Collector> collector;
+  };
+  struct Sink {
+    std::string name;
+    std::string type;
+    std::unique_ptr<alarm::AlarmSink> sink;
+  };
+
   absl::Status OpenSinks();
-  absl::Status StartMysql(Mysql& m);
+  absl::Status BuildCollectors();
+  void StartBarrier();
   void TickLoop();
   void PersistCheckpoints();
 
   Options options_;
   const Config& config() const { return options_.config; }
   absl::Time started_;
-  std::atomic<bool> stopping_{false};
   absl::Mutex stop_mu_;
   bool stopped_ ABSL_GUARDED_BY(stop_mu_) = false;
   std::atomic<bool> running_{false};  // Start() succeeded
 
-  std::unique_ptr<checker::JsonLinesSink> log_sink_;
-  std::unique_ptr<checker::WebhookSink> webhook_;
-  std::unique_ptr<checker::FanOutSink> fan_out_;
+  std::vector<Sink> sinks_;
+  std::unique_ptr<alarm::FanOutSink> fan_out_;
   std::unique_ptr<CountingSink> counting_;
   barrier::LagTracker lag_;
   std::unique_ptr<checker::Checker> checker_;
-  std::vector<std::unique_ptr<Mysql>> mysql_;
-  std::vector<std::unique_ptr<Grpc>> grpc_;
+  std::vector<Source> sources_;
   std::unique_ptr<barrier::SqlConnector> barrier_connector_;
   std::unique_ptr<barrier::BarrierWriter> barrier_;
   std::thread barrier_thread_;
@@ -179,128 +128,63 @@ class Daemon::Impl {
   std::optional<uint64_t> checkpoint_barrier_ ABSL_GUARDED_BY(checkpoint_mu_);
 };
 
-absl::Status Daemon::Impl::CheckServers() {
-  for (size_t i = 0; i < config().collectors.size(); ++i) {
-    const CollectorConfig& c = config().collectors[i];
-    if (c.type != CollectorConfig::Type::kMysql) continue;
-    auto m = std::make_unique<Mysql>();
-    m->config = c;
-    std::vector<collector::TagRule> rules;
-    for (const TagConfig& t : c.tags) {
-      rules.push_back({t.name, t.tables, t.rename, t.ignore_columns, t.key_columns});
-    }
-    collector::TagMatcher matcher(rules);
-    absl::StatusOr<collector::ServerCheckResult> check =
-        collector::ConnectAndCheckServer(c.dsn, c.server_id, matcher);
-    if (!check.ok()) {
-      return absl::Status(check.status().code(),
-                          absl::StrCat(config().path, ": collector '", c.name, "' (",
-                                       c.dsn.Address(), "): ", check.status().message()));
-    }
-    for (const std::string& w : check->warnings) {
-      DCP_LOG(WARNING) << "collector " << c.name << ": " << w;
-    }
-    m->server = check->info;
-    m->checkpoint_path =
-        (std::filesystem::path(config().state.dir) / absl::StrCat("collector-", c.name, ".json"))
-            .string();
-    mysql_.push_back(std::move(m));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status Daemon::Impl::OpenSinks() {
-  std::vector<checker::AlarmSink*> sinks;
-  const AlarmConfig& a = config().alarm;
-  if (!a.log.empty()) {
-    ASSIGN_OR_RETURN(log_sink_, checker::JsonLinesSink::Open(a.log));
-    sinks.push_back(log_sink_.get());
+  std::vector<alarm::AlarmSink*> all;
+  for (const alarm::SinkConfig& c : config().alarm.sinks) {
+    absl::StatusOr<std::unique_ptr<alarm::AlarmSink>> sink =
+        alarm::CreateSink(c, alarm::SinkContext{config().state.dir});
+    if (!sink.ok()) {
+      return absl::Status(
+          sink.status().code(),
+          absl::StrCat(config().path, ": alarm sink '", c.name, "': ", sink.status().message()));
+    }
+    const std::string where =
+        c.strings.count("url") ? UrlForLogs(c.String("url")) : c.String("path");
+    DCP_LOG(INFO) << "alarm sink " << c.name << ": " << c.type << " " << where;
+    all.push_back(sink->get());
+    sinks_.push_back({c.name, c.type, *std::move(sink)});
   }
-  if (!a.webhook.empty()) {
-    checker::WebhookOptions w;
-    w.url = a.webhook;
-    w.spool_dir = (std::filesystem::path(config().state.dir) / "webhook-spool").string();
-    w.hmac_secret = a.webhook_secret.value_or("");
-    w.slack_text = a.slack_text;
-    w.request_timeout = a.webhook_timeout;
-    ASSIGN_OR_RETURN(webhook_, checker::WebhookSink::Start(w));
-    sinks.push_back(webhook_.get());
-  }
-  fan_out_ = std::make_unique<checker::FanOutSink>(std::move(sinks));
+  if (sinks_.empty()) DCP_LOG(INFO) << "alarm sinks: none (alarms are only counted)";
+  fan_out_ = std::make_unique<alarm::FanOutSink>(std::move(all));
   counting_ = std::make_unique<CountingSink>(fan_out_.get());
-  DCP_LOG(INFO) << "alarms: log " << (a.log.empty() ? "(none)" : a.log) << ", webhook "
-                << (a.webhook.empty() ? "(none)" : RedactUrl(a.webhook))
-                << (a.webhook.empty()
-                        ? ""
-                        : absl::StrCat(" (spool ", config().state.dir, "/webhook-spool)"));
   return absl::OkStatus();
 }
 
-absl::Status Daemon::Impl::StartMysql(Mysql& m) {
-  const CollectorConfig& c = m.config;
-  collector::MysqlCollector::Options o;
-  o.name = c.name;
-  for (const TagConfig& t : c.tags) {
-    o.tags.push_back({t.name, t.tables, t.rename, t.ignore_columns, t.key_columns});
-  }
-  o.barrier_id = config().barrier ? config().barrier->id : 1;
-  o.checkpoint_path = m.checkpoint_path;
-  o.auto_checkpoint = false;
-  o.clock = options_.clock;
-  std::string from;
-  collector::CheckpointStore store(m.checkpoint_path);
-  ASSIGN_OR_RETURN(std::optional<collector::Checkpoint> saved, store.Load());
-  if (c.start_gtid) {
-    o.start.gtid = *c.start_gtid;
-    o.start.file.clear();
-  } else if (c.start_position) {
-    ASSIGN_OR_RETURN(o.start, ParseStartPosition(*c.start_position));
-  } else {
-    o.start.file = m.server.binlog_file;
-    o.start.position = m.server.binlog_position;
-  }
-  if (saved) {
-    if (saved->server_id != 0 && saved->server_id != m.server.server_id) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(config().path, ": collector '", c.name, "': checkpoint ", m.checkpoint_path,
-                       " was saved for server id ", saved->server_id, " but ", c.dsn.Address(),
-                       " has server id ", m.server.server_id, "; remove the file to start afresh"));
+absl::Status Daemon::Impl::BuildCollectors() {
+  for (const collector::CollectorConfig& c : config().collectors) {
+    Source s;
+    s.sink = std::make_unique<CheckerSink>(checker_.get());
+    collector::BuildContext context;
+    context.sink = s.sink.get();
+    context.state_dir = config().state.dir;
+    if (config().barrier) context.barrier_id = config().barrier->options.id;
+    context.clock = options_.clock;
+    context.checkpoints = collector::BuildContext::Checkpoints::kByWindow;
+    absl::StatusOr<std::unique_ptr<collector::Collector>> built =
+        collector::BuildCollector(c, context);
+    if (!built.ok()) {
+      return absl::Status(built.status().code(),
+                          absl::StrCat(config().path, ": ", built.status().message()));
     }
-    from = absl::StrCat("checkpoint ", saved->ToString());
-  } else {
-    from = absl::StrCat(c.start_gtid || c.start_position ? "configured start " : "current end ",
-                        o.start.ToString());
+    s.collector = *std::move(built);
+    sources_.push_back(std::move(s));
   }
-  const std::vector<std::string> tags = c.TagNames();
-  CheckerSink* sink = m.sink.get();
-  // A lost stream is not a Gap: the collector drops the partial transaction and resumes
-  // exactly after the last delivered one, so the window stays complete (the outage is
-  // logged and counted in dcp_collector_reconnects_total). Reporting it as a Gap would leave
-  // the window unchecked and hide any divergence in it.
-  Mysql* mp = &m;
-  o.on_barrier_position = [mp](uint64_t offset, const collector::StartPoint& before) {
-    absl::MutexLock lock(&mp->mu);
-    mp->barrier_positions[offset] = before;
-    // A checker that never completes a window (a stopped target) must not grow this forever.
-    while (mp->barrier_positions.size() > 100'000) {
-      mp->barrier_positions.erase(mp->barrier_positions.begin());
-    }
-  };
-  m.schemas = std::make_unique<collector::ConnectionSchemaSource>(c.dsn);
-  m.collector = std::make_unique<collector::MysqlCollector>(
-      std::move(o), collector::LiveBinlogSource(c.dsn, c.server_id), m.schemas.get(), sink);
-  DCP_LOG(INFO) << "collector " << c.name << ": mysql " << c.dsn.ToString() << " ("
-                << m.server.version << ", server id " << m.server.server_id << ") as replica "
-                << c.server_id << ", tags " << absl::StrJoin(tags, ",") << ", from " << from;
-  m.thread = std::thread([this, mp] {
-    absl::Status s = mp->collector->Run([this] { return stopping_.load(); });
-    if (!s.ok()) {
-      DCP_LOG(ERROR) << "collector " << mp->config.name << " stopped: " << s;
-      absl::MutexLock lock(&mp->mu);
-      mp->error = std::string(s.message());
-    }
-  });
   return absl::OkStatus();
+}
+
+void Daemon::Impl::StartBarrier() {
+  if (!config().barrier) {
+    DCP_LOG(INFO) << "barrier writer: none configured (barriers come from another writer)";
+    return;
+  }
+  const BarrierConfig& b = *config().barrier;
+  barrier_connector_ = barrier::NewMysqlConnector(b.dsn);
+  barrier_ = std::make_unique<barrier::BarrierWriter>(
+      b.options, barrier_connector_.get(), options_.clock,
+      [this](const barrier::BarrierEvent& e) { lag_.OnWritten(e.offset, e.committed); });
+  barrier_thread_ = std::thread([this] { barrier_->Run(); });
+  DCP_LOG(INFO) << "barrier writer: " << b.dsn.ToString() << " drc.barrier id " << b.options.id
+                << " every " << absl::FormatDuration(b.options.interval);
 }
 
 absl::Status Daemon::Impl::Start() {
@@ -315,18 +199,9 @@ absl::Status Daemon::Impl::Start() {
                                                    config().state.dir, ": ", ec.message()));
   }
   DCP_LOG(INFO) << "dcp starting: " << config().ToString();
-  RETURN_IF_ERROR(CheckServers());
   RETURN_IF_ERROR(OpenSinks());
 
-  checker::CheckerOptions co;
-  co.source_tag = config().checker.source_tag;
-  co.target_tags = config().checker.target_tags;
-  co.mode = config().checker.mode == CheckerConfig::Mode::kSequence ? checker::Mode::kSequence
-                                                                    : checker::Mode::kState;
-  co.tolerance = config().checker.tolerance;
-  co.timeout = config().checker.timeout;
-  co.max_buffered_changes = static_cast<size_t>(config().checker.max_buffered_changes);
-  co.max_sample_keys = static_cast<size_t>(config().checker.max_sample_keys);
+  checker::CheckerOptions co = config().checker;
   co.on_barrier = [this](const std::string& tag, uint64_t offset, absl::Time arrival) {
     lag_.OnArrived(tag, offset, arrival);
   };
@@ -335,52 +210,10 @@ absl::Status Daemon::Impl::Start() {
                 << ", mode " << checker::ModeName(co.mode) << ", tolerance " << co.tolerance
                 << ", timeout " << absl::FormatDuration(co.timeout);
 
-  for (auto& m : mysql_) {
-    m->sink = std::make_unique<CheckerSink>(m->config.name, checker_.get(), false);
-    RETURN_IF_ERROR(StartMysql(*m));
-  }
-  for (const CollectorConfig& c : config().collectors) {
-    if (c.type != CollectorConfig::Type::kGrpc) continue;
-    auto g = std::make_unique<Grpc>();
-    g->config = c;
-    g->sink = std::make_unique<CheckerSink>(c.name, checker_.get(), false);
-    collector::GrpcCollectorOptions go;
-    go.listen_address = c.listen;
-    go.tags = c.grpc_tags;
-    go.token = c.token;
-    if (!c.tls_cert.empty()) go.tls = collector::TlsServerFiles{c.tls_cert, c.tls_key};
-    absl::StatusOr<std::unique_ptr<collector::GrpcCollector>> server =
-        collector::GrpcCollector::Start(go, g->sink.get());
-    if (!server.ok()) {
-      return absl::Status(server.status().code(),
-                          absl::StrCat(config().path, ": collector '", c.name, "' (", c.listen,
-                                       "): ", server.status().message()));
-    }
-    g->server = std::move(*server);
-    const size_t colon = c.listen.rfind(':');
-    g->address = absl::StrCat(c.listen.substr(0, colon), ":", g->server->port());
-    DCP_LOG(INFO) << "collector " << c.name << ": grpc listening on " << g->address << ", tags "
-                  << absl::StrJoin(c.grpc_tags, ",") << (c.token ? ", token required" : "")
-                  << (c.tls_cert.empty() ? "" : ", TLS");
-    grpc_.push_back(std::move(g));
-  }
-
-  if (config().barrier) {
-    const BarrierConfig& b = *config().barrier;
-    barrier::BarrierOptions bo;
-    bo.id = b.id;
-    bo.interval = b.interval;
-    barrier_connector_ = barrier::NewMysqlConnector(b.dsn);
-    barrier_ = std::make_unique<barrier::BarrierWriter>(
-        bo, barrier_connector_.get(), options_.clock,
-        [this](const barrier::BarrierEvent& e) { lag_.OnWritten(e.offset, e.committed); });
-    barrier_thread_ = std::thread([this] { barrier_->Run(); });
-    DCP_LOG(INFO) << "barrier writer: " << b.dsn.ToString() << " drc.barrier id " << b.id
-                  << " every " << absl::FormatDuration(b.interval);
-  } else {
-    DCP_LOG(INFO) << "barrier writer: none configured (barriers come from another writer)";
-  }
-
+  // Every server is checked before any collector starts.
+  RETURN_IF_ERROR(BuildCollectors());
+  for (Source& s : sources_) RETURN_IF_ERROR(s.collector->Start());
+  StartBarrier();
   tick_thread_ = std::thread([this] { TickLoop(); });
 
   if (!config().http.listen.empty()) {
@@ -404,51 +237,35 @@ void Daemon::Impl::TickLoop() {
 }
 
 void Daemon::Impl::PersistCheckpoints() {
-  if (mysql_.empty()) return;
+  std::vector<collector::Collector*> resumable;
+  for (Source& s : sources_) {
+    if (s.collector->Resumable()) resumable.push_back(s.collector.get());
+  }
+  if (resumable.empty()) return;
   const std::optional<uint64_t> resume = checker_->ResumeBarrier();
   if (!resume) return;
   absl::MutexLock lock(&checkpoint_mu_);
   if (checkpoint_barrier_ && *resume <= *checkpoint_barrier_) return;
-  // The highest barrier <= resume whose position every MySQL collector knows.
+  // The highest barrier <= resume whose position every resumable collector knows.
   std::optional<uint64_t> chosen;
-  {
-    Mysql& first = *mysql_[0];
-    absl::MutexLock l(&first.mu);
-    auto it = first.barrier_positions.upper_bound(*resume);
-    while (it != first.barrier_positions.begin()) {
-      --it;
-      const uint64_t b = it->first;
-      if (checkpoint_barrier_ && b <= *checkpoint_barrier_) break;
-      bool everywhere = true;
-      for (size_t i = 1; i < mysql_.size() && everywhere; ++i) {
-        absl::MutexLock li(&mysql_[i]->mu);
-        everywhere = mysql_[i]->barrier_positions.count(b) > 0;
-      }
-      if (everywhere) {
-        chosen = b;
-        break;
-      }
+  const std::vector<uint64_t> known = resumable[0]->KnownBarriers();
+  for (auto it = std::upper_bound(known.begin(), known.end(), *resume); it != known.begin();) {
+    const uint64_t b = *--it;
+    if (checkpoint_barrier_ && b <= *checkpoint_barrier_) break;
+    bool everywhere = true;
+    for (size_t i = 1; i < resumable.size() && everywhere; ++i) {
+      everywhere = resumable[i]->KnowsBarrier(b);
+    }
+    if (everywhere) {
+      chosen = b;
+      break;
     }
   }
   if (!chosen) return;
-  for (auto& m : mysql_) {
-    collector::Checkpoint c;
-    {
-      absl::MutexLock l(&m->mu);
-      const collector::StartPoint& p = m->barrier_positions.at(*chosen);
-      c.file = p.file;
-      c.position = p.position;
-      c.gtid = p.gtid;
-      m->barrier_positions.erase(m->barrier_positions.begin(),
-                                 m->barrier_positions.lower_bound(*chosen));
-    }
-    c.flavor = m->server.Flavor();
-    c.server_id = m->server.server_id;
-    c.saved_at = options_.clock->Now();
-    absl::Status s = collector::CheckpointStore(m->checkpoint_path).Save(c);
+  for (collector::Collector* c : resumable) {
+    absl::Status s = c->SaveCheckpointAt(*chosen);
     if (!s.ok()) {
-      DCP_LOG_EVERY_N_SEC(ERROR, 30)
-          << "collector " << m->config.name << ": cannot save checkpoint: " << s;
+      DCP_LOG_EVERY_N_SEC(ERROR, 30) << "cannot save checkpoint: " << s;
       return;
     }
   }
@@ -464,14 +281,8 @@ void Daemon::Impl::Stop() {
   }
   // After a failed Start() only the error line is wanted.
   if (running_) DCP_LOG(INFO) << "dcp stopping";
-  stopping_.store(true);
   if (barrier_) barrier_->Stop();
-  for (auto& g : grpc_) {
-    if (g->server) g->server->Stop();
-  }
-  for (auto& m : mysql_) {
-    if (m->thread.joinable()) m->thread.join();
-  }
+  for (Source& s : sources_) s.collector->Stop();
   if (barrier_thread_.joinable()) barrier_thread_.join();
   if (tick_thread_.joinable()) {
     tick_stop_.Notify();
@@ -483,12 +294,12 @@ void Daemon::Impl::Stop() {
     checker_->Tick();
     PersistCheckpoints();
   }
-  if (webhook_) {
-    if (!webhook_->WaitIdle(absl::Seconds(3))) {
-      DCP_LOG(WARNING) << "webhook: " << webhook_->stats().pending
-                       << " alarms not delivered yet; they stay in the spool for the next run";
+  for (Sink& s : sinks_) {
+    if (!s.sink->Flush(absl::Seconds(3))) {
+      DCP_LOG(WARNING) << "alarm sink " << s.name << ": " << s.sink->stats().pending
+                       << " alarms not delivered yet; they stay spooled for the next run";
     }
-    webhook_->Stop();
+    s.sink->Stop();
   }
   if (http_) http_->Stop();
   if (running_) DCP_LOG(INFO) << "dcp stopped";
@@ -498,9 +309,9 @@ void Daemon::Impl::ReopenLogs() {
   if (!options_.log_file.empty() && !SetLogFile(options_.log_file.c_str())) {
     DCP_LOG(ERROR) << "cannot reopen log file " << options_.log_file;
   }
-  if (log_sink_) {
-    absl::Status s = log_sink_->Reopen();
-    if (!s.ok()) DCP_LOG(ERROR) << "cannot reopen alarm log: " << s;
+  for (Sink& s : sinks_) {
+    absl::Status st = s.sink->Reopen();
+    if (!st.ok()) DCP_LOG(ERROR) << "alarm sink " << s.name << ": cannot reopen: " << st;
   }
   DCP_LOG(INFO) << "log files reopened";
 }
@@ -509,39 +320,7 @@ StatusSnapshot Daemon::Impl::Snapshot() const {
   StatusSnapshot s;
   s.now = options_.clock->Now();
   s.started = started_;
-  for (const auto& m : mysql_) {
-    CollectorStatus c;
-    c.name = m->config.name;
-    c.type = "mysql";
-    c.address = m->config.dsn.Address();
-    c.tags = m->config.TagNames();
-    if (m->collector) {
-      const collector::MysqlCollector::Stats st = m->collector->stats();
-      c.connected = st.connected;
-      c.events = st.events;
-      c.rows = st.rows;
-      c.messages = st.messages;
-      c.barriers = st.barriers;
-      c.reconnects = st.reconnects;
-      c.position = m->collector->position().ToString();
-    }
-    absl::MutexLock lock(&m->mu);
-    c.error = m->error;
-    if (!c.error.empty()) c.connected = false;
-    s.collectors.push_back(std::move(c));
-  }
-  for (const auto& g : grpc_) {
-    CollectorStatus c;
-    c.name = g->config.name;
-    c.type = "grpc";
-    c.address = g->address;
-    c.tags = g->config.grpc_tags;
-    c.connected = !stopping_.load();  // a listening server
-    const collector::IngestStats st = g->server->core().stats();
-    c.messages = st.accepted;
-    c.rejected = st.rejected;
-    s.collectors.push_back(std::move(c));
-  }
+  for (const Source& src : sources_) s.collectors.push_back(src.collector->Status());
   if (checker_) {
     checker::CheckerStats cs = checker_->Stats();
     for (checker::TagStats& t : cs.tags) {
@@ -558,14 +337,7 @@ StatusSnapshot Daemon::Impl::Snapshot() const {
     }
   }
   if (counting_) s.alarms.raised = counting_->counts();
-  if (webhook_) {
-    const checker::WebhookSink::Stats w = webhook_->stats();
-    s.alarms.webhook = true;
-    s.alarms.webhook_sent = w.delivered;
-    s.alarms.webhook_spooled = w.pending;
-    s.alarms.webhook_failed = w.failed_attempts;
-    s.alarms.webhook_spool_errors = w.spool_errors;
-  }
+  for (const Sink& k : sinks_) s.alarms.sinks.push_back({k.name, k.type, k.sink->stats()});
   if (barrier_) {
     const barrier::BarrierWriter::Stats b = barrier_->stats();
     s.barrier = true;

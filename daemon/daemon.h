@@ -1,31 +1,34 @@
 // The dcp daemon: wires the barrier writer, the collectors, the checker, the alarm sinks and
 // the HTTP endpoints described by a Config (docs/config.md, docs/operations.md).
 //
-//   barrier writer ──(commit times)──────────────────────────────┐
-//   mysql collector ─┐                                            v
-//   mysql collector ─┼─ CheckerSink (in the collector's thread) ─> Checker ─> alarm sinks
-//   grpc collector ──┘                                      (on_barrier) └─> LagTracker
+//   barrier writer ──(commit times)─────────────────────────────────┐
+//   collector (mysql) ─┐                                             v
+//   collector (mysql) ─┼─ CheckerSink (in the collector's thread) ─> Checker ─> alarm sinks
+//   collector (grpc) ──┘                                    (on_barrier) └─> LagTracker
 //
 // Start():
-//   1. every MySQL collector's server is validated (collector::ConnectAndCheckServer) before
-//      anything starts; a bad server is an error naming the collector and the fix;
-//   2. each MySQL collector starts from its daemon checkpoint (state.dir/collector-NAME.json)
-//      when there is one, else from the configured start-gtid/start-position, else from the
-//      server's current end;
-//   3. messages reach the checker in each collector's own thread, in binlog (or acceptance)
-//      order, with increasing seq; a lost binlog stream becomes a Reconnect change for each of
-//      the collector's tags, in the same thread, so it stays in order with the messages;
-//   4. every `tick` the checker's timeouts are evaluated and checkpoints persisted.
+//   1. the alarm sinks and the checker are created; then every collector is built
+//      (collector::BuildCollector: a MySQL collector's server is validated, and its start
+//      chosen: checkpoint, configured start, or the server's current end) before any starts;
+//      a bad server is an error naming the collector and the fix;
+//   2. changes reach the checker in each collector's own thread, in binlog (or acceptance)
+//      order, with increasing seq;
+//   3. every `tick` the checker's timeouts are evaluated and checkpoints persisted.
 //
-// Resume (no window unchecked after a restart, clean or kill -9): collectors run with
-// auto_checkpoint = false and report the position before each barrier they deliver. When
-// Checker::ResumeBarrier() reaches R, the position before barrier R of every MySQL collector
-// is saved (atomically). After a restart each collector re-reads from there, so the new
-// checker sees barrier R first on every tag and compares every window from R on again.
-// What can be delivered twice, and why it raises no false alarm: the windows between R and
-// the crash are compared a second time from complete streams (an equal result); a Diff whose
-// key was first seen at or after R may be sent again (the receiver can tell by its window and
-// key); alarms already in the webhook spool are sent once (alarm_spool.h).
+// A lost binlog stream is not a Gap: the collector drops the partial transaction and resumes
+// exactly after the last delivered one, so the window stays complete; the outage is logged
+// and counted (dcp_collector_reconnects_total).
+//
+// Resume (no window unchecked after a restart, clean or kill -9): binlog collectors are
+// built to checkpoint by window (collector::Collector's resume calls); they remember the
+// position before each barrier they deliver. When Checker::ResumeBarrier() reaches R, the
+// position before barrier R of every such collector is saved (atomically). After a restart
+// each collector re-reads from there, so the new checker sees barrier R first on every tag
+// and compares every window from R on again. What can be delivered twice, and why it raises
+// no false alarm: the windows between R and the crash are compared a second time from
+// complete streams (an equal result); a Diff whose key was first seen at or after R may be
+// sent again (the receiver can tell by its window and key); alarms already spooled by an
+// HTTP sink are sent once (alarm/http_sink.h).
 //
 // Thread-safety: Start() once; Stop(), ReopenLogs(), Snapshot() from any thread.
 #ifndef DCP_DAEMON_DAEMON_H_
@@ -42,7 +45,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "alarm/alarm.h"
 #include "checker/checker.h"
+#include "collector/collector.h"
 #include "daemon/config.h"
 #include "util/clock.h"
 
@@ -57,21 +62,7 @@ struct Options {
 };
 
 // What /metrics, /status and /healthz show: a consistent copy taken under no lock for long.
-struct CollectorStatus {
-  std::string name;
-  std::string type;     // "mysql" | "grpc"
-  std::string address;  // host:port read from, or the gRPC listen address
-  std::vector<std::string> tags;
-  bool connected = false;
-  uint64_t events = 0;
-  uint64_t rows = 0;
-  uint64_t messages = 0;
-  uint64_t barriers = 0;
-  uint64_t reconnects = 0;
-  uint64_t rejected = 0;  // grpc: messages answered with an error code
-  std::string position;   // mysql: resume position after the last delivered transaction
-  std::string error;      // why the collector stopped, when it did
-};
+using CollectorStatus = collector::CollectorStatus;
 
 struct TargetStatus {
   checker::TargetStats stats;
@@ -83,13 +74,15 @@ struct TagStatus {
   std::optional<absl::Duration> lag;
 };
 
+struct SinkStatus {
+  std::string name;
+  std::string type;
+  alarm::SinkStats stats;
+};
+
 struct AlarmCounts {
   std::map<std::string, uint64_t> raised;  // by kind name ("diff", "timeout", ...)
-  bool webhook = false;
-  uint64_t webhook_sent = 0;
-  uint64_t webhook_spooled = 0;  // waiting in the spool
-  uint64_t webhook_failed = 0;   // failed attempts
-  uint64_t webhook_spool_errors = 0;
+  std::vector<SinkStatus> sinks;           // configured order
 };
 
 struct StatusSnapshot {
@@ -124,8 +117,8 @@ class Daemon {
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
-  // Stops collectors, compares what is complete, persists checkpoints, flushes alarms (the
-  // webhook gets up to a few seconds; undelivered alarms stay spooled). Idempotent.
+  // Stops collectors, compares what is complete, persists checkpoints, flushes alarms (HTTP
+  // sinks get up to a few seconds; undelivered alarms stay spooled). Idempotent.
   void Stop();
   // Reopens the alarm log and the daemon's log file (SIGHUP).
   void ReopenLogs();

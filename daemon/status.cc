@@ -8,8 +8,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
-#include "checker/alarm.h"
 #include "daemon/daemon.h"
+#include "util/json.h"
 
 namespace dcp::daemon {
 namespace {
@@ -64,27 +64,27 @@ std::string L(const std::string& key, const std::string& value) {
 
 void Field(std::string& out, const char* name, const std::string& value, bool comma = true) {
   if (comma) out += ",";
-  checker::AppendJsonString(out, name);
+  json::AppendString(name, &out);
   out += ":";
-  checker::AppendJsonString(out, value);
+  json::AppendString(value, &out);
 }
 
 void Number(std::string& out, const char* name, double value) {
   out += ",";
-  checker::AppendJsonString(out, name);
+  json::AppendString(name, &out);
   // JSON has no NaN or infinities.
   absl::StrAppend(&out, ":", std::isfinite(value) ? FormatNumber(value) : "null");
 }
 
 void Bool(std::string& out, const char* name, bool value) {
   out += ",";
-  checker::AppendJsonString(out, name);
+  json::AppendString(name, &out);
   out += value ? ":true" : ":false";
 }
 
 void OptNumber(std::string& out, const char* name, std::optional<double> value) {
   out += ",";
-  checker::AppendJsonString(out, name);
+  json::AppendString(name, &out);
   out += value && std::isfinite(*value) ? absl::StrCat(":", FormatNumber(*value))
                                         : std::string(":null");
 }
@@ -205,13 +205,28 @@ std::string RenderMetrics(const StatusSnapshot& s) {
     m.Sample("dcp_alarms_total", L("kind", kind),
              it == s.alarms.raised.end() ? 0.0 : static_cast<double>(it->second));
   }
-  if (s.alarms.webhook) {
-    m.Family("dcp_webhook_sent_total", "counter", "Alarms delivered to the webhook.");
-    m.Sample("dcp_webhook_sent_total", "", static_cast<double>(s.alarms.webhook_sent));
-    m.Family("dcp_webhook_spooled", "gauge", "Alarms waiting in the webhook spool.");
-    m.Sample("dcp_webhook_spooled", "", static_cast<double>(s.alarms.webhook_spooled));
-    m.Family("dcp_webhook_failed_total", "counter", "Failed webhook attempts.");
-    m.Sample("dcp_webhook_failed_total", "", static_cast<double>(s.alarms.webhook_failed));
+  struct SinkMetric {
+    const char* name;
+    const char* type;
+    const char* help;
+    double (*get)(const alarm::SinkStats&);
+  };
+  const SinkMetric sink_metrics[] = {
+      {"dcp_alarm_sink_delivered_total", "counter", "Alarms the sink delivered.",
+       [](const alarm::SinkStats& k) { return static_cast<double>(k.delivered); }},
+      {"dcp_alarm_sink_pending", "gauge", "Alarms emitted and not delivered yet.",
+       [](const alarm::SinkStats& k) { return static_cast<double>(k.pending); }},
+      {"dcp_alarm_sink_failed_attempts_total", "counter", "Deliveries tried and failed.",
+       [](const alarm::SinkStats& k) { return static_cast<double>(k.failed_attempts); }},
+      {"dcp_alarm_sink_errors_total", "counter",
+       "Local failures: writes, spool appends, dead letters, drops.",
+       [](const alarm::SinkStats& k) { return static_cast<double>(k.errors); }},
+  };
+  for (const SinkMetric& sm : sink_metrics) {
+    m.Family(sm.name, sm.type, sm.help);
+    for (const SinkStatus& k : s.alarms.sinks) {
+      m.Sample(sm.name, absl::StrCat(L("sink", k.name), ",", L("type", k.type)), sm.get(k.stats));
+    }
   }
   if (s.barrier) {
     m.Family("dcp_barrier_bumps_total", "counter", "Barriers written on the source.");
@@ -289,16 +304,24 @@ std::string RenderStatusJson(const StatusSnapshot& s) {
   for (const auto& [kind, n] : s.alarms.raised) {
     if (!first) out += ",";
     first = false;
-    checker::AppendJsonString(out, kind);
+    json::AppendString(kind, &out);
     absl::StrAppend(&out, ":", n);
   }
   out += "}";
-  if (s.alarms.webhook) {
-    out += ",\"webhook\":{";
-    absl::StrAppend(&out, "\"sent\":", s.alarms.webhook_sent,
-                    ",\"spooled\":", s.alarms.webhook_spooled,
-                    ",\"failed_attempts\":", s.alarms.webhook_failed, "}");
+  out += ",\"alarm_sinks\":[";
+  for (size_t i = 0; i < s.alarms.sinks.size(); ++i) {
+    const SinkStatus& k = s.alarms.sinks[i];
+    out += i ? ",{" : "{";
+    Field(out, "name", k.name, false);
+    Field(out, "type", k.type);
+    Number(out, "delivered", static_cast<double>(k.stats.delivered));
+    Number(out, "pending", static_cast<double>(k.stats.pending));
+    Number(out, "failed_attempts", static_cast<double>(k.stats.failed_attempts));
+    Number(out, "errors", static_cast<double>(k.stats.errors));
+    if (!k.stats.last_error.empty()) Field(out, "last_error", k.stats.last_error);
+    out += "}";
   }
+  out += "]";
   if (s.barrier) {
     out += ",\"barrier\":{";
     absl::StrAppend(&out, "\"connected\":", s.barrier_connected ? "true" : "false",

@@ -34,8 +34,9 @@ StatusSnapshot Sample() {
   t.lag = absl::Milliseconds(1500);
   s.targets.push_back(t);
   s.alarms.raised["diff"] = 1;
-  s.alarms.webhook = true;
-  s.alarms.webhook_sent = 1;
+  alarm::SinkStats webhook;
+  webhook.delivered = 1;
+  s.alarms.sinks.push_back({"webhook", "webhook", webhook});
   return s;
 }
 
@@ -51,7 +52,8 @@ TEST(StatusTest, MetricsCarryEveryFamilyWithLabels) {
   EXPECT_THAT(m, HasSubstr("dcp_target_replication_lag_seconds{target=\"dst\"} 1.5\n"));
   EXPECT_THAT(m, HasSubstr("dcp_alarms_total{kind=\"diff\"} 1\n"));
   EXPECT_THAT(m, HasSubstr("dcp_alarms_total{kind=\"timeout\"} 0\n"));
-  EXPECT_THAT(m, HasSubstr("dcp_webhook_sent_total 1\n"));
+  EXPECT_THAT(m,
+              HasSubstr("dcp_alarm_sink_delivered_total{sink=\"webhook\",type=\"webhook\"} 1\n"));
   EXPECT_THAT(m, HasSubstr("# TYPE dcp_target_windows_compared_total counter\n"));
 }
 
@@ -63,7 +65,8 @@ TEST(StatusTest, LargeCountersKeepEveryDigit) {
   s.collectors[0].events = 9007199254740000;
   s.targets[0].lag = absl::Milliseconds(1234567);
   const std::string m = RenderMetrics(s);
-  EXPECT_THAT(m, HasSubstr("dcp_collector_rows_total{collector=\"source\",type=\"mysql\"} 1234567\n"));
+  EXPECT_THAT(m,
+              HasSubstr("dcp_collector_rows_total{collector=\"source\",type=\"mysql\"} 1234567\n"));
   EXPECT_THAT(m, HasSubstr("{collector=\"source\",type=\"mysql\"} 9007199254740000\n"));
   EXPECT_THAT(m, HasSubstr("dcp_target_replication_lag_seconds{target=\"dst\"} 1234.567\n"));
   EXPECT_THAT(m, Not(HasSubstr("e+")));

@@ -5,6 +5,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/status_macros.h"
+#include "util/url.h"
 
 namespace dcp {
 namespace {
@@ -112,6 +113,22 @@ TEST(AtomicFile, WriteReplaceAndRead) {
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->value_or(""), "second");
   EXPECT_FALSE(WriteFileAtomically("/nonexistent-dir/x", "y").ok());
+}
+
+}  // namespace
+}  // namespace dcp
+
+namespace dcp {
+namespace {
+
+TEST(UrlForLogs, KeepsOnlySchemeHostAndPort) {
+  EXPECT_EQ(UrlForLogs("https://hooks.slack.com/services/T000/B000/SLACKTOKEN"),
+            "https://hooks.slack.com");
+  EXPECT_EQ(UrlForLogs("http://user:secret@h.example:8443/x?token=abc#f"), "http://h.example:8443");
+  EXPECT_EQ(UrlForLogs("http://127.0.0.1:9093?token=x"), "http://127.0.0.1:9093");
+  EXPECT_EQ(UrlForLogs("http://[::1]:80/a"), "http://[::1]:80");
+  EXPECT_EQ(UrlForLogs("no url here"), "(url)");
+  EXPECT_EQ(UrlForLogs("http://"), "(url)");
 }
 
 }  // namespace

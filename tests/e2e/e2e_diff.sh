@@ -25,7 +25,7 @@ sleep 3
 [ "$(alarms_of_kind diff)" = 1 ] || fail "expected exactly one Diff, got $(alarms_of_kind diff)"
 [ "$(wc -l < "$WORK/alarms.jsonl")" = 1 ] || fail "unexpected extra alarms"
 [ "$(metric 'dcp_alarms_total{kind="diff"}')" = 1 ] || fail "dcp_alarms_total diff != 1"
-wait_for 10 "webhook sent metric" ge x 1 metric dcp_webhook_sent_total
+wait_for 10 "webhook delivered metric" ge x 1 metric 'dcp_alarm_sink_delivered_total{sink="webhook",type="webhook"}'
 # SIGHUP reopens the alarm log (log rotation): the next alarm goes to the new file.
 mv "$WORK/alarms.jsonl" "$WORK/alarms.jsonl.1"
 kill -HUP "$DCP_PID"

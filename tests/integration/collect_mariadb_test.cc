@@ -14,10 +14,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "collector/collect.h"
+#include "collector/builder.h"
 #include "collector/grpc_collector.h"
 #include "collector/grpc_test_util.h"
+#include "collector/message_queue.h"
 #include "collector/mysql_collector.h"
+#include "daemon/collect.h"
 #include "daemon/config.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -26,14 +28,16 @@
 namespace dcp::collector {
 namespace {
 
-std::string Render(const Message& m) {
-  std::string s = absl::StrCat(m.tag(), "|", m.id(), "|ts=", m.timestamp(), "|");
-  if (m.has_barrier()) {
-    absl::StrAppend(&s, "B:", m.barrier());
-  } else {
-    absl::StrAppend(&s, m.payload().id(), "|", m.payload().content(), "|", m.checksum());
+// A delivered change as text; deletes carry no content or checksum in process, "DELETE" on
+// the wire, so only the fact is rendered.
+std::string Render(const checker::Change& c) {
+  if (const auto* b = std::get_if<checker::Barrier>(&c.body)) {
+    return absl::StrCat(c.tag, "|", b->origin, "|ts=", b->timestamp, "|B:", b->offset);
   }
-  return s;
+  const auto& row = std::get<checker::RowChange>(c.body);
+  std::string s = absl::StrCat(c.tag, "|", row.origin, "|ts=", row.timestamp, "|", row.key, "|");
+  if (row.deleted) return s + "DELETE";
+  return absl::StrCat(s, row.content.value_or("(no content)"), "|", row.checksum);
 }
 
 class CollectMariaDbTest : public ::testing::Test {
@@ -67,15 +71,15 @@ class CollectMariaDbTest : public ::testing::Test {
     }
   }
 
-  absl::StatusOr<daemon::Config> Config(uint16_t mysql_port, int grpc_port,
-                                        const std::string& target_host = "127.0.0.1",
-                                        const std::string& collect_extra = "",
-                                        int server_id = 901) {
+  absl::StatusOr<daemon::Config> Config(
+      uint16_t mysql_port, int grpc_port, const std::string& target_host = "127.0.0.1",
+      const std::string& collect_extra = "", int server_id = 901,
+      const std::string& start = "start-position = \"mysql-bin.000001:4\"\n") {
     const std::string path = server_->dir() + "/collect.toml";
     std::ofstream(path) << "[[collector]]\nname = \"src\"\ntype = \"mysql\"\n"
                         << "dsn = \"mysql://dcp:dcp@127.0.0.1:" << mysql_port << "\"\n"
-                        << "server-id = " << server_id
-                        << "\nstart-position = \"mysql-bin.000001:4\"\n"
+                        << "server-id = " << server_id << "\n"
+                        << start
                         << "  [[collector.tag]]\n  name = \"src\"\n  tables = [\"shop.*\"]\n"
                         << "[state]\ndir = \"" << server_->dir() << "/state\"\n"
                         << "[collect]\ntarget = \"" << target_host << ":" << grpc_port << "\"\n"
@@ -108,6 +112,7 @@ TEST_F(CollectMariaDbTest, RemoteCollectorGetsTheInProcessMessages) {
   BoundedMessageQueue remote(100000);
   GrpcCollectorOptions server_options;
   server_options.tags = {"src"};
+  server_options.keep_content = true;
   auto grpc = GrpcCollector::Start(server_options, &remote);
   ASSERT_TRUE(grpc.ok()) << grpc.status();
   auto config = Config(server_->port(), (*grpc)->port());
@@ -115,7 +120,8 @@ TEST_F(CollectMariaDbTest, RemoteCollectorGetsTheInProcessMessages) {
 
   std::atomic<bool> stop{false};
   absl::Status collect_status;
-  std::thread collect([&] { collect_status = RunCollect(*config, [&] { return stop.load(); }); });
+  std::thread collect(
+      [&] { collect_status = daemon::RunCollect(*config, [&] { return stop.load(); }); });
 
   // Written while it runs.
   Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 2");  // another checker's
@@ -137,6 +143,7 @@ TEST_F(CollectMariaDbTest, RemoteCollectorGetsTheInProcessMessages) {
     src.tables = {"shop.*"};
     options.tags = {src};
     options.stop_at_end = true;
+    options.keep_content = true;
     ConnectionSchemaSource schemas(server_->Dsn());
     MysqlCollector collector(options, FileBinlogSource(server_->dir() + "/data"), &schemas, &local);
     absl::Status s = collector.Run([] { return false; });
@@ -169,6 +176,7 @@ std::vector<std::string> InProcessMessages(dcp::testing::MariaDbServer& server) 
   src.tables = {"shop.*"};
   options.tags = {src};
   options.stop_at_end = true;
+  options.keep_content = true;
   ConnectionSchemaSource schemas(server.Dsn());
   MysqlCollector collector(options, FileBinlogSource(server.dir() + "/data"), &schemas, &local);
   absl::Status s = collector.Run([] { return false; });
@@ -201,6 +209,7 @@ TEST_F(CollectMariaDbTest, TokenTlsAndRestartDeliverEverythingOnce) {
   BoundedMessageQueue remote(100000);
   GrpcCollectorOptions server_options;
   server_options.tags = {"src"};
+  server_options.keep_content = true;
   server_options.token = "s3cret-token";
   server_options.tls = TlsServerFiles{certs + "/cert.pem", certs + "/key.pem"};
   auto grpc = GrpcCollector::Start(server_options, &remote);
@@ -212,7 +221,7 @@ TEST_F(CollectMariaDbTest, TokenTlsAndRestartDeliverEverythingOnce) {
   auto bad = Config(server_->port(), (*grpc)->port(), "localhost",
                     "token-env = \"DCP_TEST_COLLECT_TOKEN\"\n" + tls, 902);
   ASSERT_TRUE(bad.ok()) << bad.status();
-  absl::Status refused = RunCollect(*bad, [] { return false; });
+  absl::Status refused = daemon::RunCollect(*bad, [] { return false; });
   EXPECT_EQ(refused.code(), absl::StatusCode::kUnauthenticated) << refused;
   EXPECT_FALSE(remote.Pop(absl::ZeroDuration()).has_value());
   // Start afresh: the refused run may have saved a checkpoint.
@@ -226,7 +235,7 @@ TEST_F(CollectMariaDbTest, TokenTlsAndRestartDeliverEverythingOnce) {
   for (int run = 0; run < 2; ++run) {
     std::atomic<bool> stop{false};
     absl::Status status;
-    std::thread collect([&] { status = RunCollect(*config, [&] { return stop.load(); }); });
+    std::thread collect([&] { status = daemon::RunCollect(*config, [&] { return stop.load(); }); });
     if (run == 0) {
       PopUntil(remote, got, 1 + 30 + 1, 60);
       EXPECT_EQ(got.size(), 32u);
@@ -262,6 +271,7 @@ TEST_F(CollectMariaDbTest, ReplayAfterACrashIsNotDeliveredTwice) {
   BoundedMessageQueue remote(100000);
   GrpcCollectorOptions server_options;
   server_options.tags = {"src"};
+  server_options.keep_content = true;
   auto grpc = GrpcCollector::Start(server_options, &remote);
   ASSERT_TRUE(grpc.ok()) << grpc.status();
   auto config = Config(server_->port(), (*grpc)->port());
@@ -271,7 +281,7 @@ TEST_F(CollectMariaDbTest, ReplayAfterACrashIsNotDeliveredTwice) {
   auto run_until = [&](std::vector<std::string>& got, size_t n) {
     std::atomic<bool> stop{false};
     absl::Status status;
-    std::thread collect([&] { status = RunCollect(*config, [&] { return stop.load(); }); });
+    std::thread collect([&] { status = daemon::RunCollect(*config, [&] { return stop.load(); }); });
     PopUntil(remote, got, n, 60);
     stop.store(true);
     collect.join();
@@ -303,17 +313,67 @@ TEST_F(CollectMariaDbTest, ReplayAfterACrashIsNotDeliveredTwice) {
   EXPECT_EQ(got, InProcessMessages(*server_));
 }
 
+// With no checkpoint and no configured start, `dcp run` and `dcp collect` build their MySQL
+// collectors with the one builder and both start at the server's current end: history
+// written before they started is not delivered by either (docs/config.md).
+TEST_F(CollectMariaDbTest, RunAndCollectStartAtTheCurrentEndWithoutAConfiguredStart) {
+  CreateBarrierAndOrders();
+  Exec("INSERT INTO shop.orders VALUES (1, 'old')");
+  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  auto end = conn_->Query("SHOW MASTER STATUS");
+  ASSERT_TRUE(end.ok());
+  const std::string current_end = absl::StrCat(*end->rows[0][0], ":", *end->rows[0][1]);
+
+  auto config = Config(server_->port(), 1, "127.0.0.1", "", 903, /*start=*/"");
+  ASSERT_TRUE(config.ok()) << config.status();
+  struct Mode {
+    BuildContext::Checkpoints checkpoints;
+    uint32_t server_id;
+  };
+  std::vector<std::unique_ptr<BoundedMessageQueue>> queues;
+  std::vector<std::unique_ptr<Collector>> collectors;
+  for (Mode mode : {Mode{BuildContext::Checkpoints::kByWindow, 903},          // dcp run
+                    Mode{BuildContext::Checkpoints::kByTransaction, 904}}) {  // dcp collect
+    queues.push_back(std::make_unique<BoundedMessageQueue>(1000));
+    BuildContext context;
+    context.sink = queues.back().get();
+    context.state_dir = config->state.dir;
+    context.checkpoints = mode.checkpoints;
+    context.keep_content = true;
+    CollectorConfig c = config->collectors[0];
+    std::get<MysqlSourceConfig>(c.source).server_id = mode.server_id;
+    auto built = BuildCollector(c, context);
+    ASSERT_TRUE(built.ok()) << built.status();
+    EXPECT_EQ((*built)->Status().position, current_end);
+    ASSERT_TRUE((*built)->Start().ok());
+    collectors.push_back(*std::move(built));
+  }
+  Exec("INSERT INTO shop.orders VALUES (2, 'new')");  // before the first barrier seen: dropped
+  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  Exec("INSERT INTO shop.orders VALUES (3, 'newer')");
+  for (auto& q : queues) {
+    std::vector<std::string> got;
+    PopUntil(*q, got, 2, 30);
+    ASSERT_EQ(got.size(), 2u);
+    // Read from the first binlog instead, barriers 1 and 2 and the old row would come first.
+    EXPECT_THAT(got[0], ::testing::HasSubstr("|B:3"));
+    EXPECT_THAT(got[1], ::testing::HasSubstr("\"n:3\"]|"));
+  }
+  for (auto& c : collectors) c->Stop();
+}
+
 TEST_F(CollectMariaDbTest, UnreachableServerIsAnErrorBeforeAnythingRuns) {
   BoundedMessageQueue remote(10);
   GrpcCollectorOptions server_options;
   server_options.tags = {"src"};
+  server_options.keep_content = true;
   auto grpc = GrpcCollector::Start(server_options, &remote);
   ASSERT_TRUE(grpc.ok()) << grpc.status();
   auto config = Config(1, (*grpc)->port());  // nothing listens on port 1
   ASSERT_TRUE(config.ok()) << config.status();
-  absl::Status s = RunCollect(*config, [] { return true; });
+  absl::Status s = daemon::RunCollect(*config, [] { return true; });
   EXPECT_FALSE(s.ok());
-  EXPECT_TRUE(absl::StrContains(s.message(), "collector src")) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "collector 'src' (127.0.0.1:1)")) << s;
 }
 
 }  // namespace

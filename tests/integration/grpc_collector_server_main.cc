@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_split.h"
 #include "collector/grpc_collector.h"
+#include "collector/message_queue.h"
 
 int main(int argc, char** argv) {
   dcp::collector::GrpcCollectorOptions options;
@@ -48,7 +49,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cout << "port " << (*server)->port() << std::endl;
-  std::vector<dcp::Message> received;
+  std::vector<dcp::checker::Change> received;
   std::thread consumer([&] {
     while (auto m = queue.Pop()) received.push_back(std::move(*m));
   });
@@ -58,11 +59,12 @@ int main(int argc, char** argv) {
   (*server)->Stop();
   queue.Close();
   consumer.join();
-  for (const dcp::Message& m : received) {
-    if (m.has_payload()) {
-      std::cout << m.tag() << " payload " << m.payload().id() << " " << m.id() << "\n";
+  for (const dcp::checker::Change& c : received) {
+    if (const auto* row = std::get_if<dcp::checker::RowChange>(&c.body)) {
+      std::cout << c.tag << " payload " << row->key << " " << row->origin << "\n";
     } else {
-      std::cout << m.tag() << " barrier " << m.barrier() << " " << m.id() << "\n";
+      const auto& b = std::get<dcp::checker::Barrier>(c.body);
+      std::cout << c.tag << " barrier " << b.offset << " " << b.origin << "\n";
     }
   }
   return 0;

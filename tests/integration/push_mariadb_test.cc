@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "collector/grpc_collector.h"
-#include "collector/grpc_queue.h"
+#include "collector/message_queue.h"
 #include "collector/mysql_collector.h"
 #include "collector/push.h"
 #include "gtest/gtest.h"
@@ -26,11 +26,16 @@ namespace {
 std::vector<std::string> Drain(BoundedMessageQueue& q) {
   std::vector<std::string> out;
   while (auto m = q.Pop(absl::ZeroDuration())) {
-    std::string s = absl::StrCat(m->tag(), "|", m->id(), "|ts=", m->timestamp(), "|");
-    if (m->has_barrier()) {
-      absl::StrAppend(&s, "B:", m->barrier());
+    if (const auto* b = std::get_if<checker::Barrier>(&m->body)) {
+      out.push_back(absl::StrCat(m->tag, "|", b->origin, "|ts=", b->timestamp, "|B:", b->offset));
+      continue;
+    }
+    const auto& row = std::get<checker::RowChange>(m->body);
+    std::string s = absl::StrCat(m->tag, "|", row.origin, "|ts=", row.timestamp, "|", row.key, "|");
+    if (row.deleted) {
+      absl::StrAppend(&s, "DELETE|");
     } else {
-      absl::StrAppend(&s, m->payload().id(), "|", m->payload().content(), "|", m->checksum());
+      absl::StrAppend(&s, row.content.value_or("(no content)"), "|", row.checksum);
     }
     out.push_back(std::move(s));
   }
@@ -78,11 +83,13 @@ TEST_F(PushMariaDbTest, PushedJsonLinesEqualTheCollectorsMessages) {
   Exec("INSERT INTO shop.orders (id, item) VALUES (100, 'before barrier')");  // dropped
   Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
   Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 2");  // another checker's
-  Exec("INSERT INTO shop.orders VALUES (1, 'apple', '2.50', '2024-02-29 13:14:15.120', "
-       "'2024-01-02', '-12:00:01.50', 'A1  ', x'00ff10', '{\"b\": 1.50, \"a\": [1, \"x\"]}', "
-       "18446744073709551615, 1.1, -128)");
-  Exec("INSERT INTO shop.orders (id, item, price) VALUES (2, '2024-01-01', '-0.05'), "
-       "(3, NULL, NULL)");
+  Exec(
+      "INSERT INTO shop.orders VALUES (1, 'apple', '2.50', '2024-02-29 13:14:15.120', "
+      "'2024-01-02', '-12:00:01.50', 'A1  ', x'00ff10', '{\"b\": 1.50, \"a\": [1, \"x\"]}', "
+      "18446744073709551615, 1.1, -128)");
+  Exec(
+      "INSERT INTO shop.orders (id, item, price) VALUES (2, '2024-01-01', '-0.05'), "
+      "(3, NULL, NULL)");
   Exec("INSERT INTO shop.lines VALUES (1, 1, 'ünïcødé 𝄞'), (1, 2, 'two')");
   Exec("BEGIN");
   Exec("UPDATE shop.orders SET price = price * 2, item = 'APPLE' WHERE id = 1");
@@ -105,6 +112,7 @@ TEST_F(PushMariaDbTest, PushedJsonLinesEqualTheCollectorsMessages) {
     src.tables = {"shop.*"};
     options.tags = {src};
     options.stop_at_end = true;
+    options.keep_content = true;
     ConnectionSchemaSource schemas(server_->Dsn());
     MysqlCollector collector(options, FileBinlogSource(datadir), &schemas, &collector_queue);
     absl::Status s = collector.Run([] { return false; });
@@ -122,24 +130,38 @@ TEST_F(PushMariaDbTest, PushedJsonLinesEqualTheCollectorsMessages) {
   BoundedMessageQueue grpc_queue(100000);
   GrpcCollectorOptions server_options;
   server_options.tags = {"src"};
+  server_options.keep_content = true;
   auto grpc = GrpcCollector::Start(server_options, &grpc_queue);
   ASSERT_TRUE(grpc.ok()) << grpc.status();
 
   const std::string target = absl::StrCat("127.0.0.1:", (*grpc)->port());
   std::vector<std::string> args = {"push",
-                                   "--target", target,
-                                   "--tag", "src",
-                                   "--file", jsonl,
-                                   "--key", "shop.orders=id",
-                                   "--key", "shop.lines=order_id,line",
-                                   "--type", "shop.orders.price=number",
-                                   "--type", "shop.orders.big=number",
-                                   "--type", "shop.orders.at=datetime",
-                                   "--type", "shop.orders.d=date",
-                                   "--type", "shop.orders.t=time",
-                                   "--type", "shop.orders.sku=char",
-                                   "--type", "shop.orders.doc=json",
-                                   "--batch", "3"};
+                                   "--target",
+                                   target,
+                                   "--tag",
+                                   "src",
+                                   "--file",
+                                   jsonl,
+                                   "--key",
+                                   "shop.orders=id",
+                                   "--key",
+                                   "shop.lines=order_id,line",
+                                   "--type",
+                                   "shop.orders.price=number",
+                                   "--type",
+                                   "shop.orders.big=number",
+                                   "--type",
+                                   "shop.orders.at=datetime",
+                                   "--type",
+                                   "shop.orders.d=date",
+                                   "--type",
+                                   "shop.orders.t=time",
+                                   "--type",
+                                   "shop.orders.sku=char",
+                                   "--type",
+                                   "shop.orders.doc=json",
+                                   "--batch",
+                                   "3"};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   auto options = ParsePushArgs(static_cast<int>(argv.size()), argv.data());

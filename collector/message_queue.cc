@@ -1,4 +1,4 @@
-#include "collector/grpc_queue.h"
+#include "collector/message_queue.h"
 
 #include <algorithm>
 #include <utility>
@@ -8,7 +8,7 @@ namespace dcp::collector {
 BoundedMessageQueue::BoundedMessageQueue(size_t capacity, absl::Duration poll)
     : capacity_(std::max<size_t>(capacity, 1)), poll_(poll) {}
 
-absl::Status BoundedMessageQueue::Put(std::vector<Message>& messages,
+absl::Status BoundedMessageQueue::Put(std::vector<checker::Change>& messages,
                                       const std::function<bool()>& cancelled) {
   if (messages.empty()) return absl::OkStatus();
   const size_t n = messages.size();
@@ -16,24 +16,31 @@ absl::Status BoundedMessageQueue::Put(std::vector<Message>& messages,
   auto admissible = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return closed_ || items_.empty() || items_.size() + n <= capacity_;
   };
-  while (!admissible()) {
-    if (cancelled && cancelled()) return absl::CancelledError("cancelled while the queue was full");
-    // Waiting on a condition with a timeout, so that cancellation is noticed.
-    mu_.AwaitWithTimeout(absl::Condition(&admissible), poll_);
+  if (!admissible()) {
+    ++waiting_;
+    while (!admissible()) {
+      if (cancelled && cancelled()) {
+        --waiting_;
+        return absl::CancelledError("cancelled while the queue was full");
+      }
+      // Waiting on a condition with a timeout, so that cancellation is noticed.
+      mu_.AwaitWithTimeout(absl::Condition(&admissible), poll_);
+    }
+    --waiting_;
   }
   if (closed_) return absl::UnavailableError("the collector's queue is closed");
-  for (Message& m : messages) items_.push_back(std::move(m));
+  for (checker::Change& m : messages) items_.push_back(std::move(m));
   return absl::OkStatus();
 }
 
-std::optional<Message> BoundedMessageQueue::Pop(absl::Duration timeout) {
-  std::vector<Message> one = PopBatch(1, timeout);
+std::optional<checker::Change> BoundedMessageQueue::Pop(absl::Duration timeout) {
+  std::vector<checker::Change> one = PopBatch(1, timeout);
   if (one.empty()) return std::nullopt;
   return std::move(one.front());
 }
 
-std::vector<Message> BoundedMessageQueue::PopBatch(size_t max, absl::Duration timeout) {
-  std::vector<Message> out;
+std::vector<checker::Change> BoundedMessageQueue::PopBatch(size_t max, absl::Duration timeout) {
+  std::vector<checker::Change> out;
   absl::MutexLock lock(&mu_);
   auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closed_ || !items_.empty(); };
   if (timeout == absl::InfiniteDuration()) {
@@ -58,6 +65,17 @@ void BoundedMessageQueue::Close() {
 bool BoundedMessageQueue::closed() const {
   absl::MutexLock lock(&mu_);
   return closed_;
+}
+
+size_t BoundedMessageQueue::waiting_producers() const {
+  absl::MutexLock lock(&mu_);
+  return waiting_;
+}
+
+void BoundedMessageQueue::AwaitWaitingProducers(size_t n) const {
+  absl::MutexLock lock(&mu_);
+  auto reached = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return waiting_ == n; };
+  mu_.Await(absl::Condition(&reached));
 }
 
 size_t BoundedMessageQueue::size() const {

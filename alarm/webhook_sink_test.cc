@@ -1,6 +1,8 @@
 // The webhook sink against a real HTTP receiver on 127.0.0.1 (a tiny socket server written
 // here), and the spool on its own.
-#include "checker/webhook.h"
+#include "alarm/webhook_sink.h"
+
+#include "alarm/test_http_receiver.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,131 +24,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace dcp::checker {
+namespace dcp::alarm {
 namespace {
 
 using ::testing::HasSubstr;
-
-struct Request {
-  std::map<std::string, std::string> headers;  // lowercase names
-  std::string body;
-};
-
-// A one-connection-at-a-time HTTP/1.1 receiver. Mode decides the answer.
-class Receiver {
- public:
-  enum class Mode { kOk, kFail503, kHang };
-
-  // Listens on `port` (0: any free port).
-  explicit Receiver(uint16_t port = 0) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port);
-    ok_ = bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 && listen(fd_, 16) == 0;
-    socklen_t len = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Serve(); });
-  }
-  ~Receiver() {
-    stop_ = true;
-    shutdown(fd_, SHUT_RDWR);
-    close(fd_);
-    thread_.join();
-  }
-  bool ok() const { return ok_; }
-  uint16_t port() const { return port_; }
-  std::string url() const { return absl::StrCat("http://127.0.0.1:", port_, "/hook"); }
-  void set_mode(Mode m) {
-    absl::MutexLock lock(&mu_);
-    mode_ = m;
-  }
-  std::vector<Request> requests() {
-    absl::MutexLock lock(&mu_);
-    return requests_;
-  }
-  // Requests answered 2xx.
-  std::vector<Request> accepted() {
-    absl::MutexLock lock(&mu_);
-    return accepted_;
-  }
-  bool WaitForRequests(size_t n, absl::Duration timeout) {
-    absl::MutexLock lock(&mu_);
-    auto enough = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return requests_.size() >= n; };
-    return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
-  }
-
- private:
-  void Serve() {
-    while (!stop_) {
-      int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (c < 0) return;
-      Handle(c);
-      close(c);
-    }
-  }
-  void Handle(int c) {
-    std::string data;
-    char buf[4096];
-    size_t header_end;
-    while ((header_end = data.find("\r\n\r\n")) == std::string::npos) {
-      ssize_t n = read(c, buf, sizeof(buf));
-      if (n <= 0) return;
-      data.append(buf, n);
-    }
-    Request r;
-    std::vector<std::string> lines = absl::StrSplit(data.substr(0, header_end), "\r\n");
-    size_t length = 0;
-    for (size_t i = 1; i < lines.size(); ++i) {
-      size_t colon = lines[i].find(':');
-      if (colon == std::string::npos) continue;
-      std::string name = absl::AsciiStrToLower(lines[i].substr(0, colon));
-      std::string value(absl::StripAsciiWhitespace(lines[i].substr(colon + 1)));
-      r.headers[name] = value;
-      if (name == "content-length") (void)absl::SimpleAtoi(value, &length);
-    }
-    r.body = data.substr(header_end + 4);
-    while (r.body.size() < length) {
-      ssize_t n = read(c, buf, sizeof(buf));
-      if (n <= 0) return;
-      r.body.append(buf, n);
-    }
-    Mode mode;
-    {
-      absl::MutexLock lock(&mu_);
-      mode = mode_;
-      requests_.push_back(r);
-    }
-    if (mode == Mode::kHang) {
-      // Never answer; the client's request timeout must fire.
-      while (!stop_ && read(c, buf, sizeof(buf)) > 0) {
-      }
-      return;
-    }
-    const std::string answer =
-        mode == Mode::kOk ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
-                          : "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-    if (mode == Mode::kOk) {
-      absl::MutexLock lock(&mu_);
-      accepted_.push_back(r);
-    }
-    (void)!write(c, answer.data(), answer.size());
-  }
-
-  int fd_ = -1;
-  bool ok_ = false;
-  uint16_t port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  absl::Mutex mu_;
-  Mode mode_ ABSL_GUARDED_BY(mu_) = Mode::kOk;
-  std::vector<Request> requests_ ABSL_GUARDED_BY(mu_);
-  std::vector<Request> accepted_ ABSL_GUARDED_BY(mu_);
-};
+using testing::Receiver;
+using testing::Request;
 
 // Wraps the libcurl poster and counts attempts, so a test can wait for failures without
 // polling.
@@ -154,8 +37,7 @@ class CountingPoster final : public HttpPoster {
  public:
   explicit CountingPoster(absl::Mutex* mu, int* attempts) : mu_(mu), attempts_(attempts) {}
   absl::StatusOr<int> Post(const std::string& url, const std::string& body,
-                           const std::vector<std::pair<std::string, std::string>>& headers,
-                           absl::Duration timeout) override {
+                           const HttpHeaders& headers, absl::Duration timeout) override {
     auto result = inner_->Post(url, body, headers, timeout);
     absl::MutexLock lock(mu_);
     ++*attempts_;
@@ -227,10 +109,10 @@ TEST_F(WebhookTest, DeliversInOrderWithVerifiableSignature) {
   WebhookOptions o = Options(receiver.url());
   o.hmac_secret = "s3cret";
   o.slack_text = true;
-  auto sink = WebhookSink::Start(o);
+  auto sink = StartWebhookSink(o);
   ASSERT_TRUE(sink.ok()) << sink.status();
   for (int i = 1; i <= 3; ++i) (*sink)->Emit(Numbered(i));
-  ASSERT_TRUE((*sink)->WaitIdle(absl::Seconds(20)));
+  ASSERT_TRUE((*sink)->Flush(absl::Seconds(20)));
   auto reqs = receiver.accepted();
   EXPECT_EQ(Messages(reqs), Expected(1, 3));
   for (size_t i = 0; i < reqs.size(); ++i) {
@@ -260,7 +142,7 @@ TEST_F(WebhookTest, ReceiverDownThenUpDeliversEveryAlarmOnceInOrder) {
   }
   absl::Mutex mu;
   int attempts = 0;
-  auto sink = WebhookSink::Start(Options(absl::StrCat("http://127.0.0.1:", port, "/hook")),
+  auto sink = StartWebhookSink(Options(absl::StrCat("http://127.0.0.1:", port, "/hook")),
                                  std::make_unique<CountingPoster>(&mu, &attempts));
   ASSERT_TRUE(sink.ok()) << sink.status();
   for (int i = 1; i <= 5; ++i) (*sink)->Emit(Numbered(i));
@@ -278,7 +160,7 @@ TEST_F(WebhookTest, ReceiverDownThenUpDeliversEveryAlarmOnceInOrder) {
   receiver.set_mode(Receiver::Mode::kFail503);  // up but failing first
   ASSERT_TRUE(receiver.WaitForRequests(2, absl::Seconds(20)));
   receiver.set_mode(Receiver::Mode::kOk);
-  ASSERT_TRUE((*sink)->WaitIdle(absl::Seconds(20)));
+  ASSERT_TRUE((*sink)->Flush(absl::Seconds(20)));
   EXPECT_EQ(Messages(receiver.accepted()), Expected(1, 5));
 }
 
@@ -287,12 +169,12 @@ TEST_F(WebhookTest, RequestTimeoutIsRetried) {
   receiver.set_mode(Receiver::Mode::kHang);
   WebhookOptions o = Options(receiver.url());
   o.request_timeout = absl::Milliseconds(200);
-  auto sink = WebhookSink::Start(o);
+  auto sink = StartWebhookSink(o);
   ASSERT_TRUE(sink.ok());
   (*sink)->Emit(Numbered(1));
   ASSERT_TRUE(receiver.WaitForRequests(1, absl::Seconds(20)));
   receiver.set_mode(Receiver::Mode::kOk);
-  ASSERT_TRUE((*sink)->WaitIdle(absl::Seconds(20)));
+  ASSERT_TRUE((*sink)->Flush(absl::Seconds(20)));
   EXPECT_GE((*sink)->stats().failed_attempts, 1u);
   EXPECT_EQ(Messages(receiver.accepted()), Expected(1, 1));
 }
@@ -305,18 +187,18 @@ TEST_F(WebhookTest, SpooledAlarmsSurviveASinkRestart) {
   }
   const std::string url = absl::StrCat("http://127.0.0.1:", port, "/hook");
   {
-    auto sink = WebhookSink::Start(Options(url));
+    auto sink = StartWebhookSink(Options(url));
     ASSERT_TRUE(sink.ok());
     for (int i = 1; i <= 3; ++i) (*sink)->Emit(Numbered(i));
     EXPECT_EQ((*sink)->stats().pending, 3u);
   }  // dcp stops with the receiver still down
   Receiver receiver(port);
   ASSERT_TRUE(receiver.ok());
-  auto sink = WebhookSink::Start(Options(url));
+  auto sink = StartWebhookSink(Options(url));
   ASSERT_TRUE(sink.ok());
-  ASSERT_TRUE((*sink)->WaitIdle(absl::Seconds(20)));
+  ASSERT_TRUE((*sink)->Flush(absl::Seconds(20)));
   for (int i = 4; i <= 5; ++i) (*sink)->Emit(Numbered(i));
-  ASSERT_TRUE((*sink)->WaitIdle(absl::Seconds(20)));
+  ASSERT_TRUE((*sink)->Flush(absl::Seconds(20)));
   auto reqs = receiver.accepted();
   EXPECT_EQ(Messages(reqs), Expected(1, 5));
   for (size_t i = 0; i < reqs.size(); ++i) {
@@ -324,7 +206,7 @@ TEST_F(WebhookTest, SpooledAlarmsSurviveASinkRestart) {
   }
   // A third start has nothing left to send.
   sink->reset();
-  auto again = WebhookSink::Start(Options(url));
+  auto again = StartWebhookSink(Options(url));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ((*again)->stats().pending, 0u);
 }
@@ -375,6 +257,8 @@ TEST_F(WebhookTest, SpoolCompactsWhenDrained) {
 TEST(WebhookOptions, Validation) {
   WebhookOptions o;
   EXPECT_FALSE(o.Validate().ok());
+  o.url = "https://hooks.example/x";
+  EXPECT_FALSE(o.Validate().ok());  // no spool directory
   o.url = "ftp://x";
   o.spool_dir = "/tmp/x";
   EXPECT_FALSE(o.Validate().ok());
@@ -383,4 +267,4 @@ TEST(WebhookOptions, Validation) {
 }
 
 }  // namespace
-}  // namespace dcp::checker
+}  // namespace dcp::alarm

@@ -1,4 +1,6 @@
-// Alarm: what the checker reports to the operator, and the sinks that deliver it.
+// Alarm: what the checker reports to the operator, and AlarmSink, the interface every
+// destination implements (the checker depends on this header only; the sinks themselves,
+// with their network and disk code, are in alarm/sinks.h).
 //
 // Kinds (docs/alarms.md has the JSON document):
 //   Diff      a window (or a suspect kept over several windows) where source and target differ;
@@ -11,11 +13,13 @@
 // Same windows are only counted (CheckerStats), never alarmed.
 //
 // Value types; thread-compatible. Sinks are thread-safe.
-#ifndef DCP_CHECKER_ALARM_H_
-#define DCP_CHECKER_ALARM_H_
+//
+// Adding a destination (Alertmanager, PagerDuty, Slack, ...): a class implementing AlarmSink
+// in alarm/, and one line in the registry of alarm/sinks.cc; docs/development.md shows it.
+#ifndef DCP_ALARM_ALARM_H_
+#define DCP_ALARM_ALARM_H_
 
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,7 +31,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
-namespace dcp::checker {
+namespace dcp::alarm {
 
 enum class AlarmKind { kDiff, kTimeout, kRecovered, kGap, kOverflow };
 
@@ -85,15 +89,32 @@ struct Alarm {
   std::string ToJson(uint64_t sequence = 0, bool slack_text = false) const;
 };
 
-// Appends `s` to `out` as a JSON string literal (quotes included).
-void AppendJsonString(std::string& out, absl::string_view s);
+// A sink's delivery counters, for /metrics and /status.
+struct SinkStats {
+  uint64_t emitted = 0;          // alarms handed to the sink
+  uint64_t delivered = 0;        // written or accepted by the receiver
+  uint64_t pending = 0;          // emitted, not delivered yet (queued or spooled)
+  uint64_t failed_attempts = 0;  // deliveries tried and failed (retried)
+  uint64_t errors = 0;           // local failures: a write, a spool append
+  std::string last_error;        // the latest failure, for people; no secrets
+};
 
-// Receives alarms. Implementations are thread-safe and must not block for long: the checker
-// calls Emit() while holding its lock.
+// Receives alarms. Implementations are thread-safe. Emit() must not block: the checker calls
+// it while holding its lock, so no network, no fsync and no waiting on a full queue there;
+// a sink that delivers remotely queues and delivers on its own thread.
 class AlarmSink {
  public:
   virtual ~AlarmSink() = default;
   virtual void Emit(const Alarm& alarm) = 0;
+  // Waits until every alarm emitted so far is delivered or durably queued for a later run;
+  // false when `timeout` passed first.
+  virtual bool Flush(absl::Duration timeout) { return true; }
+  // Ends background work (after Flush when wanted); idempotent. Emit() after Stop() is a
+  // no-op that the sink counts as an error.
+  virtual void Stop() {}
+  // Reopens files after log rotation (SIGHUP).
+  virtual absl::Status Reopen() { return absl::OkStatus(); }
+  virtual SinkStats stats() const { return {}; }
 };
 
 // Keeps every alarm in memory; for tests and /status. Thread-safe.
@@ -121,25 +142,6 @@ class FanOutSink final : public AlarmSink {
   std::vector<AlarmSink*> sinks_;
 };
 
-// Writes one JSON document per line to a file (appending) or to stdout, flushed per alarm.
-// Thread-safe.
-class JsonLinesSink final : public AlarmSink {
- public:
-  // `path` "-" means stdout. kUnavailable when the file cannot be opened.
-  static absl::StatusOr<std::unique_ptr<JsonLinesSink>> Open(const std::string& path);
-  ~JsonLinesSink() override;
-  void Emit(const Alarm& alarm) override;
-  // Reopens the file (after log rotation); no-op for stdout.
-  absl::Status Reopen();
+}  // namespace dcp::alarm
 
- private:
-  JsonLinesSink(std::string path, std::FILE* file) : path_(std::move(path)), file_(file) {}
-  absl::Mutex mu_;
-  std::string path_;
-  std::FILE* file_ ABSL_GUARDED_BY(mu_);
-  uint64_t sequence_ ABSL_GUARDED_BY(mu_) = 0;
-};
-
-}  // namespace dcp::checker
-
-#endif  // DCP_CHECKER_ALARM_H_
+#endif  // DCP_ALARM_ALARM_H_

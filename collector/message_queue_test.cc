@@ -1,22 +1,23 @@
-#include "collector/grpc_queue.h"
+#include "collector/message_queue.h"
 
 #include <atomic>
 #include <thread>
 
-#include "absl/synchronization/notification.h"
-#include "collector/grpc_test_util.h"
 #include "gtest/gtest.h"
 
 namespace dcp::collector {
 namespace {
 
-using testing::Barrier;
+using checker::Barrier;
+using checker::Change;
 
-std::vector<Message> Batch(uint64_t first, uint64_t n) {
-  std::vector<Message> v;
-  for (uint64_t i = 0; i < n; ++i) v.push_back(Barrier("t", first + i));
+std::vector<Change> Batch(uint64_t first, uint64_t n) {
+  std::vector<Change> v;
+  for (uint64_t i = 0; i < n; ++i) v.push_back(Change::MakeBarrier("t", first + i));
   return v;
 }
+
+uint64_t Offset(const Change& c) { return std::get<Barrier>(c.body).offset; }
 
 TEST(BoundedMessageQueue, FifoAcrossBatches) {
   BoundedMessageQueue q(10);
@@ -26,10 +27,10 @@ TEST(BoundedMessageQueue, FifoAcrossBatches) {
   EXPECT_EQ(q.size(), 5u);
   auto got = q.PopBatch(4);
   ASSERT_EQ(got.size(), 4u);
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(got[i].barrier(), uint64_t(i + 1));
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(Offset(got[i]), uint64_t(i + 1));
   auto last = q.Pop();
   ASSERT_TRUE(last.has_value());
-  EXPECT_EQ(last->barrier(), 5u);
+  EXPECT_EQ(Offset(*last), 5u);
   EXPECT_FALSE(q.Pop(absl::Milliseconds(1)).has_value());
 }
 
@@ -43,15 +44,16 @@ TEST(BoundedMessageQueue, FullQueueBlocksProducerUntilConsumed) {
     EXPECT_TRUE(q.Put(b, nullptr).ok());
     done = true;
   });
-  absl::SleepFor(absl::Milliseconds(50));
+  q.AwaitWaitingProducers(1);  // the producer found no room
   EXPECT_FALSE(done.load());
   EXPECT_EQ(q.size(), 4u);
-  EXPECT_EQ(q.PopBatch(1).size(), 1u);  // 3 + 2 > 4: still blocked
-  absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_EQ(q.PopBatch(1).size(), 1u);  // 3 + 2 > 4: still no room
+  EXPECT_EQ(q.waiting_producers(), 1u);
   EXPECT_FALSE(done.load());
   EXPECT_EQ(q.PopBatch(1).size(), 1u);  // 2 + 2 fits
   producer.join();
   EXPECT_TRUE(done.load());
+  EXPECT_EQ(q.waiting_producers(), 0u);
   EXPECT_EQ(q.size(), 4u);
 }
 
@@ -68,7 +70,7 @@ TEST(BoundedMessageQueue, CancelledPutDeliversNothing) {
   ASSERT_TRUE(q.Put(a, nullptr).ok());
   std::atomic<bool> cancel{false};
   std::thread canceller([&] {
-    absl::SleepFor(absl::Milliseconds(20));
+    q.AwaitWaitingProducers(1);
     cancel = true;
   });
   auto b = Batch(2, 1);
@@ -76,6 +78,7 @@ TEST(BoundedMessageQueue, CancelledPutDeliversNothing) {
   canceller.join();
   EXPECT_EQ(s.code(), absl::StatusCode::kCancelled);
   EXPECT_EQ(q.size(), 1u);
+  EXPECT_EQ(q.waiting_producers(), 0u);
 }
 
 TEST(BoundedMessageQueue, CloseWakesProducersAndDrains) {
@@ -87,7 +90,7 @@ TEST(BoundedMessageQueue, CloseWakesProducersAndDrains) {
     auto b = Batch(3, 1);
     blocked = q.Put(b, nullptr);
   });
-  absl::SleepFor(absl::Milliseconds(20));
+  q.AwaitWaitingProducers(1);
   q.Close();
   producer.join();
   EXPECT_EQ(blocked.code(), absl::StatusCode::kUnavailable);

@@ -1,4 +1,4 @@
-#include "checker/alarm_spool.h"
+#include "alarm/spool.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -17,7 +17,7 @@
 #include "util/log.h"
 #include "util/status_macros.h"
 
-namespace dcp::checker {
+namespace dcp::alarm {
 namespace {
 
 constexpr size_t kHeader = 2 + 4 + 4 + 8;
@@ -201,4 +201,4 @@ absl::Status AlarmSpool::WriteAck() {
   return absl::OkStatus();
 }
 
-}  // namespace dcp::checker
+}  // namespace dcp::alarm

@@ -15,8 +15,8 @@
 // which receivers can use to drop the duplicate.
 //
 // Not thread-safe; WebhookSink guards it.
-#ifndef DCP_CHECKER_ALARM_SPOOL_H_
-#define DCP_CHECKER_ALARM_SPOOL_H_
+#ifndef DCP_ALARM_SPOOL_H_
+#define DCP_ALARM_SPOOL_H_
 
 #include <cstdint>
 #include <deque>
@@ -28,7 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace dcp::checker {
+namespace dcp::alarm {
 
 class AlarmSpool {
  public:
@@ -75,6 +75,6 @@ class AlarmSpool {
   std::deque<uint64_t> pending_ends_;  // end offset of each pending record
 };
 
-}  // namespace dcp::checker
+}  // namespace dcp::alarm
 
-#endif  // DCP_CHECKER_ALARM_SPOOL_H_
+#endif  // DCP_ALARM_SPOOL_H_

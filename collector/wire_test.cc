@@ -1,22 +1,28 @@
-#include "checker/change.h"
+#include "collector/wire.h"
 
 #include "gtest/gtest.h"
 #include "proto/dcp.pb.h"
 
-namespace dcp::checker {
+namespace dcp::collector {
+
+using checker::Change;
+using checker::RowChange;
+using checker::Barrier;
 namespace {
 
 TEST(FromProto, Barrier) {
-  ::dcp::Message m;
+  Message m;
   m.set_tag("src");
   m.set_barrier(42);
   auto c = FromProto(m, 7);
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(*c, Change::MakeBarrier("src", 42, 7));
+  EXPECT_EQ(std::get<Barrier>(c->body).offset, 42u);
+  EXPECT_EQ(c->seq, 7u);
+  EXPECT_EQ(c->tag, "src");
 }
 
 TEST(FromProto, PayloadCarriesKeyChecksumOriginAndTime) {
-  ::dcp::Message m;
+  Message m;
   m.set_id("0-1-99");
   m.set_tag("dst");
   m.set_timestamp(1700000000);
@@ -38,7 +44,7 @@ TEST(FromProto, PayloadCarriesKeyChecksumOriginAndTime) {
 }
 
 TEST(FromProto, DeleteIsMarkedAndItsChecksumIgnored) {
-  ::dcp::Message m;
+  Message m;
   m.set_tag("dst");
   m.set_checksum("ffff");
   m.mutable_payload()->set_id("shop.orders:1");
@@ -54,7 +60,7 @@ TEST(FromProto, DeleteIsMarkedAndItsChecksumIgnored) {
 }
 
 TEST(FromProto, RejectsBadMessages) {
-  ::dcp::Message m;
+  Message m;
   m.set_barrier(1);
   EXPECT_EQ(FromProto(m).status().code(), absl::StatusCode::kInvalidArgument);  // no tag
   m.set_tag("t");
@@ -64,5 +70,32 @@ TEST(FromProto, RejectsBadMessages) {
   EXPECT_EQ(FromProto(m).status().code(), absl::StatusCode::kInvalidArgument);  // no key
 }
 
+// ToProto then FromProto keeps everything the wire carries; a delete goes as "DELETE".
+TEST(ToProto, RoundTrips) {
+  Change row = Change::MakeRow("src", "[\"shop.orders\",\"1\"]", "00ff", "0-1-7", 1700000000);
+  std::get<RowChange>(row.body).content = "{\"id\":\"1\"}";
+  Change del = Change::MakeDelete("src", "[\"shop.orders\",\"2\"]", "0-1-8", 1700000001);
+  Change barrier = Change::MakeBarrier("src", 9);
+  std::get<Barrier>(barrier.body).origin = "0-1-9";
+  std::get<Barrier>(barrier.body).timestamp = 1700000002;
+  for (const Change& c : {row, del, barrier}) {
+    auto m = ToProto(c);
+    ASSERT_TRUE(m.ok()) << m.status();
+    auto back = FromProto(*m, 0, /*keep_content=*/true);
+    ASSERT_TRUE(back.ok()) << back.status();
+    if (const auto* r = std::get_if<RowChange>(&c.body); r != nullptr && r->deleted) {
+      EXPECT_EQ(m->payload().content(), "DELETE");
+      EXPECT_TRUE(std::get<RowChange>(back->body).deleted);
+      EXPECT_EQ(std::get<RowChange>(back->body).key, r->key);
+      continue;
+    }
+    EXPECT_EQ(*back, c);
+  }
+  Change reconnect;
+  reconnect.tag = "src";
+  reconnect.body = checker::Reconnect{"lost"};
+  EXPECT_EQ(ToProto(reconnect).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
-}  // namespace dcp::checker
+}  // namespace dcp::collector

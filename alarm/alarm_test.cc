@@ -1,0 +1,173 @@
+#include "alarm/alarm.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "alarm/json_lines_sink.h"
+#include "alarm/sinks.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace dcp::alarm {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string TempPath() {
+  char tmpl[] = "/tmp/dcp-alarm-log-XXXXXX";
+  int fd = mkstemp(tmpl);
+  if (fd >= 0) close(fd);
+  return tmpl;
+}
+
+std::vector<std::string> Lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+Alarm Timeout(int i) {
+  Alarm a;
+  a.kind = AlarmKind::kTimeout;
+  a.source_tag = "src";
+  a.target_tag = "dst";
+  a.waited = absl::Seconds(12);
+  a.message = absl::StrCat("alarm ", i, " ", std::string(100, 'x'));
+  return a;
+}
+
+TEST(JsonLinesSink, AppendsOneDocumentPerLine) {
+  const std::string path = TempPath();
+  {
+    auto sink = JsonLinesSink::Open(path);
+    ASSERT_TRUE(sink.ok()) << sink.status();
+    Alarm a = Timeout(1);
+    (*sink)->Emit(a);
+    a.kind = AlarmKind::kRecovered;
+    (*sink)->Emit(a);
+    // Log rotation: the old file is renamed, Reopen() starts a new one.
+    ASSERT_EQ(std::rename(path.c_str(), (path + ".1").c_str()), 0);
+    ASSERT_TRUE((*sink)->Reopen().ok());
+    (*sink)->Emit(a);
+    EXPECT_EQ((*sink)->stats().delivered, 3u);
+    EXPECT_EQ((*sink)->stats().errors, 0u);
+  }
+  const auto rotated = Lines(path + ".1");
+  ASSERT_EQ(rotated.size(), 2u);
+  EXPECT_THAT(rotated[0], HasSubstr("{\"sequence\":1,\"kind\":\"timeout\""));
+  EXPECT_THAT(rotated[0], HasSubstr("\"waited_seconds\":12"));
+  EXPECT_THAT(rotated[1], HasSubstr("{\"sequence\":2,\"kind\":\"recovered\""));
+  const auto current = Lines(path);
+  ASSERT_EQ(current.size(), 1u);
+  EXPECT_THAT(current[0], HasSubstr("{\"sequence\":3,\"kind\":\"recovered\""));
+  std::remove(path.c_str());
+  std::remove((path + ".1").c_str());
+  EXPECT_FALSE(JsonLinesSink::Open("/nonexistent-dir/x.jsonl").ok());
+}
+
+// A file that cannot grow (RLIMIT_FSIZE, as a full disk): the write that crosses the limit is
+// cut back, later alarms wait in memory, errors are counted, and once the file can grow again
+// every line is a whole JSON document, in order, none lost.
+TEST(JsonLinesSink, FullDiskLeavesNoTornLineAndLosesNothing) {
+  const std::string path = TempPath();
+  auto sink = JsonLinesSink::Open(path);
+  ASSERT_TRUE(sink.ok());
+  struct rlimit old;
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+  signal(SIGXFSZ, SIG_IGN);
+  struct rlimit tight = old;
+  tight.rlim_cur = 1000;  // room for a few alarms; the next one is cut part-way
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &tight), 0);
+  for (int i = 1; i <= 20; ++i) (*sink)->Emit(Timeout(i));
+  const SinkStats stuck = (*sink)->stats();
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
+  EXPECT_GT(stuck.errors, 0u);
+  EXPECT_GT(stuck.pending, 0u);
+  EXPECT_EQ(stuck.delivered + stuck.pending, 20u);
+  EXPECT_THAT(stuck.last_error, HasSubstr("cannot write alarm log"));
+  for (const std::string& line : Lines(path)) {
+    EXPECT_TRUE(nlohmann::json::accept(line)) << line;  // nothing torn while full
+  }
+  EXPECT_TRUE((*sink)->Flush(absl::Seconds(1)));
+  const auto lines = Lines(path);
+  ASSERT_EQ(lines.size(), 20u);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(nlohmann::json::accept(lines[i])) << lines[i];
+    EXPECT_EQ(nlohmann::json::parse(lines[i])["sequence"], i + 1);
+  }
+  EXPECT_EQ((*sink)->stats().pending, 0u);
+  std::remove(path.c_str());
+}
+
+// Keys and row contents may hold any bytes (binary keys, latin1 text): the document is always
+// valid JSON, UTF-8 is kept, other bytes read as Latin-1 (util/json.h).
+TEST(AlarmJson, DocumentIsValidJsonWhateverTheBytes) {
+  Alarm a;
+  a.kind = AlarmKind::kDiff;
+  a.source_tag = "src";
+  a.target_tag = "dst";
+  KeyDiff k;
+  k.key = std::string("[\"t\",\"\xff\x00\xc3\"]", 11);
+  k.table = "caf\xc3\xa9";
+  k.source.seen = true;
+  k.source.content = "a\"b\\c\n\x01 \xed\xa0\x80";
+  a.keys.push_back(k);
+  a.total_keys = 1;
+  const std::string json = a.ToJson(7, /*slack_text=*/true);
+  ASSERT_TRUE(nlohmann::json::accept(json)) << json;
+  const nlohmann::json doc = nlohmann::json::parse(json);
+  EXPECT_EQ(doc["sequence"], 7);
+  EXPECT_EQ(doc["keys"][0]["table"], "caf\xc3\xa9");
+  EXPECT_EQ(doc["keys"][0]["key"], std::string("[\"t\",\"\xc3\xbf\x00\xc3\x83\"]", 13));
+  EXPECT_EQ(doc["keys"][0]["source"]["content"], "a\"b\\c\n\x01 \xc3\xad\xc2\xa0\xc2\x80");
+  EXPECT_THAT(doc["text"].get<std::string>(), HasSubstr("DIFF src->dst"));
+}
+
+TEST(SinkRegistry, KnowsItsKindsAndValidates) {
+  ASSERT_NE(FindSinkKind("log"), nullptr);
+  ASSERT_NE(FindSinkKind("webhook"), nullptr);
+  EXPECT_EQ(FindSinkKind("carrier-pigeon"), nullptr);
+  SinkConfig c;
+  c.type = "carrier-pigeon";
+  EXPECT_THAT(std::string(ValidateSink(c).message()), HasSubstr("known: log, webhook"));
+  c.type = "webhook";
+  c.strings["url"] = "ftp://x";
+  EXPECT_THAT(std::string(ValidateSink(c).message()), HasSubstr("url"));
+  c.strings["url"] = "https://hooks.example/x";
+  EXPECT_TRUE(ValidateSink(c).ok());
+  c.lists["kinds"] = {"diff", "gossip"};
+  EXPECT_THAT(std::string(ValidateSink(c).message()), HasSubstr("gossip"));
+}
+
+TEST(SinkRegistry, KindsFilterPassesOnlyTheListedKinds) {
+  const std::string path = TempPath();
+  SinkConfig c;
+  c.type = "log";
+  c.name = "log";
+  c.strings["path"] = path;
+  c.lists["kinds"] = {"diff", "recovered"};
+  auto sink = CreateSink(c, SinkContext{"/tmp"});
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  for (AlarmKind k : {AlarmKind::kDiff, AlarmKind::kTimeout, AlarmKind::kRecovered, AlarmKind::kGap,
+                      AlarmKind::kOverflow}) {
+    Alarm a;
+    a.kind = k;
+    (*sink)->Emit(a);
+  }
+  const auto lines = Lines(path);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_THAT(lines[0], HasSubstr("\"kind\":\"diff\""));
+  EXPECT_THAT(lines[1], HasSubstr("\"kind\":\"recovered\""));
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace dcp::alarm

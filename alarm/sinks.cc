@@ -1,0 +1,174 @@
+#include "alarm/sinks.h"
+
+#include <filesystem>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "alarm/json_lines_sink.h"
+#include "alarm/webhook_sink.h"
+#include "util/status_macros.h"
+
+namespace dcp::alarm {
+namespace {
+
+// Passes on only the alarm kinds a sink asked for (`kinds = [...]`).
+class KindFilter final : public AlarmSink {
+ public:
+  KindFilter(std::vector<AlarmKind> kinds, std::unique_ptr<AlarmSink> next)
+      : kinds_(std::move(kinds)), next_(std::move(next)) {}
+  void Emit(const Alarm& alarm) override {
+    for (AlarmKind k : kinds_) {
+      if (k == alarm.kind) return next_->Emit(alarm);
+    }
+  }
+  bool Flush(absl::Duration timeout) override { return next_->Flush(timeout); }
+  void Stop() override { next_->Stop(); }
+  absl::Status Reopen() override { return next_->Reopen(); }
+  SinkStats stats() const override { return next_->stats(); }
+
+ private:
+  const std::vector<AlarmKind> kinds_;
+  const std::unique_ptr<AlarmSink> next_;
+};
+
+absl::StatusOr<std::vector<AlarmKind>> ParseKinds(const std::vector<std::string>& names) {
+  std::vector<AlarmKind> kinds;
+  for (const std::string& n : names) {
+    bool found = false;
+    for (AlarmKind k : {AlarmKind::kDiff, AlarmKind::kTimeout, AlarmKind::kRecovered,
+                        AlarmKind::kGap, AlarmKind::kOverflow}) {
+      if (n == AlarmKindName(k)) {
+        kinds.push_back(k);
+        found = true;
+      }
+    }
+    if (!found) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("kinds: unknown alarm kind \"", n,
+                       "\" (known: diff, timeout, recovered, gap, overflow)"));
+    }
+  }
+  return kinds;
+}
+
+// --- log: one JSON document per line -----------------------------------------------------
+
+absl::Status ValidateLog(const SinkConfig& c) {
+  if (c.String("path").empty()) return absl::InvalidArgumentError("path: must not be empty");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<AlarmSink>> CreateLog(const SinkConfig& c, const SinkContext&) {
+  ASSIGN_OR_RETURN(std::unique_ptr<JsonLinesSink> sink, JsonLinesSink::Open(c.String("path")));
+  return std::unique_ptr<AlarmSink>(std::move(sink));
+}
+
+// --- webhook: the alarm document POSTed as it is ------------------------------------------
+
+absl::Status ValidateUrl(const SinkConfig& c) {
+  const std::string url = c.String("url");
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    return absl::InvalidArgumentError("url: expected an http:// or https:// URL");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<AlarmSink>> CreateWebhook(const SinkConfig& c,
+                                                         const SinkContext& context) {
+  WebhookOptions o;
+  o.url = c.String("url");
+  o.spool_dir = SpoolDir(c, context);
+  o.request_timeout = c.Duration("timeout", o.request_timeout);
+  o.hmac_secret = c.String("secret");
+  o.slack_text = c.Bool("slack-text", false);
+  ASSIGN_OR_RETURN(std::unique_ptr<HttpSink> sink, StartWebhookSink(std::move(o)));
+  return std::unique_ptr<AlarmSink>(std::move(sink));
+}
+
+}  // namespace
+
+const std::vector<OptionSpec>& CommonOptions() {
+  static const auto* options = new std::vector<OptionSpec>{
+      {"type", OptionType::kString, true, "the sink kind"},
+      {"name", OptionType::kString, false, "unique name (default: the type)"},
+      {"kinds", OptionType::kStringList, false,
+       "alarm kinds to receive: diff, timeout, recovered, gap, overflow (default: all)"},
+  };
+  return *options;
+}
+
+const std::vector<SinkKind>& SinkKinds() {
+  static const auto* kinds = new std::vector<SinkKind>{
+      {"log",
+       "one JSON document per line, appended to a file (\"-\": stdout)",
+       {{"path", OptionType::kString, true, "the file, or \"-\" for stdout"}},
+       &ValidateLog,
+       &CreateLog},
+      {"webhook",
+       "each alarm's JSON document POSTed to a URL (spooled, retried)",
+       {{"url", OptionType::kString, true, "http:// or https:// URL"},
+        {"secret", OptionType::kSecret, false, "HMAC-SHA256 key for X-Dcp-Signature"},
+        {"timeout", OptionType::kDuration, false, "per request (default 5s)"},
+        {"slack-text", OptionType::kBool, false, "add a Slack-compatible \"text\" field"}},
+       &ValidateUrl,
+       &CreateWebhook},
+  };
+  return *kinds;
+}
+
+const SinkKind* FindSinkKind(absl::string_view type) {
+  for (const SinkKind& k : SinkKinds()) {
+    if (type == k.type) return &k;
+  }
+  return nullptr;
+}
+
+absl::Status ValidateSink(const SinkConfig& config) {
+  const SinkKind* kind = FindSinkKind(config.type);
+  if (kind == nullptr) {
+    std::vector<std::string> known;
+    for (const SinkKind& k : SinkKinds()) known.push_back(k.type);
+    return absl::InvalidArgumentError(absl::StrCat("type: unknown sink type \"", config.type,
+                                                   "\" (known: ", absl::StrJoin(known, ", "), ")"));
+  }
+  RETURN_IF_ERROR(ParseKinds(config.List("kinds")).status());
+  return kind->validate(config);
+}
+
+absl::StatusOr<std::unique_ptr<AlarmSink>> CreateSink(const SinkConfig& config,
+                                                      const SinkContext& context) {
+  RETURN_IF_ERROR(ValidateSink(config));
+  ASSIGN_OR_RETURN(std::unique_ptr<AlarmSink> sink,
+                   FindSinkKind(config.type)->create(config, context));
+  if (config.lists.count("kinds") == 0) return sink;
+  ASSIGN_OR_RETURN(std::vector<AlarmKind> kinds, ParseKinds(config.List("kinds")));
+  return std::unique_ptr<AlarmSink>(
+      std::make_unique<KindFilter>(std::move(kinds), std::move(sink)));
+}
+
+std::string SpoolDir(const SinkConfig& config, const SinkContext& context) {
+  return (std::filesystem::path(context.state_dir) / absl::StrCat(config.name, "-spool")).string();
+}
+
+std::string SinkConfig::String(const std::string& key, const std::string& fallback) const {
+  auto it = strings.find(key);
+  return it == strings.end() ? fallback : it->second;
+}
+
+bool SinkConfig::Bool(const std::string& key, bool fallback) const {
+  auto it = bools.find(key);
+  return it == bools.end() ? fallback : it->second;
+}
+
+absl::Duration SinkConfig::Duration(const std::string& key, absl::Duration fallback) const {
+  auto it = durations.find(key);
+  return it == durations.end() ? fallback : it->second;
+}
+
+std::vector<std::string> SinkConfig::List(const std::string& key) const {
+  auto it = lists.find(key);
+  return it == lists.end() ? std::vector<std::string>() : it->second;
+}
+
+}  // namespace dcp::alarm

@@ -303,7 +303,7 @@ TEST(GrpcCollector, ManyProcessStreamsBlockedOnAFullQueueAllFinish) {
       EXPECT_TRUE(stream->Finish().ok());
     });
   }
-  absl::SleepFor(absl::Milliseconds(200));
+  queue.AwaitWaitingProducers(1);  // the streams are blocked on the full queue
   EXPECT_LE(queue.size(), 8u);
   std::map<std::string, std::vector<uint64_t>> got;
   size_t total = 0;
@@ -592,7 +592,7 @@ TEST(GrpcCollector, StopDrainsWhatWasAckedAndDoesNotHangOnAFullQueue) {
   EXPECT_EQ(r.accepted(), 50u);
   // The queue is full and nobody consumes: this batch blocks in the collector.
   ASSERT_TRUE(stream->Write(SeqBatch("src", 51, 60)));
-  absl::SleepFor(absl::Milliseconds(50));
+  queue.AwaitWaitingProducers(1);
   (*server)->Stop();  // returns although a handler was blocked
   EXPECT_FALSE(stream->Read(&r));
   EXPECT_FALSE(stream->Finish().ok());

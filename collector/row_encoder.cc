@@ -149,6 +149,10 @@ absl::StatusOr<TableEncoder> TableEncoder::Create(const mysql::TableSchema& sche
     col.binary = c.IsBinary() || c.charset.value_or("") == "binary";
     col.ignored = TagMatcher::IgnoresColumn(rule, schema.schema, schema.name, c.name);
     if (c.data_type == "enum" || c.data_type == "set") col.labels = ParseEnumLabels(c.column_type);
+    col.text = col.binary                  ? Column::Text::kBinary
+               : col.data_type == "json" ? Column::Text::kJson
+               : col.data_type == "char" ? Column::Text::kChar
+                                         : Column::Text::kText;
     e.columns_.push_back(std::move(col));
   }
   std::vector<std::string> key_names;
@@ -264,9 +268,16 @@ absl::StatusOr<encoding::Value> TableEncoder::CanonicalValue(const std::vector<V
       return encoding::DateTime(ValueText(v));
     case ValueKind::kString:
     case ValueKind::kBlob:
-      if (col.binary) return encoding::Binary(v.bytes);
-      if (col.data_type == "char") return encoding::Char(v.bytes);
-      if (col.data_type == "json") return encoding::Json(v.bytes);  // MariaDB: JSON is text
+      switch (col.text) {
+        case Column::Text::kBinary:
+          return encoding::Binary(v.bytes);
+        case Column::Text::kChar:
+          return encoding::Char(v.bytes);
+        case Column::Text::kJson:
+          return encoding::Json(v.bytes);  // MariaDB: JSON is text
+        case Column::Text::kText:
+          break;
+      }
       return encoding::Text(v.bytes);
     case ValueKind::kEnum: {
       if (v.u == 0) return encoding::Text("");
@@ -329,9 +340,9 @@ absl::Status TableEncoder::AppendCanonical(const std::vector<Value>& image, size
         break;
       case ValueKind::kString:
       case ValueKind::kBlob:
-        if (!col.binary && col.data_type != "json") {
+        if (col.text == Column::Text::kText || col.text == Column::Text::kChar) {
           absl::string_view text = v.bytes;
-          if (col.data_type == "char") {
+          if (col.text == Column::Text::kChar) {
             while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
           }
           out->append("\"s:");

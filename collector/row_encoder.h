@@ -67,6 +67,10 @@ class TableEncoder {
   struct Column {
     std::string name;  // lower-cased
     std::string data_type;
+    // How string and blob values of the column are encoded, resolved once from the schema so
+    // that no value compares type names.
+    enum class Text : uint8_t { kText, kChar, kJson, kBinary };
+    Text text = Text::kText;
     bool is_unsigned = false;
     bool binary = false;  // binary string/blob, geometry
     bool ignored = false;

@@ -67,7 +67,12 @@ TEST(BarrierWriterMariaDb, BumpsConsecutivelyAcrossAServerRestart) {
   }
 
   ASSERT_TRUE((*server)->Kill().ok());
-  absl::SleepFor(absl::Milliseconds(800));  // the writer fails and backs off meanwhile
+  // The writer notices: a failed bump or reconnect, then backoff.
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (writer.stats().failures == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_GE(writer.stats().failures, 1u);
   const size_t before_restart = events.Get().size();
   ASSERT_TRUE((*server)->Restart().ok());
   ASSERT_TRUE(events.WaitFor(before_restart + 3, absl::Seconds(60)));
@@ -121,11 +126,15 @@ TEST(BarrierWriterMariaDb, HeartbeatGivesReplicaLag) {
   }
   ASSERT_TRUE(lag.LastLag("replica").has_value());
 
-  ASSERT_TRUE(replica->Execute("STOP SLAVE SQL_THREAD").ok());
-  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_TRUE(replica->Execute("STOP SLAVE SQL_THREAD").ok());  // returns once stopped
   poll();
   const uint64_t stopped_at = seen;
-  absl::SleepFor(absl::Milliseconds(1500));
+  // Twelve more bumps on the primary (at 100 ms each, over a second): none reaches the
+  // replica while its SQL thread is stopped.
+  for (int i = 0; i < 1500 && writer.stats().offset.value_or(0) < stopped_at + 12; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_GE(writer.stats().offset.value_or(0), stopped_at + 12);
   poll();
   EXPECT_EQ(seen, stopped_at);  // nothing arrives while stopped
   auto stalled = lag.CurrentLag("replica", absl::Now());

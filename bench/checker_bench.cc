@@ -33,15 +33,7 @@
 
 namespace dcp::checker {
 
-using alarm::Alarm;
-using alarm::AlarmKind;
-using alarm::AlarmKindName;
-using alarm::AlarmSink;
-using alarm::KeyDiff;
-using alarm::KeyDiffKind;
-using alarm::KeyDiffKindName;
 using alarm::MemorySink;
-using alarm::SideImage;
 namespace {
 
 double ThreadCpuSeconds() {

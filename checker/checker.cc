@@ -11,13 +11,8 @@ namespace dcp::checker {
 
 using alarm::Alarm;
 using alarm::AlarmKind;
-using alarm::AlarmKindName;
-using alarm::AlarmSink;
 using alarm::KeyDiff;
 using alarm::KeyDiffKind;
-using alarm::KeyDiffKindName;
-using alarm::MemorySink;
-using alarm::SideImage;
 namespace {
 
 constexpr size_t kMaxUnknownTagsReported = 100;
@@ -87,7 +82,7 @@ absl::Status CheckerOptions::Validate() const {
 }
 
 absl::StatusOr<std::unique_ptr<Checker>> Checker::Create(CheckerOptions options, Clock* clock,
-                                                         AlarmSink* sink) {
+                                                         alarm::AlarmSink* sink) {
   if (auto s = options.Validate(); !s.ok()) return s;
   if (clock == nullptr || sink == nullptr) {
     return absl::InvalidArgumentError("checker: clock and sink are required");
@@ -95,7 +90,7 @@ absl::StatusOr<std::unique_ptr<Checker>> Checker::Create(CheckerOptions options,
   return std::unique_ptr<Checker>(new Checker(std::move(options), clock, sink));
 }
 
-Checker::Checker(CheckerOptions options, Clock* clock, AlarmSink* sink)
+Checker::Checker(CheckerOptions options, Clock* clock, alarm::AlarmSink* sink)
     : options_(std::move(options)), clock_(clock), sink_(sink) {
   absl::MutexLock lock(&mu_);
   TagState source;
@@ -536,8 +531,8 @@ void Checker::CheckTimeout(TargetState& t, absl::Time now) {
   }
 }
 
-SideImage Checker::Side(const Image& image) const {
-  SideImage s;
+alarm::SideImage Checker::Side(const Image& image) const {
+  alarm::SideImage s;
   if (image.state == Image::kUnknown) return s;
   s.seen = true;
   s.deleted = image.state == Image::kDeleted;

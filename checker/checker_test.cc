@@ -18,15 +18,8 @@
 
 namespace dcp::checker {
 
-using alarm::Alarm;
 using alarm::AlarmKind;
-using alarm::AlarmKindName;
-using alarm::AlarmSink;
-using alarm::KeyDiff;
 using alarm::KeyDiffKind;
-using alarm::KeyDiffKindName;
-using alarm::MemorySink;
-using alarm::SideImage;
 namespace {
 
 using ::testing::HasSubstr;
@@ -66,10 +59,10 @@ class CheckerTest : public ::testing::Test {
     for (const auto& t : tags) Bar(t, n);
   }
   TargetStats Target(size_t i = 0) { return checker_->Stats().targets[i]; }
-  std::vector<Alarm> Take() { return sink_.Take(); }
+  std::vector<alarm::Alarm> Take() { return sink_.Take(); }
 
   FakeClock clock_;
-  MemorySink sink_;
+  alarm::MemorySink sink_;
   std::unique_ptr<Checker> checker_;
   int gtid_ = 0;
 };
@@ -122,7 +115,7 @@ TEST_F(CheckerTest, GravityThreeDifferentChecksumIsADiffNamingTheKey) {
   BarAll(2);
   auto alarms = Take();
   ASSERT_THAT(alarms, SizeIs(1));
-  const Alarm& a = alarms[0];
+  const alarm::Alarm& a = alarms[0];
   EXPECT_EQ(a.kind, AlarmKind::kDiff);
   EXPECT_EQ(a.source_tag, "src");
   EXPECT_EQ(a.target_tag, "dst");
@@ -185,7 +178,7 @@ TEST_F(CheckerTest, GravityFourMissingTargetSegmentIsATimeout) {
 // Source changes t:1 in window [1,2); the target applies it `late` windows later.
 class LateTest : public CheckerTest {
  public:
-  std::vector<Alarm> Run(int late) {
+  std::vector<alarm::Alarm> Run(int late) {
     Make(Mode::kState, {"dst"}, /*tolerance=*/2);
     BarAll(1);
     Row("src", "t:1", 5);
@@ -212,7 +205,7 @@ TEST_F(LateTest, OneOrTwoBarriersLateIsNoAlarm) {
 TEST_F(LateTest, ThreeBarriersLateIsADiff) {
   auto alarms = Run(3);
   ASSERT_THAT(alarms, SizeIs(1));
-  const Alarm& a = alarms[0];
+  const alarm::Alarm& a = alarms[0];
   EXPECT_EQ(a.kind, AlarmKind::kDiff);
   EXPECT_EQ(a.mode, "state");
   EXPECT_EQ(a.from_barrier, 1u);
@@ -706,7 +699,7 @@ TEST(CheckerOptions, Validation) {
 }
 
 TEST(AlarmJson, DiffDocument) {
-  Alarm a;
+  alarm::Alarm a;
   a.kind = AlarmKind::kDiff;
   a.time = absl::FromUnixSeconds(1700000000);
   a.source_tag = "src";
@@ -716,7 +709,7 @@ TEST(AlarmJson, DiffDocument) {
   a.mode = "state";
   a.message = "1 key differs";
   a.total_keys = 1;
-  KeyDiff k;
+  alarm::KeyDiff k;
   k.key = "shop.orders:\"7\"";
   k.table = "shop.orders";
   k.kind = KeyDiffKind::kDifferent;
@@ -770,11 +763,11 @@ TEST_F(CheckerTest, DiffNamesTheTableOfACanonicalKey) {
   Row("dst", R"(["shop.orders","n:7"])", 2);
   Row("src", R"(["a\"b.c","s:x"])", 1);
   BarAll(2);
-  std::vector<Alarm> alarms = Take();
+  std::vector<alarm::Alarm> alarms = Take();
   ASSERT_THAT(alarms, SizeIs(1));
   ASSERT_THAT(alarms[0].keys, SizeIs(2));
   std::map<std::string, std::string> tables;
-  for (const KeyDiff& k : alarms[0].keys) tables[k.key] = k.table;
+  for (const alarm::KeyDiff& k : alarms[0].keys) tables[k.key] = k.table;
   EXPECT_EQ(tables[R"(["shop.orders","n:7"])"], "shop.orders");
   EXPECT_EQ(tables[R"(["a\"b.c","s:x"])"], "a\"b.c");
 }

@@ -23,52 +23,26 @@
 #include "daemon/config.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/harness/mariadb_server.h"
+#include "tests/harness/mariadb_fixture.h"
+#include "tests/integration/collector_test_util.h"
 
 namespace dcp::collector {
 namespace {
 
-// A delivered change as text; deletes carry no content or checksum in process, "DELETE" on
-// the wire, so only the fact is rendered.
-std::string Render(const checker::Change& c) {
-  if (const auto* b = std::get_if<checker::Barrier>(&c.body)) {
-    return absl::StrCat(c.tag, "|", b->origin, "|ts=", b->timestamp, "|B:", b->offset);
-  }
-  const auto& row = std::get<checker::RowChange>(c.body);
-  std::string s = absl::StrCat(c.tag, "|", row.origin, "|ts=", row.timestamp, "|", row.key, "|");
-  if (row.deleted) return s + "DELETE";
-  return absl::StrCat(s, row.content.value_or("(no content)"), "|", row.checksum);
-}
+using testing::InProcessChanges;
+using testing::PopUntil;
+using testing::Render;
 
-class CollectMariaDbTest : public ::testing::Test {
+class CollectMariaDbTest : public dcp::testing::MariaDbFixture {
  protected:
-  void SetUp() override {
-    dcp::testing::MariaDbServer::Options options;
-    options.server_id = 74;
-    auto server = dcp::testing::MariaDbServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    auto conn = server_->Connect();
-    ASSERT_TRUE(conn.ok());
-    conn_ = std::make_unique<mysql::Connection>(std::move(*conn));
-  }
-
-  void Exec(const std::string& sql) { ASSERT_TRUE(conn_->Execute(sql).ok()) << sql; }
+  void SetUp() override { StartServer(74); }
 
   // drc.barrier with barrier row 1 bumped once, and an empty shop.orders after it.
   void CreateBarrierAndOrders() {
-    for (const char* sql : {
-             "CREATE DATABASE drc",
-             "CREATE TABLE drc.barrier (id INT UNSIGNED NOT NULL AUTO_INCREMENT, `offset` BIGINT "
-             "UNSIGNED NOT NULL DEFAULT 0, ts TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON "
-             "UPDATE CURRENT_TIMESTAMP, PRIMARY KEY (id))",
-             "INSERT INTO drc.barrier (id, `offset`) VALUES (1, 0)",
-             "CREATE DATABASE shop",
-             "CREATE TABLE shop.orders (id INT PRIMARY KEY, item VARCHAR(20))",
-             "UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1",
-         }) {
-      Exec(sql);
-    }
+    CreateBarrierTable();
+    Exec({"CREATE DATABASE shop",
+          "CREATE TABLE shop.orders (id INT PRIMARY KEY, item VARCHAR(20))"});
+    BumpBarrier();
   }
 
   absl::StatusOr<daemon::Config> Config(
@@ -86,27 +60,14 @@ class CollectMariaDbTest : public ::testing::Test {
                         << collect_extra;
     return daemon::LoadConfig(path);
   }
-
-  std::unique_ptr<dcp::testing::MariaDbServer> server_;
-  std::unique_ptr<mysql::Connection> conn_;
 };
 
 TEST_F(CollectMariaDbTest, RemoteCollectorGetsTheInProcessMessages) {
-  for (const char* sql : {
-           "CREATE DATABASE drc",
-           "CREATE TABLE drc.barrier (id INT UNSIGNED NOT NULL AUTO_INCREMENT, `offset` BIGINT "
-           "UNSIGNED NOT NULL DEFAULT 0, ts TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON "
-           "UPDATE CURRENT_TIMESTAMP, PRIMARY KEY (id))",
-           "SET SESSION sql_log_bin = 0",
-           "INSERT INTO drc.barrier (id, `offset`) VALUES (1, 0), (2, 0)",
-           "SET SESSION sql_log_bin = 1",
-           "CREATE DATABASE shop",
-           "CREATE TABLE shop.orders (id INT PRIMARY KEY, item VARCHAR(20), price DECIMAL(8,2))",
-       }) {
-    Exec(sql);
-  }
+  CreateBarrierTable({1, 2});
+  Exec({"CREATE DATABASE shop",
+        "CREATE TABLE shop.orders (id INT PRIMARY KEY, item VARCHAR(20), price DECIMAL(8,2))"});
   Exec("INSERT INTO shop.orders VALUES (100, 'early', 1)");  // before any barrier: dropped
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
   Exec("INSERT INTO shop.orders VALUES (1, 'apple', 2.50), (2, 'pear', NULL)");
 
   BoundedMessageQueue remote(100000);
@@ -124,40 +85,21 @@ TEST_F(CollectMariaDbTest, RemoteCollectorGetsTheInProcessMessages) {
       [&] { collect_status = daemon::RunCollect(*config, [&] { return stop.load(); }); });
 
   // Written while it runs.
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 2");  // another checker's
+  BumpBarrier(2);  // another checker's
   Exec("BEGIN");
   Exec("UPDATE shop.orders SET price = 3 WHERE id = 1");
   Exec("DELETE FROM shop.orders WHERE id = 2");
   Exec("COMMIT");
   for (int i = 10; i < 60; ++i)
     Exec(absl::StrCat("INSERT INTO shop.orders VALUES (", i, ", 'x', ", i, ".5)"));
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
 
   // The in-process collector over the same binlog.
-  BoundedMessageQueue local(100000);
-  {
-    MysqlCollector::Options options;
-    options.name = "local";
-    TagRule src;
-    src.name = "src";
-    src.tables = {"shop.*"};
-    options.tags = {src};
-    options.stop_at_end = true;
-    options.keep_content = true;
-    ConnectionSchemaSource schemas(server_->Dsn());
-    MysqlCollector collector(options, FileBinlogSource(server_->dir() + "/data"), &schemas, &local);
-    absl::Status s = collector.Run([] { return false; });
-    ASSERT_TRUE(s.ok()) << s;
-  }
-  std::vector<std::string> want;
-  while (auto m = local.Pop(absl::ZeroDuration())) want.push_back(Render(*m));
+  const std::vector<std::string> want = InProcessChanges(*server_);
   ASSERT_EQ(want.size(), 1u + 2 + 2 + 50 + 1) << absl::StrJoin(want, "\n");
 
   std::vector<std::string> got;
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (got.size() < want.size() && absl::Now() < deadline) {
-    if (auto m = remote.Pop(absl::Milliseconds(100))) got.push_back(Render(*m));
-  }
+  PopUntil(remote, got, want.size(), 60);
   stop.store(true);
   collect.join();
   EXPECT_TRUE(collect_status.ok()) << collect_status;
@@ -166,41 +108,13 @@ TEST_F(CollectMariaDbTest, RemoteCollectorGetsTheInProcessMessages) {
   EXPECT_EQ(got, want);
 }
 
-// The reference: what an in-process MysqlCollector makes of the whole binlog.
-std::vector<std::string> InProcessMessages(dcp::testing::MariaDbServer& server) {
-  BoundedMessageQueue local(100000);
-  MysqlCollector::Options options;
-  options.name = "local";
-  TagRule src;
-  src.name = "src";
-  src.tables = {"shop.*"};
-  options.tags = {src};
-  options.stop_at_end = true;
-  options.keep_content = true;
-  ConnectionSchemaSource schemas(server.Dsn());
-  MysqlCollector collector(options, FileBinlogSource(server.dir() + "/data"), &schemas, &local);
-  absl::Status s = collector.Run([] { return false; });
-  EXPECT_TRUE(s.ok()) << s;
-  std::vector<std::string> out;
-  while (auto m = local.Pop(absl::ZeroDuration())) out.push_back(Render(*m));
-  return out;
-}
-
-// Pops from `q` until it holds `n` messages in all or `secs` pass.
-void PopUntil(BoundedMessageQueue& q, std::vector<std::string>& got, size_t n, int secs) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(secs);
-  while (got.size() < n && absl::Now() < deadline) {
-    if (auto m = q.Pop(absl::Milliseconds(100))) got.push_back(Render(*m));
-  }
-}
-
 // Token + TLS on the wire, and a stop/restart of `dcp collect` in the middle: the remote
 // gets every message once, in order, across the restart (the collector resumes from its
 // checkpoint, the pusher from the remote's acknowledged position).
 TEST_F(CollectMariaDbTest, TokenTlsAndRestartDeliverEverythingOnce) {
   CreateBarrierAndOrders();
   for (int i = 0; i < 30; ++i) Exec(absl::StrCat("INSERT INTO shop.orders VALUES (", i, ", 'a')"));
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
 
   const std::string certs = server_->dir() + "/certs";
   ASSERT_EQ(std::system(("mkdir -p " + certs).c_str()), 0);
@@ -252,12 +166,12 @@ TEST_F(CollectMariaDbTest, TokenTlsAndRestartDeliverEverythingOnce) {
         Exec(absl::StrCat("INSERT INTO shop.orders VALUES (", i, ", 'b')"));
       }
       Exec("UPDATE shop.orders SET item = 'c' WHERE id = 3");
-      Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+      BumpBarrier();
     }
   }
   (*grpc)->Stop();
   while (auto m = remote.Pop(absl::ZeroDuration())) got.push_back(Render(*m));  // none extra
-  EXPECT_EQ(got, InProcessMessages(*server_));
+  EXPECT_EQ(got, InProcessChanges(*server_));
 }
 
 // A crash of `dcp collect` after it delivered messages but before it saved its checkpoint
@@ -267,7 +181,7 @@ TEST_F(CollectMariaDbTest, TokenTlsAndRestartDeliverEverythingOnce) {
 TEST_F(CollectMariaDbTest, ReplayAfterACrashIsNotDeliveredTwice) {
   CreateBarrierAndOrders();
   Exec("INSERT INTO shop.orders VALUES (1, 'a'), (2, 'b')");
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
   BoundedMessageQueue remote(100000);
   GrpcCollectorOptions server_options;
   server_options.tags = {"src"};
@@ -288,7 +202,7 @@ TEST_F(CollectMariaDbTest, ReplayAfterACrashIsNotDeliveredTwice) {
     EXPECT_TRUE(status.ok()) << status;
   };
   std::vector<std::string> got;
-  size_t n = InProcessMessages(*server_).size();
+  size_t n = InProcessChanges(*server_).size();
   run_until(got, n);
   ASSERT_EQ(got.size(), n);
   std::ifstream in(checkpoint);
@@ -297,20 +211,20 @@ TEST_F(CollectMariaDbTest, ReplayAfterACrashIsNotDeliveredTwice) {
   ASSERT_THAT(older.str(), ::testing::HasSubstr(absl::StrCat("\"seqs\":{\"src\":", n, "}")));
 
   for (int i = 10; i < 15; ++i) Exec(absl::StrCat("INSERT INTO shop.orders VALUES (", i, ", 'c')"));
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
-  n = InProcessMessages(*server_).size();
+  BumpBarrier();
+  n = InProcessChanges(*server_).size();
   run_until(got, n);
   ASSERT_EQ(got.size(), n);
 
   // The crash: the checkpoint of the first run is what the disk holds.
   std::ofstream(checkpoint, std::ios::trunc) << older.str();
   for (int i = 20; i < 23; ++i) Exec(absl::StrCat("INSERT INTO shop.orders VALUES (", i, ", 'd')"));
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
-  n = InProcessMessages(*server_).size();
+  BumpBarrier();
+  n = InProcessChanges(*server_).size();
   run_until(got, n);
   (*grpc)->Stop();
   while (auto m = remote.Pop(absl::ZeroDuration())) got.push_back(Render(*m));  // none extra
-  EXPECT_EQ(got, InProcessMessages(*server_));
+  EXPECT_EQ(got, InProcessChanges(*server_));
 }
 
 // With no checkpoint and no configured start, `dcp run` and `dcp collect` build their MySQL
@@ -319,7 +233,7 @@ TEST_F(CollectMariaDbTest, ReplayAfterACrashIsNotDeliveredTwice) {
 TEST_F(CollectMariaDbTest, RunAndCollectStartAtTheCurrentEndWithoutAConfiguredStart) {
   CreateBarrierAndOrders();
   Exec("INSERT INTO shop.orders VALUES (1, 'old')");
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
   auto end = conn_->Query("SHOW MASTER STATUS");
   ASSERT_TRUE(end.ok());
   const std::string current_end = absl::StrCat(*end->rows[0][0], ":", *end->rows[0][1]);
@@ -349,7 +263,7 @@ TEST_F(CollectMariaDbTest, RunAndCollectStartAtTheCurrentEndWithoutAConfiguredSt
     collectors.push_back(*std::move(built));
   }
   Exec("INSERT INTO shop.orders VALUES (2, 'new')");  // before the first barrier seen: dropped
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
   Exec("INSERT INTO shop.orders VALUES (3, 'newer')");
   for (auto& q : queues) {
     std::vector<std::string> got;

@@ -1,16 +1,15 @@
 // Canonical keys and checksums of rows decoded from a real MariaDB binlog: the same logical
 // rows in tables with a different column order and wider types give identical checksums;
 // a changed value gives a different one; a stale schema is detected.
-#include "collector/row_encoder.h"
-
 #include <map>
 
+#include "collector/row_encoder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "mysql/binlog/file_reader.h"
 #include "mysql/binlog/reader.h"
 #include "mysql/binlog/rows.h"
-#include "tests/harness/mariadb_server.h"
+#include "tests/harness/mariadb_fixture.h"
 
 namespace dcp::collector {
 namespace {
@@ -23,20 +22,9 @@ struct Decoded {
   EncodedRow row;
 };
 
-class RowEncoderTest : public ::testing::Test {
+class RowEncoderTest : public testing::MariaDbFixture {
  protected:
-  void SetUp() override {
-    testing::MariaDbServer::Options options;
-    options.server_id = 61;
-    auto server = testing::MariaDbServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    auto conn = server_->Connect();
-    ASSERT_TRUE(conn.ok());
-    conn_ = std::make_unique<mysql::Connection>(std::move(*conn));
-  }
-
-  void Exec(const std::string& sql) { ASSERT_TRUE(conn_->Execute(sql).ok()) << sql; }
+  void SetUp() override { StartServer(61); }
 
   // Decodes the server's whole binlog and encodes every row of the shop schema.
   std::vector<Decoded> DecodeAll(const TagRule& rule) {
@@ -81,19 +69,19 @@ class RowEncoderTest : public ::testing::Test {
     return out;
   }
 
-  std::unique_ptr<testing::MariaDbServer> server_;
-  std::unique_ptr<mysql::Connection> conn_;
   absl::Status last_check_;
 };
 
 TEST_F(RowEncoderTest, SameRowsInDifferentlyShapedTablesGiveSameChecksums) {
   Exec("CREATE DATABASE shop");
-  Exec("CREATE TABLE shop.a (id INT PRIMARY KEY, name VARCHAR(20), code CHAR(5),"
-       " price DECIMAL(8,2), w FLOAT, at DATETIME(3), ts TIMESTAMP(6) NULL, e ENUM('x','y'),"
-       " s SET('p','q','r'), doc JSON, raw VARBINARY(8), n INT UNSIGNED, note TEXT)");
-  Exec("CREATE TABLE shop.b (note MEDIUMTEXT, n BIGINT UNSIGNED, raw BLOB, doc JSON,"
-       " s SET('p','q','r'), e ENUM('x','y'), ts TIMESTAMP(3) NULL, at DATETIME(6),"
-       " w DOUBLE, price DECIMAL(12,4), code CHAR(10), name VARCHAR(50), id BIGINT PRIMARY KEY)");
+  Exec(
+      "CREATE TABLE shop.a (id INT PRIMARY KEY, name VARCHAR(20), code CHAR(5),"
+      " price DECIMAL(8,2), w FLOAT, at DATETIME(3), ts TIMESTAMP(6) NULL, e ENUM('x','y'),"
+      " s SET('p','q','r'), doc JSON, raw VARBINARY(8), n INT UNSIGNED, note TEXT)");
+  Exec(
+      "CREATE TABLE shop.b (note MEDIUMTEXT, n BIGINT UNSIGNED, raw BLOB, doc JSON,"
+      " s SET('p','q','r'), e ENUM('x','y'), ts TIMESTAMP(3) NULL, at DATETIME(6),"
+      " w DOUBLE, price DECIMAL(12,4), code CHAR(10), name VARCHAR(50), id BIGINT PRIMARY KEY)");
   const std::string values =
       "(1, 'apple', 'ab', 1.50, 0.5, '2024-01-02 03:04:05.500', '2024-05-06 07:08:09.250',"
       " 'y', 'p,r', '{\"b\": 1, \"a\": [true, null]}', x'00ff10', 4294967295, NULL),"
@@ -120,11 +108,12 @@ TEST_F(RowEncoderTest, SameRowsInDifferentlyShapedTablesGiveSameChecksums) {
     EXPECT_EQ(rows[i].row.checksum, rows[i + 2].row.checksum);
   }
   EXPECT_EQ(rows[0].row.key, R"(["shop.a","n:1"])");
-  EXPECT_EQ(rows[0].row.content,
-            R"({"at":"t:2024-01-02 03:04:05.5","code":"s:ab","doc":"j:{\"a\":[true,null],\"b\":1}",)"
-            R"("e":"s:y","id":"n:1","n":"n:4294967295","name":"s:apple","note":null,)"
-            R"("price":"n:1.5","raw":"b:AP8Q","s":"s:p,r","ts":"t:2024-05-06 07:08:09.25",)"
-            R"("w":"n:0.5"})");
+  EXPECT_EQ(
+      rows[0].row.content,
+      R"({"at":"t:2024-01-02 03:04:05.5","code":"s:ab","doc":"j:{\"a\":[true,null],\"b\":1}",)"
+      R"("e":"s:y","id":"n:1","n":"n:4294967295","name":"s:apple","note":null,)"
+      R"("price":"n:1.5","raw":"b:AP8Q","s":"s:p,r","ts":"t:2024-05-06 07:08:09.25",)"
+      R"("w":"n:0.5"})");
   // The update changed a value: same key, different checksum.
   EXPECT_EQ(rows[4].op, RowOp::kUpdate);
   EXPECT_EQ(rows[4].row.key, rows[0].row.key);
@@ -148,7 +137,8 @@ TEST_F(RowEncoderTest, StaleSchemaIsDetected) {
   auto rows = DecodeAll(rule);
   EXPECT_TRUE(rows.empty());
   EXPECT_EQ(last_check_.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(last_check_.message(), ::testing::HasSubstr("the binlog has 2 columns but the schema read has 3"));
+  EXPECT_THAT(last_check_.message(),
+              ::testing::HasSubstr("the binlog has 2 columns but the schema read has 3"));
 }
 
 TEST_F(RowEncoderTest, TableWithoutKeyNeedsOverride) {

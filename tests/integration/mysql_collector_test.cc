@@ -13,7 +13,7 @@
 #include "collector/message_queue.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/harness/mariadb_server.h"
+#include "tests/harness/mariadb_fixture.h"
 
 namespace dcp::collector {
 namespace {
@@ -42,37 +42,17 @@ std::vector<std::string> Drain(BoundedMessageQueue& q) {
   return out;
 }
 
-class MysqlCollectorTest : public ::testing::Test {
+class MysqlCollectorTest : public dcp::testing::MariaDbFixture {
  protected:
   void SetUp() override {
-    testing::MariaDbServer::Options options;
-    options.server_id = 71;
-    auto server = testing::MariaDbServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    auto conn = server_->Connect();
-    ASSERT_TRUE(conn.ok());
-    conn_ = std::make_unique<mysql::Connection>(std::move(*conn));
-    for (const char* sql : {
-             "CREATE DATABASE drc",
-             "CREATE TABLE drc.barrier (id INT UNSIGNED NOT NULL AUTO_INCREMENT, `offset` BIGINT "
-             "UNSIGNED NOT NULL DEFAULT 0, ts TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON "
-             "UPDATE CURRENT_TIMESTAMP, PRIMARY KEY (id))",
-             // Barrier rows made outside the binlog: the first barrier is the first bump.
-             "SET SESSION sql_log_bin = 0",
-             "INSERT INTO drc.barrier (id, `offset`) VALUES (1, 0), (2, 0)",
-             "SET SESSION sql_log_bin = 1",
-             "CREATE DATABASE shop",
-             "CREATE TABLE shop.orders (id INT PRIMARY KEY, item VARCHAR(20), qty INT)",
-             "CREATE TABLE shop.lines (order_id INT, line INT, sku CHAR(8), PRIMARY KEY "
-             "(order_id, line))",
-             "CREATE TABLE other.t (id INT PRIMARY KEY)",
-         }) {
-      if (absl::StrContains(sql, "other.")) {
-        ASSERT_TRUE(conn_->Execute("CREATE DATABASE other").ok());
-      }
-      ASSERT_TRUE(conn_->Execute(sql).ok()) << sql;
-    }
+    StartServer(71);
+    if (HasFatalFailure()) return;
+    CreateBarrierTable({1, 2});
+    Exec({"CREATE DATABASE shop",
+          "CREATE TABLE shop.orders (id INT PRIMARY KEY, item VARCHAR(20), qty INT)",
+          "CREATE TABLE shop.lines (order_id INT, line INT, sku CHAR(8), PRIMARY KEY "
+          "(order_id, line))",
+          "CREATE DATABASE other", "CREATE TABLE other.t (id INT PRIMARY KEY)"});
     options_.name = "test";
     TagRule src;
     src.name = "src";
@@ -86,8 +66,6 @@ class MysqlCollectorTest : public ::testing::Test {
     options_.checkpoint_path = server_->dir() + "/collector.checkpoint";
   }
 
-  void Exec(const std::string& sql) { ASSERT_TRUE(conn_->Execute(sql).ok()) << sql; }
-
   // Runs a fresh collector (resuming from the checkpoint file, if any) to the binlog's end.
   std::vector<std::string> RunToEnd(MysqlCollector::Stats* stats = nullptr) {
     BoundedMessageQueue queue(100000);
@@ -100,15 +78,13 @@ class MysqlCollectorTest : public ::testing::Test {
     return Drain(queue);
   }
 
-  std::unique_ptr<testing::MariaDbServer> server_;
-  std::unique_ptr<mysql::Connection> conn_;
   MysqlCollector::Options options_;
 };
 
 TEST_F(MysqlCollectorTest, RowsAndBarriersInBinlogOrder) {
   Exec("INSERT INTO shop.orders VALUES (100, 'early', 1)");  // before any barrier: dropped
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 2");  // another checker's row
+  BumpBarrier();
+  BumpBarrier(2);  // another checker's row
   Exec("INSERT INTO shop.orders VALUES (1, 'apple', 2), (2, 'pear', 3)");
   Exec("INSERT INTO shop.lines VALUES (1, 1, 'A1'), (1, 2, 'B2  ')");
   Exec("INSERT INTO other.t VALUES (1)");  // untagged
@@ -119,7 +95,7 @@ TEST_F(MysqlCollectorTest, RowsAndBarriersInBinlogOrder) {
   Exec("BEGIN");
   Exec("INSERT INTO shop.orders VALUES (3, 'rolled back', 0)");
   Exec("ROLLBACK");
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
 
   MysqlCollector::Stats stats;
   auto got = RunToEnd(&stats);
@@ -142,7 +118,7 @@ TEST_F(MysqlCollectorTest, RowsAndBarriersInBinlogOrder) {
 }
 
 TEST_F(MysqlCollectorTest, ResumesFromCheckpointWithoutLossOrRepeat) {
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
   Exec("INSERT INTO shop.orders VALUES (1, 'a', 1)");
   auto first = RunToEnd();
   ASSERT_EQ(first.size(), 4u);
@@ -162,7 +138,7 @@ TEST_F(MysqlCollectorTest, ResumesFromCheckpointWithoutLossOrRepeat) {
 }
 
 TEST_F(MysqlCollectorTest, DdlMidStreamKeepsKeysAndChecksumsRight) {
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
   Exec("INSERT INTO shop.orders VALUES (1, 'a', 1)");
   ASSERT_EQ(RunToEnd().size(), 4u);
   Exec("ALTER TABLE shop.orders ADD COLUMN note VARCHAR(10) DEFAULT 'n' AFTER id");
@@ -190,7 +166,7 @@ TEST_F(MysqlCollectorTest, DdlMidStreamKeepsKeysAndChecksumsRight) {
 
 TEST_F(MysqlCollectorTest, DdlReadLiveKeepsEveryRow) {
   // Read after each step, as a live collector does: every row is encoded with its schema.
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
   Exec("INSERT INTO shop.orders VALUES (1, 'a', 1)");
   ASSERT_EQ(RunToEnd().size(), 4u);
   Exec("ALTER TABLE shop.orders ADD COLUMN note VARCHAR(10) DEFAULT 'n' AFTER id");
@@ -278,7 +254,7 @@ TEST_F(MysqlCollectorTest, LiveStreamSurvivesKilledConnectionAndServerRestart) {
   };
   LiveCollector live(options_, *server_, /*server_id=*/1071);
 
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
   Exec("INSERT INTO shop.orders VALUES (1, 'a', 1)");
   EXPECT_THAT(live.Take(2), ElementsAre("src|B:1", Row(1, "a", 1)));
 
@@ -300,12 +276,12 @@ TEST_F(MysqlCollectorTest, LiveStreamSurvivesKilledConnectionAndServerRestart) {
   ASSERT_TRUE(conn.ok());
   conn_ = std::make_unique<mysql::Connection>(std::move(*conn));
   Exec("INSERT INTO shop.orders VALUES (3, 'c', 3)");
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
   EXPECT_THAT(live.Take(2), ElementsAre(Row(3, "c", 3), "src|B:2"));
 
   // Exactly once: the next barrier is the next thing to arrive (in binlog order, anything
   // delivered twice would come before it).
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
   EXPECT_THAT(live.Take(1), ElementsAre("src|B:3"));
   EXPECT_EQ(live.queued(), 0u);
   EXPECT_TRUE(live.Stop().ok());
@@ -323,7 +299,7 @@ TEST_F(MysqlCollectorTest, LiveCollectorStoppedAndRestartedLosesNothing) {
   options_.stop_at_end = false;
   {
     LiveCollector live(options_, *server_, 1072);
-    Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+    BumpBarrier();
     Exec("INSERT INTO shop.orders VALUES (1, 'a', 1)");
     EXPECT_THAT(live.Take(2), ElementsAre("src|B:1", Row(1, "a", 1)));
     EXPECT_TRUE(live.Stop().ok());
@@ -333,7 +309,7 @@ TEST_F(MysqlCollectorTest, LiveCollectorStoppedAndRestartedLosesNothing) {
   Exec("INSERT INTO shop.orders VALUES (3, 'c', 3)");
   LiveCollector again(options_, *server_, 1072);
   EXPECT_THAT(again.Take(2), ElementsAre(Row(2, "b", 2), Row(3, "c", 3)));
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
   EXPECT_THAT(again.Take(1), ElementsAre("src|B:2"));  // nothing repeated before it
   EXPECT_EQ(again.queued(), 0u);
 }
@@ -345,9 +321,9 @@ namespace dcp::collector {
 namespace {
 
 TEST_F(MysqlCollectorTest, BarrierPositionsLetAResumeStartAtTheBarrier) {
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
   Exec("INSERT INTO shop.orders VALUES (1, 'a', 1)");
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
   Exec("INSERT INTO shop.orders VALUES (2, 'b', 2)");
   options_.tags.resize(1);
   options_.auto_checkpoint = false;

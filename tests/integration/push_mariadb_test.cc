@@ -17,60 +17,23 @@
 #include "collector/mysql_collector.h"
 #include "collector/push.h"
 #include "gtest/gtest.h"
-#include "tests/harness/mariadb_server.h"
+#include "tests/harness/mariadb_fixture.h"
+#include "tests/integration/collector_test_util.h"
 
 namespace dcp::collector {
 namespace {
 
-// Everything but the seq (which the gRPC collector assigns).
-std::vector<std::string> Drain(BoundedMessageQueue& q) {
-  std::vector<std::string> out;
-  while (auto m = q.Pop(absl::ZeroDuration())) {
-    if (const auto* b = std::get_if<checker::Barrier>(&m->body)) {
-      out.push_back(absl::StrCat(m->tag, "|", b->origin, "|ts=", b->timestamp, "|B:", b->offset));
-      continue;
-    }
-    const auto& row = std::get<checker::RowChange>(m->body);
-    std::string s = absl::StrCat(m->tag, "|", row.origin, "|ts=", row.timestamp, "|", row.key, "|");
-    if (row.deleted) {
-      absl::StrAppend(&s, "DELETE|");
-    } else {
-      absl::StrAppend(&s, row.content.value_or("(no content)"), "|", row.checksum);
-    }
-    out.push_back(std::move(s));
-  }
-  return out;
-}
+using testing::Drain;
+using testing::InProcessChanges;
 
-class PushMariaDbTest : public ::testing::Test {
+class PushMariaDbTest : public dcp::testing::MariaDbFixture {
  protected:
-  void SetUp() override {
-    testing::MariaDbServer::Options options;
-    options.server_id = 73;
-    options.extra_args = {"--binlog-row-metadata=FULL"};
-    auto server = testing::MariaDbServer::Start(options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = std::move(*server);
-    auto conn = server_->Connect();
-    ASSERT_TRUE(conn.ok());
-    conn_ = std::make_unique<mysql::Connection>(std::move(*conn));
-  }
-
-  void Exec(const std::string& sql) { ASSERT_TRUE(conn_->Execute(sql).ok()) << sql; }
-
-  std::unique_ptr<testing::MariaDbServer> server_;
-  std::unique_ptr<mysql::Connection> conn_;
+  void SetUp() override { StartServer(73, {"--binlog-row-metadata=FULL"}); }
 };
 
 TEST_F(PushMariaDbTest, PushedJsonLinesEqualTheCollectorsMessages) {
+  CreateBarrierTable({1, 2});
   for (const char* sql : {
-           "CREATE DATABASE drc",
-           "CREATE TABLE drc.barrier (id INT UNSIGNED NOT NULL AUTO_INCREMENT, `offset` BIGINT "
-           "UNSIGNED NOT NULL DEFAULT 0, ts TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON "
-           "UPDATE CURRENT_TIMESTAMP, PRIMARY KEY (id))",
-           "SET SESSION sql_log_bin = 0",
-           "INSERT INTO drc.barrier (id, `offset`) VALUES (1, 0), (2, 0)",
-           "SET SESSION sql_log_bin = 1",
            "CREATE DATABASE shop",
            "CREATE TABLE shop.orders (id INT PRIMARY KEY, Item VARCHAR(20), price DECIMAL(10,2), "
            "at DATETIME(3), d DATE, t TIME(2), sku CHAR(8), data BLOB, doc JSON, "
@@ -81,8 +44,8 @@ TEST_F(PushMariaDbTest, PushedJsonLinesEqualTheCollectorsMessages) {
     Exec(sql);
   }
   Exec("INSERT INTO shop.orders (id, item) VALUES (100, 'before barrier')");  // dropped
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 2");  // another checker's
+  BumpBarrier();
+  BumpBarrier(2);  // another checker's
   Exec(
       "INSERT INTO shop.orders VALUES (1, 'apple', '2.50', '2024-02-29 13:14:15.120', "
       "'2024-01-02', '-12:00:01.50', 'A1  ', x'00ff10', '{\"b\": 1.50, \"a\": [1, \"x\"]}', "
@@ -96,30 +59,14 @@ TEST_F(PushMariaDbTest, PushedJsonLinesEqualTheCollectorsMessages) {
   Exec("DELETE FROM shop.lines WHERE order_id = 1 AND line = 2");
   Exec("UPDATE shop.lines SET line = 3 WHERE order_id = 1 AND line = 1");  // key change
   Exec("COMMIT");
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
   Exec("DELETE FROM shop.orders WHERE id = 3");
-  Exec("UPDATE drc.barrier SET `offset` = `offset` + 1 WHERE id = 1");
+  BumpBarrier();
 
   const std::string datadir = server_->dir() + "/data";
 
   // The collector's view.
-  BoundedMessageQueue collector_queue(100000);
-  {
-    MysqlCollector::Options options;
-    options.name = "test";
-    TagRule src;
-    src.name = "src";
-    src.tables = {"shop.*"};
-    options.tags = {src};
-    options.stop_at_end = true;
-    options.keep_content = true;
-    ConnectionSchemaSource schemas(server_->Dsn());
-    MysqlCollector collector(options, FileBinlogSource(datadir), &schemas, &collector_queue);
-    absl::Status s = collector.Run([] { return false; });
-    ASSERT_TRUE(s.ok()) << s;
-    ASSERT_EQ(collector.stats().skipped_rows, 0u);
-  }
-  std::vector<std::string> want = Drain(collector_queue);
+  std::vector<std::string> want = InProcessChanges(*server_);
 
   // The pusher's view: `dcp binlog` -> JSON lines -> push library -> gRPC collector.
   const std::string jsonl = server_->dir() + "/rows.jsonl";
@@ -178,7 +125,7 @@ TEST_F(PushMariaDbTest, PushedJsonLinesEqualTheCollectorsMessages) {
   EXPECT_EQ(stats->messages, want.size());
   EXPECT_EQ(got, want);
   int deletes = 0;
-  for (const std::string& w : want) deletes += absl::StrContains(w, "|DELETE|") ? 1 : 0;
+  for (const std::string& w : want) deletes += absl::EndsWith(w, "|DELETE") ? 1 : 0;
   EXPECT_EQ(deletes, 2);
 
   // A table without key columns is an error naming it.

@@ -5,6 +5,11 @@
 // Decoder::Decode() or into buffers owned by the Decoder (decompressed events); they are
 // valid until the next call of Decode() for a top-level event, and until the raw bytes go.
 // Decoder is not thread-safe; use one per stream.
+//
+// The decoders are split by event family: event.cc (common header, FORMAT_DESCRIPTION,
+// Decoder::Decode and its dispatch, the small events), table_map.cc, gtid_events.cc,
+// payload.cc (TRANSACTION_PAYLOAD and MariaDB's compressed events) and rows_event.cc (the
+// rows event header; the row images are rows.h's).
 #ifndef DCP_MYSQL_BINLOG_EVENT_H_
 #define DCP_MYSQL_BINLOG_EVENT_H_
 

@@ -5,6 +5,24 @@
 namespace dcp::mysql::binlog {
 namespace {
 
+// The fields of TABLE_MAP's optional metadata (binlog_row_metadata=MINIMAL/FULL), with
+// MySQL's names (Table_map_log_event::Optional_metadata_field_type).
+enum class OptionalMetadataField : uint8_t {
+  kSignedness = 1,
+  kDefaultCharset = 2,
+  kColumnCharset = 3,
+  kColumnName = 4,
+  kSetStrValue = 5,
+  kEnumStrValue = 6,
+  kGeometryType = 7,
+  kSimplePrimaryKey = 8,
+  kPrimaryKeyWithPrefix = 9,
+  kEnumAndSetDefaultCharset = 10,
+  kEnumAndSetColumnCharset = 11,
+  kColumnVisibility = 12,
+  kVectorDimensionality = 13,
+};
+
 bool IsNumericType(ColumnType t) {
   switch (t) {
     case ColumnType::kTiny:
@@ -153,8 +171,10 @@ absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, boo
     ASSIGN_OR_RETURN(uint8_t type, c.U8("optional metadata type"));
     ASSIGN_OR_RETURN(uint64_t len, c.PackedInt("optional metadata length"));
     ASSIGN_OR_RETURN(Cursor f, c.Sub(len, "optional metadata"));
-    switch (type) {
-      case 1: {  // SIGNEDNESS: one bit per numeric column, MSB first
+    using Field = OptionalMetadataField;
+    const auto field = static_cast<Field>(type);
+    switch (field) {
+      case Field::kSignedness: {  // one bit per numeric column, MSB first
         size_t k = 0;
         absl::string_view bits = f.Rest();
         for (ColumnDef& col : t.columns) {
@@ -164,9 +184,9 @@ absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, boo
         }
         break;
       }
-      case 2:     // DEFAULT_CHARSET: default, then (column index, charset) pairs
-      case 10: {  // ENUM_AND_SET_DEFAULT_CHARSET
-        const bool enums = type == 10;
+      case Field::kDefaultCharset:  // the default, then (column index, charset) pairs
+      case Field::kEnumAndSetDefaultCharset: {
+        const bool enums = field == Field::kEnumAndSetDefaultCharset;
         ASSIGN_OR_RETURN(uint64_t def, f.PackedInt("default charset"));
         std::vector<ColumnDef*> cols;
         for (ColumnDef& col : t.columns) {
@@ -183,9 +203,9 @@ absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, boo
         }
         break;
       }
-      case 3:     // COLUMN_CHARSET
-      case 11: {  // ENUM_AND_SET_COLUMN_CHARSET
-        const bool enums = type == 11;
+      case Field::kColumnCharset:
+      case Field::kEnumAndSetColumnCharset: {
+        const bool enums = field == Field::kEnumAndSetColumnCharset;
         for (ColumnDef& col : t.columns) {
           if (!(enums ? IsEnumOrSet(col) : IsCharacterType(col, mariadb))) continue;
           ASSIGN_OR_RETURN(uint64_t cs, f.PackedInt("column charset"));
@@ -193,16 +213,16 @@ absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, boo
         }
         break;
       }
-      case 4:  // COLUMN_NAME
+      case Field::kColumnName:
         for (ColumnDef& col : t.columns) {
           ASSIGN_OR_RETURN(absl::string_view name, f.PackedString("column name"));
           col.name = std::string(name);
         }
         t.has_names = true;
         break;
-      case 5:    // SET_STR_VALUE
-      case 6: {  // ENUM_STR_VALUE
-        const ColumnType want = type == 5 ? ColumnType::kSet : ColumnType::kEnum;
+      case Field::kSetStrValue:
+      case Field::kEnumStrValue: {
+        const ColumnType want = field == Field::kSetStrValue ? ColumnType::kSet : ColumnType::kEnum;
         for (ColumnDef& col : t.columns) {
           if (col.real_type != want) continue;
           ASSIGN_OR_RETURN(uint64_t count, f.PackedInt("enum value count"));
@@ -215,21 +235,21 @@ absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, boo
         }
         break;
       }
-      case 7:  // GEOMETRY_TYPE
+      case Field::kGeometryType:
         for (ColumnDef& col : t.columns) {
           if (col.type != ColumnType::kGeometry) continue;
           ASSIGN_OR_RETURN(uint64_t g, f.PackedInt("geometry type"));
           col.geometry_type = static_cast<uint32_t>(g);
         }
         break;
-      case 8:  // SIMPLE_PRIMARY_KEY
+      case Field::kSimplePrimaryKey:
         while (!f.empty()) {
           ASSIGN_OR_RETURN(uint64_t idx, f.PackedInt("primary key column"));
           if (idx >= t.columns.size()) return f.Corrupt("primary key column out of range");
           t.columns[idx].primary_key = true;
         }
         break;
-      case 9:  // PRIMARY_KEY_WITH_PREFIX
+      case Field::kPrimaryKeyWithPrefix:
         while (!f.empty()) {
           ASSIGN_OR_RETURN(uint64_t idx, f.PackedInt("primary key column"));
           RETURN_IF_ERROR(f.PackedInt("primary key prefix").status());
@@ -237,7 +257,9 @@ absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, boo
           t.columns[idx].primary_key = true;
         }
         break;
-      default:  // COLUMN_VISIBILITY, VECTOR dimensions, future fields: not needed
+      case Field::kColumnVisibility:
+      case Field::kVectorDimensionality:
+      default:  // and a later version's fields: not needed
         break;
     }
   }

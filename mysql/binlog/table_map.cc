@@ -1,3 +1,7 @@
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "mysql/binlog/event.h"
 #include "util/status_macros.h"
@@ -71,35 +75,63 @@ bool MsbBit(absl::string_view bits, size_t i) {
   return (static_cast<uint8_t>(bits[i / 8]) >> (7 - i % 8)) & 1;
 }
 
-}  // namespace
+// Reads one TABLE_MAP body, part by part in the order the event holds them, into a TableMap.
+// One parser per event.
+class TableMapParser {
+ public:
+  TableMapParser(Cursor& c, bool mariadb) : c_(c), mariadb_(mariadb) {}
 
-absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, bool mariadb,
-                                         bool legacy) {
-  TableMap t;
-  ASSIGN_OR_RETURN(t.table_id, c.UintLe(post_header_len == 6 ? 4 : 6, "table id"));
-  ASSIGN_OR_RETURN(t.flags, c.U16("table map flags"));
-  if (post_header_len > 8) RETURN_IF_ERROR(c.Skip(post_header_len - 8, "post-header"));
-  ASSIGN_OR_RETURN(uint8_t schema_len, c.U8("schema length"));
-  ASSIGN_OR_RETURN(absl::string_view schema, c.Bytes(schema_len, "schema"));
-  RETURN_IF_ERROR(c.Skip(1, "schema terminator"));
-  ASSIGN_OR_RETURN(uint8_t table_len, c.U8("table length"));
-  ASSIGN_OR_RETURN(absl::string_view table, c.Bytes(table_len, "table"));
-  RETURN_IF_ERROR(c.Skip(1, "table terminator"));
-  t.schema = std::string(schema);
-  t.table = std::string(table);
-  ASSIGN_OR_RETURN(uint64_t n, c.PackedInt("column count"));
-  ASSIGN_OR_RETURN(absl::string_view types, c.Bytes(n, "column types"));
-  t.columns.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    t.columns[i].type = static_cast<ColumnType>(types[i]);
-    t.columns[i].real_type = t.columns[i].type;
+  absl::StatusOr<TableMap> Parse(uint8_t post_header_len, bool legacy) {
+    RETURN_IF_ERROR(ReadNames(post_header_len));
+    RETURN_IF_ERROR(ReadColumnTypes());
+    // The 5.1 previews (FormatDescription::drop_type_codes) ended the event here: no column
+    // metadata, no null bitmap.
+    if (c_.empty() && legacy) return std::move(t_);
+    RETURN_IF_ERROR(ReadColumnMetadata());
+    RETURN_IF_ERROR(ReadNullability());
+    while (!c_.empty()) RETURN_IF_ERROR(ReadOptionalField());
+    return std::move(t_);
   }
-  // The 5.1 previews (FormatDescription::drop_type_codes) ended the event here: no column
-  // metadata, no null bitmap.
-  if (c.empty() && legacy) return t;
-  ASSIGN_OR_RETURN(uint64_t meta_len, c.PackedInt("metadata length"));
-  ASSIGN_OR_RETURN(Cursor meta, c.Sub(meta_len, "column metadata"));
-  for (ColumnDef& col : t.columns) {
+
+ private:
+  // The post-header (table id, flags) and the schema and table names.
+  absl::Status ReadNames(uint8_t post_header_len) {
+    ASSIGN_OR_RETURN(t_.table_id, c_.UintLe(post_header_len == 6 ? 4 : 6, "table id"));
+    ASSIGN_OR_RETURN(t_.flags, c_.U16("table map flags"));
+    if (post_header_len > 8) RETURN_IF_ERROR(c_.Skip(post_header_len - 8, "post-header"));
+    ASSIGN_OR_RETURN(uint8_t schema_len, c_.U8("schema length"));
+    ASSIGN_OR_RETURN(absl::string_view schema, c_.Bytes(schema_len, "schema"));
+    RETURN_IF_ERROR(c_.Skip(1, "schema terminator"));
+    ASSIGN_OR_RETURN(uint8_t table_len, c_.U8("table length"));
+    ASSIGN_OR_RETURN(absl::string_view table, c_.Bytes(table_len, "table"));
+    RETURN_IF_ERROR(c_.Skip(1, "table terminator"));
+    t_.schema = std::string(schema);
+    t_.table = std::string(table);
+    return absl::OkStatus();
+  }
+
+  // The column count and the array of column types.
+  absl::Status ReadColumnTypes() {
+    ASSIGN_OR_RETURN(uint64_t n, c_.PackedInt("column count"));
+    ASSIGN_OR_RETURN(absl::string_view types, c_.Bytes(n, "column types"));
+    t_.columns.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      t_.columns[i].type = static_cast<ColumnType>(types[i]);
+      t_.columns[i].real_type = t_.columns[i].type;
+    }
+    return absl::OkStatus();
+  }
+
+  // The packed-length block of per-type column metadata.
+  absl::Status ReadColumnMetadata() {
+    ASSIGN_OR_RETURN(uint64_t meta_len, c_.PackedInt("metadata length"));
+    ASSIGN_OR_RETURN(Cursor meta, c_.Sub(meta_len, "column metadata"));
+    for (ColumnDef& col : t_.columns) RETURN_IF_ERROR(ReadTypeMetadata(meta, col));
+    return absl::OkStatus();
+  }
+
+  // The metadata of one column, whose size and meaning depend on its type.
+  static absl::Status ReadTypeMetadata(Cursor& meta, ColumnDef& col) {
     switch (col.type) {
       case ColumnType::kFloat:
       case ColumnType::kDouble:
@@ -107,7 +139,7 @@ absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, boo
       case ColumnType::kDateTime2:
       case ColumnType::kTime2: {
         ASSIGN_OR_RETURN(col.meta, meta.U8("column metadata"));
-        break;
+        return absl::OkStatus();
       }
       case ColumnType::kBlob:
       case ColumnType::kTinyBlob:
@@ -121,13 +153,13 @@ absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, boo
           return meta.Corrupt(absl::StrCat("blob length size ", col.meta));
         }
         col.max_length = col.meta;
-        break;
+        return absl::OkStatus();
       }
       case ColumnType::kVarchar:
       case ColumnType::kVarString: {
         ASSIGN_OR_RETURN(col.meta, meta.U16("column metadata"));
         col.max_length = col.meta;
-        break;
+        return absl::OkStatus();
       }
       case ColumnType::kBit:
       case ColumnType::kNewDecimal:
@@ -139,130 +171,184 @@ absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, boo
         if (col.type == ColumnType::kNewDecimal && DecimalBinarySize(b0, b1) == 0) {
           return meta.Corrupt(absl::StrCat("DECIMAL(", b0, ",", b1, ")"));
         }
-        break;
+        return absl::OkStatus();
       }
       case ColumnType::kString:
       case ColumnType::kEnum:
-      case ColumnType::kSet: {
-        ASSIGN_OR_RETURN(uint8_t b0, meta.U8("column metadata"));
-        ASSIGN_OR_RETURN(uint8_t b1, meta.U8("column metadata"));
-        col.meta = static_cast<uint16_t>(b0 << 8 | b1);
-        // CHAR lengths > 255 carry their two high bits, inverted, in bits 4-5 of byte 0.
-        if ((b0 & 0x30) != 0x30) {
-          col.real_type = static_cast<ColumnType>(b0 | 0x30);
-          col.max_length = b1 | (((b0 & 0x30) ^ 0x30) << 4);
-        } else {
-          col.real_type = static_cast<ColumnType>(b0);
-          col.max_length = b1;
-        }
-        if (col.type != ColumnType::kString) col.real_type = col.type;
-        break;
-      }
+      case ColumnType::kSet:
+        return ReadStringMetadata(meta, col);
       default:
-        break;
+        return absl::OkStatus();
     }
   }
-  ASSIGN_OR_RETURN(absl::string_view nulls, c.Bytes((n + 7) / 8, "null bitmap"));
-  for (size_t i = 0; i < n; ++i) {
-    t.columns[i].nullable = (static_cast<uint8_t>(nulls[i / 8]) >> (i % 8)) & 1;
+
+  // STRING, ENUM and SET: the real type and the length (CHAR) or value size (ENUM, SET).
+  static absl::Status ReadStringMetadata(Cursor& meta, ColumnDef& col) {
+    ASSIGN_OR_RETURN(uint8_t b0, meta.U8("column metadata"));
+    ASSIGN_OR_RETURN(uint8_t b1, meta.U8("column metadata"));
+    col.meta = static_cast<uint16_t>(b0 << 8 | b1);
+    // CHAR lengths > 255 carry their two high bits, inverted, in bits 4-5 of byte 0.
+    if ((b0 & 0x30) != 0x30) {
+      col.real_type = static_cast<ColumnType>(b0 | 0x30);
+      col.max_length = b1 | (((b0 & 0x30) ^ 0x30) << 4);
+    } else {
+      col.real_type = static_cast<ColumnType>(b0);
+      col.max_length = b1;
+    }
+    if (col.type != ColumnType::kString) col.real_type = col.type;
+    return absl::OkStatus();
   }
-  // Optional metadata (binlog_row_metadata=MINIMAL/FULL): type, packed length, value.
-  while (!c.empty()) {
-    ASSIGN_OR_RETURN(uint8_t type, c.U8("optional metadata type"));
-    ASSIGN_OR_RETURN(uint64_t len, c.PackedInt("optional metadata length"));
-    ASSIGN_OR_RETURN(Cursor f, c.Sub(len, "optional metadata"));
+
+  // The bitmap of nullable columns.
+  absl::Status ReadNullability() {
+    const size_t n = t_.columns.size();
+    ASSIGN_OR_RETURN(absl::string_view nulls, c_.Bytes((n + 7) / 8, "null bitmap"));
+    for (size_t i = 0; i < n; ++i) {
+      t_.columns[i].nullable = (static_cast<uint8_t>(nulls[i / 8]) >> (i % 8)) & 1;
+    }
+    return absl::OkStatus();
+  }
+
+  // One optional metadata field: type, packed length, value.
+  absl::Status ReadOptionalField() {
+    ASSIGN_OR_RETURN(uint8_t type, c_.U8("optional metadata type"));
+    ASSIGN_OR_RETURN(uint64_t len, c_.PackedInt("optional metadata length"));
+    ASSIGN_OR_RETURN(Cursor f, c_.Sub(len, "optional metadata"));
     using Field = OptionalMetadataField;
-    const auto field = static_cast<Field>(type);
-    switch (field) {
-      case Field::kSignedness: {  // one bit per numeric column, MSB first
-        size_t k = 0;
-        absl::string_view bits = f.Rest();
-        for (ColumnDef& col : t.columns) {
-          if (!IsNumericType(col.type)) continue;
-          if (k / 8 >= bits.size()) return f.Corrupt("short SIGNEDNESS bitmap");
-          col.is_unsigned = MsbBit(bits, k++);
-        }
-        break;
-      }
-      case Field::kDefaultCharset:  // the default, then (column index, charset) pairs
-      case Field::kEnumAndSetDefaultCharset: {
-        const bool enums = field == Field::kEnumAndSetDefaultCharset;
-        ASSIGN_OR_RETURN(uint64_t def, f.PackedInt("default charset"));
-        std::vector<ColumnDef*> cols;
-        for (ColumnDef& col : t.columns) {
-          if (enums ? IsEnumOrSet(col) : IsCharacterType(col, mariadb)) {
-            col.charset = static_cast<uint16_t>(def);
-            cols.push_back(&col);
-          }
-        }
-        while (!f.empty()) {
-          ASSIGN_OR_RETURN(uint64_t idx, f.PackedInt("charset column index"));
-          ASSIGN_OR_RETURN(uint64_t cs, f.PackedInt("charset"));
-          if (idx >= cols.size()) return f.Corrupt("charset column index out of range");
-          cols[idx]->charset = static_cast<uint16_t>(cs);
-        }
-        break;
-      }
+    switch (static_cast<Field>(type)) {
+      case Field::kSignedness:
+        return ReadSignedness(f);
+      case Field::kDefaultCharset:
+        return ReadDefaultCharsets(f, /*enums=*/false);
+      case Field::kEnumAndSetDefaultCharset:
+        return ReadDefaultCharsets(f, /*enums=*/true);
       case Field::kColumnCharset:
-      case Field::kEnumAndSetColumnCharset: {
-        const bool enums = field == Field::kEnumAndSetColumnCharset;
-        for (ColumnDef& col : t.columns) {
-          if (!(enums ? IsEnumOrSet(col) : IsCharacterType(col, mariadb))) continue;
-          ASSIGN_OR_RETURN(uint64_t cs, f.PackedInt("column charset"));
-          col.charset = static_cast<uint16_t>(cs);
-        }
-        break;
-      }
+        return ReadColumnCharsets(f, /*enums=*/false);
+      case Field::kEnumAndSetColumnCharset:
+        return ReadColumnCharsets(f, /*enums=*/true);
       case Field::kColumnName:
-        for (ColumnDef& col : t.columns) {
-          ASSIGN_OR_RETURN(absl::string_view name, f.PackedString("column name"));
-          col.name = std::string(name);
-        }
-        t.has_names = true;
-        break;
+        return ReadColumnNames(f);
       case Field::kSetStrValue:
-      case Field::kEnumStrValue: {
-        const ColumnType want = field == Field::kSetStrValue ? ColumnType::kSet : ColumnType::kEnum;
-        for (ColumnDef& col : t.columns) {
-          if (col.real_type != want) continue;
-          ASSIGN_OR_RETURN(uint64_t count, f.PackedInt("enum value count"));
-          if (count > f.remaining()) return f.Corrupt("enum value count too large");
-          col.enum_values.reserve(count);
-          for (uint64_t k = 0; k < count; ++k) {
-            ASSIGN_OR_RETURN(absl::string_view s, f.PackedString("enum value"));
-            col.enum_values.emplace_back(s);
-          }
-        }
-        break;
-      }
+        return ReadEnumStrings(f, ColumnType::kSet);
+      case Field::kEnumStrValue:
+        return ReadEnumStrings(f, ColumnType::kEnum);
       case Field::kGeometryType:
-        for (ColumnDef& col : t.columns) {
-          if (col.type != ColumnType::kGeometry) continue;
-          ASSIGN_OR_RETURN(uint64_t g, f.PackedInt("geometry type"));
-          col.geometry_type = static_cast<uint32_t>(g);
-        }
-        break;
+        return ReadGeometryTypes(f);
       case Field::kSimplePrimaryKey:
-        while (!f.empty()) {
-          ASSIGN_OR_RETURN(uint64_t idx, f.PackedInt("primary key column"));
-          if (idx >= t.columns.size()) return f.Corrupt("primary key column out of range");
-          t.columns[idx].primary_key = true;
-        }
-        break;
+        return ReadPrimaryKey(f, /*with_prefix=*/false);
       case Field::kPrimaryKeyWithPrefix:
-        while (!f.empty()) {
-          ASSIGN_OR_RETURN(uint64_t idx, f.PackedInt("primary key column"));
-          RETURN_IF_ERROR(f.PackedInt("primary key prefix").status());
-          if (idx >= t.columns.size()) return f.Corrupt("primary key column out of range");
-          t.columns[idx].primary_key = true;
-        }
-        break;
+        return ReadPrimaryKey(f, /*with_prefix=*/true);
       case Field::kColumnVisibility:
       case Field::kVectorDimensionality:
-      default:  // and a later version's fields: not needed
-        break;
+        return absl::OkStatus();  // not needed
     }
+    return absl::OkStatus();  // a later version's field
   }
-  return t;
+
+  // SIGNEDNESS: one bit per numeric column, MSB first.
+  absl::Status ReadSignedness(Cursor& f) {
+    size_t k = 0;
+    absl::string_view bits = f.Rest();
+    for (ColumnDef& col : t_.columns) {
+      if (!IsNumericType(col.type)) continue;
+      if (k / 8 >= bits.size()) return f.Corrupt("short SIGNEDNESS bitmap");
+      col.is_unsigned = MsbBit(bits, k++);
+    }
+    return absl::OkStatus();
+  }
+
+  // Whether the charset fields list `col`: the ENUM_AND_SET_* ones (`enums`) or the others.
+  bool ListsCharset(const ColumnDef& col, bool enums) const {
+    return enums ? IsEnumOrSet(col) : IsCharacterType(col, mariadb_);
+  }
+
+  // DEFAULT_CHARSET, ENUM_AND_SET_DEFAULT_CHARSET: the default, then (column index, charset)
+  // pairs for the listed columns that differ.
+  absl::Status ReadDefaultCharsets(Cursor& f, bool enums) {
+    ASSIGN_OR_RETURN(uint64_t def, f.PackedInt("default charset"));
+    std::vector<ColumnDef*> cols;
+    for (ColumnDef& col : t_.columns) {
+      if (ListsCharset(col, enums)) {
+        col.charset = static_cast<uint16_t>(def);
+        cols.push_back(&col);
+      }
+    }
+    while (!f.empty()) {
+      ASSIGN_OR_RETURN(uint64_t idx, f.PackedInt("charset column index"));
+      ASSIGN_OR_RETURN(uint64_t cs, f.PackedInt("charset"));
+      if (idx >= cols.size()) return f.Corrupt("charset column index out of range");
+      cols[idx]->charset = static_cast<uint16_t>(cs);
+    }
+    return absl::OkStatus();
+  }
+
+  // COLUMN_CHARSET, ENUM_AND_SET_COLUMN_CHARSET: one charset per listed column.
+  absl::Status ReadColumnCharsets(Cursor& f, bool enums) {
+    for (ColumnDef& col : t_.columns) {
+      if (!ListsCharset(col, enums)) continue;
+      ASSIGN_OR_RETURN(uint64_t cs, f.PackedInt("column charset"));
+      col.charset = static_cast<uint16_t>(cs);
+    }
+    return absl::OkStatus();
+  }
+
+  // COLUMN_NAME: one packed-length name per column.
+  absl::Status ReadColumnNames(Cursor& f) {
+    for (ColumnDef& col : t_.columns) {
+      ASSIGN_OR_RETURN(absl::string_view name, f.PackedString("column name"));
+      col.name = std::string(name);
+    }
+    t_.has_names = true;
+    return absl::OkStatus();
+  }
+
+  // SET_STR_VALUE, ENUM_STR_VALUE: per column of type `want`, a count and the strings.
+  absl::Status ReadEnumStrings(Cursor& f, ColumnType want) {
+    for (ColumnDef& col : t_.columns) {
+      if (col.real_type != want) continue;
+      ASSIGN_OR_RETURN(uint64_t count, f.PackedInt("enum value count"));
+      if (count > f.remaining()) return f.Corrupt("enum value count too large");
+      col.enum_values.reserve(count);
+      for (uint64_t k = 0; k < count; ++k) {
+        ASSIGN_OR_RETURN(absl::string_view s, f.PackedString("enum value"));
+        col.enum_values.emplace_back(s);
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // GEOMETRY_TYPE: one packed integer per GEOMETRY column.
+  absl::Status ReadGeometryTypes(Cursor& f) {
+    for (ColumnDef& col : t_.columns) {
+      if (col.type != ColumnType::kGeometry) continue;
+      ASSIGN_OR_RETURN(uint64_t g, f.PackedInt("geometry type"));
+      col.geometry_type = static_cast<uint32_t>(g);
+    }
+    return absl::OkStatus();
+  }
+
+  // SIMPLE_PRIMARY_KEY: column indexes; PRIMARY_KEY_WITH_PREFIX (`with_prefix`): (column
+  // index, prefix length) pairs.
+  absl::Status ReadPrimaryKey(Cursor& f, bool with_prefix) {
+    while (!f.empty()) {
+      ASSIGN_OR_RETURN(uint64_t idx, f.PackedInt("primary key column"));
+      if (with_prefix) RETURN_IF_ERROR(f.PackedInt("primary key prefix").status());
+      if (idx >= t_.columns.size()) return f.Corrupt("primary key column out of range");
+      t_.columns[idx].primary_key = true;
+    }
+    return absl::OkStatus();
+  }
+
+  Cursor& c_;
+  const bool mariadb_;
+  TableMap t_;
+};
+
+}  // namespace
+
+absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, bool mariadb,
+                                         bool legacy) {
+  return TableMapParser(c, mariadb).Parse(post_header_len, legacy);
 }
+
 }  // namespace dcp::mysql::binlog

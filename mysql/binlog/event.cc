@@ -4,9 +4,10 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <string>
 
 #include "absl/strings/str_cat.h"
-#include "mysql/gtid.h"
 #include "util/status_macros.h"
 
 namespace dcp::mysql::binlog {
@@ -141,6 +142,74 @@ absl::StatusOr<FormatDescription> FormatDescription::Parse(Cursor& body, uint32_
   return f;
 }
 
+namespace {
+
+// Checks the CRC32 stored in raw[body_end, body_end + 4) against the bytes before it.
+absl::Status VerifyCrc32(absl::string_view raw, size_t body_end, const EventHeader& h) {
+  uint32_t stored;
+  std::memcpy(&stored, raw.data() + body_end, 4);
+  const auto* bytes = reinterpret_cast<const uint8_t*>(raw.data());
+  uint32_t computed;
+  if (h.type == EventType::kFormatDescription && (h.flags & kBinlogInUseFlag)) {
+    // The server clears LOG_EVENT_BINLOG_IN_USE_F on close without re-checksumming;
+    // the checksum is defined over the header with that flag clear.
+    const uint8_t flags_low = static_cast<uint8_t>(bytes[17] & ~kBinlogInUseFlag);
+    computed = libdeflate_crc32(0, bytes, 17);
+    computed = libdeflate_crc32(computed, &flags_low, 1);
+    computed = libdeflate_crc32(computed, bytes + 18, body_end - 18);
+  } else {
+    computed = libdeflate_crc32(0, bytes, body_end);
+  }
+  if (stored == computed) return absl::OkStatus();
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "CRC32 mismatch: stored %08x, computed %08x", stored, computed);
+  return absl::DataLossError(buf);
+}
+
+absl::StatusOr<RotateEvent> DecodeRotate(Cursor& body) {
+  RotateEvent r;
+  ASSIGN_OR_RETURN(r.position, body.U64("rotate position"));
+  r.next_file = body.Rest();
+  return r;
+}
+
+absl::StatusOr<XidEvent> DecodeXid(Cursor& body) {
+  XidEvent x;
+  ASSIGN_OR_RETURN(x.xid, body.U64("xid"));
+  return x;
+}
+
+absl::StatusOr<RowsQueryEvent> DecodeRowsQuery(Cursor& body) {
+  RETURN_IF_ERROR(body.Skip(1, "rows query length"));  // a truncated length; unused
+  return RowsQueryEvent{body.Rest()};
+}
+
+absl::StatusOr<BinlogCheckpointEvent> DecodeBinlogCheckpoint(Cursor& body) {
+  ASSIGN_OR_RETURN(uint32_t len, body.U32("checkpoint file length"));
+  ASSIGN_OR_RETURN(absl::string_view file, body.Bytes(len, "checkpoint file"));
+  return BinlogCheckpointEvent{file};
+}
+
+absl::StatusOr<HeartbeatEvent> DecodeHeartbeatV2(Cursor& body) {
+  // MySQL 8.0.26+: fields of (packed type, packed length, value) up to the end mark (0):
+  // 1 the log file name, 2 the position (a packed integer).
+  HeartbeatEvent hb;
+  while (!body.empty()) {
+    ASSIGN_OR_RETURN(uint64_t type, body.PackedInt("heartbeat field type"));
+    if (type == 0) break;
+    ASSIGN_OR_RETURN(uint64_t len, body.PackedInt("heartbeat field length"));
+    ASSIGN_OR_RETURN(Cursor f, body.Sub(len, "heartbeat field"));
+    if (type == 1) {
+      hb.log_ident = f.Rest();
+    } else if (type == 2) {
+      ASSIGN_OR_RETURN(hb.position, f.PackedInt("heartbeat position"));
+    }
+  }
+  return hb;
+}
+
+}  // namespace
+
 Decoder::Decoder(Options options) : options_(options) {
   // Until a FORMAT_DESCRIPTION arrives: v4 with the configured checksum.
   format_.checksum = options_.initial_checksum;
@@ -175,28 +244,8 @@ absl::StatusOr<Event> Decoder::Decode(absl::string_view raw, uint64_t offset, bo
       return Annotate(absl::DataLossError("event too short for its checksum"), h, offset);
     }
     body_end -= 4;
-    if (options_.verify_checksums) {
-      uint32_t stored;
-      std::memcpy(&stored, raw.data() + body_end, 4);
-      const auto* bytes = reinterpret_cast<const uint8_t*>(raw.data());
-      uint32_t computed;
-      if (h.type == EventType::kFormatDescription && (h.flags & kBinlogInUseFlag)) {
-        // The server clears LOG_EVENT_BINLOG_IN_USE_F on close without re-checksumming;
-        // the checksum is defined over the header with that flag clear.
-        const uint8_t flags_low = static_cast<uint8_t>(bytes[17] & ~kBinlogInUseFlag);
-        computed = libdeflate_crc32(0, bytes, 17);
-        computed = libdeflate_crc32(computed, &flags_low, 1);
-        computed = libdeflate_crc32(computed, bytes + 18, body_end - 18);
-      } else {
-        computed = libdeflate_crc32(0, bytes, body_end);
-      }
-      if (stored != computed) {
-        char buf[64];
-        std::snprintf(buf, sizeof(buf), "CRC32 mismatch: stored %08x, computed %08x", stored,
-                      computed);
-        return Annotate(absl::DataLossError(buf), h, offset);
-      }
-    }
+    if (options_.verify_checksums)
+      RETURN_IF_ERROR(Annotate(VerifyCrc32(raw, body_end, h), h, offset));
   }
   if (new_format.has_value()) {
     format_ = *new_format;
@@ -209,81 +258,28 @@ absl::StatusOr<Event> Decoder::Decode(absl::string_view raw, uint64_t offset, bo
     return Annotate(absl::DataLossError("event shorter than the common header"), h, offset);
   }
   Cursor body(raw.substr(header_len, body_end - header_len), offset + header_len);
-  RETURN_IF_ERROR(Annotate(DecodeBody(h, body, in_payload, event), h, offset));
+  auto decoded = DecodeBody(h, body, in_payload, offset);
+  if (!decoded.ok()) return Annotate(decoded.status(), h, offset);
+  event.body = *std::move(decoded);
   return event;
 }
 
-absl::Status Decoder::DecodeBody(const EventHeader& h, Cursor& body, bool in_payload,
-                                 Event& event) {
+absl::StatusOr<Event::Body> Decoder::DecodeBody(const EventHeader& h, Cursor& body, bool in_payload,
+                                                uint64_t event_offset) {
   switch (h.type) {
-    case EventType::kStartV3: {
-      // Binlog v3 (MySQL 4.x): fixed post-header lengths, QUERY's being 11; no checksums.
-      ASSIGN_OR_RETURN(uint16_t version, body.U16("binlog version"));
-      ASSIGN_OR_RETURN(absl::string_view server, body.Bytes(50, "server version"));
-      if (version < 1 || version > 3) {
-        return body.Corrupt(absl::StrCat("START_V3 with binlog version ", version));
-      }
-      format_ = FormatDescription();
-      format_.binlog_version = version;
-      format_.server_version = std::string(server.substr(0, server.find('\0')));
-      format_.post_header_lengths = {0, 11};
-      event.body = OtherEvent{};
-      return absl::OkStatus();
-    }
-    case EventType::kRotate: {
-      RotateEvent r;
-      ASSIGN_OR_RETURN(r.position, body.U64("rotate position"));
-      r.next_file = body.Rest();
-      event.body = r;
-      return absl::OkStatus();
-    }
+    case EventType::kStartV3:
+      return DecodeStartV3(body);
+    case EventType::kRotate:
+      return DecodeRotate(body);
     case EventType::kStop:
-      event.body = StopEvent{};
-      return absl::OkStatus();
+      return StopEvent{};
     case EventType::kQuery:
-    case EventType::kQueryCompressed: {
-      const uint8_t post = format_.PostHeaderLength(h.type, 13);
-      if (post < 11) return body.Corrupt("QUERY post-header too short");
-      QueryEvent q;
-      ASSIGN_OR_RETURN(q.thread_id, body.U32("thread id"));
-      ASSIGN_OR_RETURN(q.exec_time, body.U32("exec time"));
-      ASSIGN_OR_RETURN(uint8_t db_len, body.U8("schema length"));
-      ASSIGN_OR_RETURN(q.error_code, body.U16("error code"));
-      uint16_t status_len = 0;
-      if (post >= 13) {
-        ASSIGN_OR_RETURN(status_len, body.U16("status vars length"));
-        RETURN_IF_ERROR(body.Skip(post - 13, "post-header"));
-      }
-      RETURN_IF_ERROR(body.Skip(status_len, "status vars"));
-      ASSIGN_OR_RETURN(q.schema, body.Bytes(db_len, "schema"));
-      RETURN_IF_ERROR(body.Skip(1, "schema terminator"));
-      if (h.type == EventType::kQueryCompressed) {
-        RETURN_IF_ERROR(MariaDbUncompress(body, &rows_buffer_));
-        q.statement = rows_buffer_;
-      } else {
-        q.statement = body.Rest();
-      }
-      event.body = q;
-      return absl::OkStatus();
-    }
-    case EventType::kXid: {
-      XidEvent x;
-      ASSIGN_OR_RETURN(x.xid, body.U64("xid"));
-      event.body = x;
-      return absl::OkStatus();
-    }
-    case EventType::kTableMap: {
-      ASSIGN_OR_RETURN(TableMap t, TableMap::Parse(body, format_.PostHeaderLength(h.type, 8),
-                                                   format_.IsMariaDb(), format_.drop_type_codes));
-      auto& slot = tables_[t.table_id];
-      if (slot == nullptr) {
-        slot = std::make_unique<TableMap>(std::move(t));
-      } else {
-        *slot = std::move(t);
-      }
-      event.body = static_cast<const TableMap*>(slot.get());
-      return absl::OkStatus();
-    }
+    case EventType::kQueryCompressed:
+      return DecodeQuery(h, body);
+    case EventType::kXid:
+      return DecodeXid(body);
+    case EventType::kTableMap:
+      return DecodeTableMap(h, body);
     case EventType::kPreGaWriteRows:
     case EventType::kPreGaUpdateRows:
     case EventType::kPreGaDeleteRows:
@@ -300,107 +296,77 @@ absl::Status Decoder::DecodeBody(const EventHeader& h, Cursor& body, bool in_pay
     case EventType::kUpdateRowsCompressed:
     case EventType::kDeleteRowsCompressed:
     case EventType::kPartialUpdateRows:
-      return DecodeRows(h, body, event);
+      return DecodeRows(h, body, event_offset);
     case EventType::kGtid:
-    case EventType::kAnonymousGtid: {
-      GtidEvent g;
-      ASSIGN_OR_RETURN(g.flags, body.U8("gtid flags"));
-      ASSIGN_OR_RETURN(absl::string_view sid, body.Bytes(16, "gtid uuid"));
-      std::memcpy(g.uuid, sid.data(), 16);
-      ASSIGN_OR_RETURN(uint64_t gno, body.U64("gtid gno"));
-      g.sequence = gno;
-      g.anonymous = h.type == EventType::kAnonymousGtid;
-      event.body = g;
-      return absl::OkStatus();
-    }
-    case EventType::kGtidTagged: {
-      ASSIGN_OR_RETURN(GtidEvent g, DecodeTaggedGtid(body));
-      event.body = std::move(g);
-      return absl::OkStatus();
-    }
-    case EventType::kMariaGtid: {
-      GtidEvent g;
-      g.mariadb = true;
-      g.server_id = h.server_id;
-      ASSIGN_OR_RETURN(g.sequence, body.U64("gtid seq_no"));
-      ASSIGN_OR_RETURN(g.domain_id, body.U32("gtid domain"));
-      ASSIGN_OR_RETURN(g.flags, body.U8("gtid flags"));
-      event.body = g;
-      return absl::OkStatus();
-    }
-    case EventType::kMariaGtidList: {
-      MariaGtidListEvent l;
-      ASSIGN_OR_RETURN(uint32_t count, body.U32("gtid list count"));
-      count &= 0x0fffffff;  // the top 4 bits are flags
-      if (count > body.remaining() / 16) return body.Corrupt("gtid list count too large");
-      l.gtids.reserve(count);
-      for (uint32_t i = 0; i < count; ++i) {
-        MariaGtidListEvent::Entry e;
-        e.domain_id = *body.U32();
-        e.server_id = *body.U32();
-        e.sequence = *body.U64();
-        l.gtids.push_back(e);
-      }
-      event.body = std::move(l);
-      return absl::OkStatus();
-    }
-    case EventType::kPreviousGtids: {
-      PreviousGtidsEvent p;
-      p.encoded = body.Rest();
-      auto set = GtidSet::Decode(p.encoded);
-      if (!set.ok()) return body.Corrupt(set.status().message());
-      p.text = set->ToString();
-      event.body = std::move(p);
-      return absl::OkStatus();
-    }
-    case EventType::kRowsQuery: {
-      RETURN_IF_ERROR(body.Skip(1, "rows query length"));  // a truncated length; unused
-      event.body = RowsQueryEvent{body.Rest()};
-      return absl::OkStatus();
-    }
+    case EventType::kAnonymousGtid:
+      return DecodeMySqlGtid(body, /*anonymous=*/h.type == EventType::kAnonymousGtid);
+    case EventType::kGtidTagged:
+      return DecodeTaggedGtid(body);
+    case EventType::kMariaGtid:
+      return DecodeMariaGtid(body, h.server_id);
+    case EventType::kMariaGtidList:
+      return DecodeMariaGtidList(body);
+    case EventType::kPreviousGtids:
+      return DecodePreviousGtids(body);
+    case EventType::kRowsQuery:
+      return DecodeRowsQuery(body);
     case EventType::kAnnotateRows:
-      event.body = RowsQueryEvent{body.Rest()};
-      return absl::OkStatus();
-    case EventType::kBinlogCheckpoint: {
-      ASSIGN_OR_RETURN(uint32_t len, body.U32("checkpoint file length"));
-      ASSIGN_OR_RETURN(absl::string_view file, body.Bytes(len, "checkpoint file"));
-      event.body = BinlogCheckpointEvent{file};
-      return absl::OkStatus();
-    }
-    case EventType::kHeartbeat: {
-      HeartbeatEvent hb;
-      hb.log_ident = body.Rest();
-      event.body = hb;
-      return absl::OkStatus();
-    }
-    case EventType::kHeartbeatV2: {
-      // MySQL 8.0.26+: fields of (packed type, packed length, value) up to the end mark (0):
-      // 1 the log file name, 2 the position (a packed integer).
-      HeartbeatEvent hb;
-      while (!body.empty()) {
-        ASSIGN_OR_RETURN(uint64_t type, body.PackedInt("heartbeat field type"));
-        if (type == 0) break;
-        ASSIGN_OR_RETURN(uint64_t len, body.PackedInt("heartbeat field length"));
-        ASSIGN_OR_RETURN(Cursor f, body.Sub(len, "heartbeat field"));
-        if (type == 1) {
-          hb.log_ident = f.Rest();
-        } else if (type == 2) {
-          ASSIGN_OR_RETURN(hb.position, f.PackedInt("heartbeat position"));
-        }
-      }
-      event.body = hb;
-      return absl::OkStatus();
-    }
+      return RowsQueryEvent{body.Rest()};
+    case EventType::kBinlogCheckpoint:
+      return DecodeBinlogCheckpoint(body);
+    case EventType::kHeartbeat:
+      return HeartbeatEvent{body.Rest(), std::nullopt};
+    case EventType::kHeartbeatV2:
+      return DecodeHeartbeatV2(body);
     case EventType::kTransactionPayload:
       if (in_payload) return body.Corrupt("TRANSACTION_PAYLOAD nested in a payload");
-      return DecodePayload(body, event);
+      return DecodePayload(body);
     case EventType::kStartEncryption:
       return absl::UnimplementedError(
           "encrypted binlog (START_ENCRYPTION): decryption is not supported; read the binlog "
           "through the server (live stream) instead");
     default:
-      event.body = OtherEvent{};
-      return absl::OkStatus();
+      return OtherEvent{};
   }
 }
+
+absl::StatusOr<OtherEvent> Decoder::DecodeStartV3(Cursor& body) {
+  // Binlog v3 (MySQL 4.x): fixed post-header lengths, QUERY's being 11; no checksums.
+  ASSIGN_OR_RETURN(uint16_t version, body.U16("binlog version"));
+  ASSIGN_OR_RETURN(absl::string_view server, body.Bytes(50, "server version"));
+  if (version < 1 || version > 3) {
+    return body.Corrupt(absl::StrCat("START_V3 with binlog version ", version));
+  }
+  format_ = FormatDescription();
+  format_.binlog_version = version;
+  format_.server_version = std::string(server.substr(0, server.find('\0')));
+  format_.post_header_lengths = {0, 11};
+  return OtherEvent{};
+}
+
+absl::StatusOr<QueryEvent> Decoder::DecodeQuery(const EventHeader& h, Cursor& body) {
+  const uint8_t post = format_.PostHeaderLength(h.type, 13);
+  if (post < 11) return body.Corrupt("QUERY post-header too short");
+  QueryEvent q;
+  ASSIGN_OR_RETURN(q.thread_id, body.U32("thread id"));
+  ASSIGN_OR_RETURN(q.exec_time, body.U32("exec time"));
+  ASSIGN_OR_RETURN(uint8_t db_len, body.U8("schema length"));
+  ASSIGN_OR_RETURN(q.error_code, body.U16("error code"));
+  uint16_t status_len = 0;
+  if (post >= 13) {
+    ASSIGN_OR_RETURN(status_len, body.U16("status vars length"));
+    RETURN_IF_ERROR(body.Skip(post - 13, "post-header"));
+  }
+  RETURN_IF_ERROR(body.Skip(status_len, "status vars"));
+  ASSIGN_OR_RETURN(q.schema, body.Bytes(db_len, "schema"));
+  RETURN_IF_ERROR(body.Skip(1, "schema terminator"));
+  if (h.type == EventType::kQueryCompressed) {
+    RETURN_IF_ERROR(MariaDbUncompress(body, &rows_buffer_));
+    q.statement = rows_buffer_;
+  } else {
+    q.statement = body.Rest();
+  }
+  return q;
+}
+
 }  // namespace dcp::mysql::binlog

@@ -171,6 +171,10 @@ struct GtidEvent {
 // ignorable; a non-ignorable one is kUnimplemented. Corrupt or truncated bytes are
 // kDataLoss with the offset. `body` must hold exactly the event body (no checksum).
 absl::StatusOr<GtidEvent> DecodeTaggedGtid(Cursor& body);
+// The other GTID events' bodies (the same contract): GTID and ANONYMOUS_GTID (MySQL: flags,
+// uuid, gno) and MariaDB's GTID (seq_no, domain id, flags; `server_id` is the header's).
+absl::StatusOr<GtidEvent> DecodeMySqlGtid(Cursor& body, bool anonymous);
+absl::StatusOr<GtidEvent> DecodeMariaGtid(Cursor& body, uint32_t server_id);
 
 struct MariaGtidListEvent {
   struct Entry {
@@ -181,11 +185,17 @@ struct MariaGtidListEvent {
   std::vector<Entry> gtids;
   std::string ToString() const;  // "0-1-5,1-2-7"
 };
+// Decodes a MariaDB GTID_LIST body (the same contract as DecodeTaggedGtid).
+absl::StatusOr<MariaGtidListEvent> DecodeMariaGtidList(Cursor& body);
+
 // PREVIOUS_GTIDS: the raw encoded GTID set (see mysql/gtid.h) and its text form.
 struct PreviousGtidsEvent {
   absl::string_view encoded;
   std::string text;
 };
+// Decodes a PREVIOUS_GTIDS body (the same contract as DecodeTaggedGtid).
+absl::StatusOr<PreviousGtidsEvent> DecodePreviousGtids(Cursor& body);
+
 // ANNOTATE_ROWS, ROWS_QUERY: the statement behind the following row events.
 struct RowsQueryEvent {
   absl::string_view statement;
@@ -207,12 +217,13 @@ struct StopEvent {};
 struct OtherEvent {};
 
 struct Event {
+  using Body =
+      std::variant<OtherEvent, FormatDescription, RotateEvent, StopEvent, QueryEvent, XidEvent,
+                   const TableMap*, RowsEvent, GtidEvent, MariaGtidListEvent, PreviousGtidsEvent,
+                   RowsQueryEvent, BinlogCheckpointEvent, HeartbeatEvent, TransactionPayloadEvent>;
   EventHeader header;
   uint64_t offset = 0;  // absolute offset of the event in its file or stream
-  std::variant<OtherEvent, FormatDescription, RotateEvent, StopEvent, QueryEvent, XidEvent,
-               const TableMap*, RowsEvent, GtidEvent, MariaGtidListEvent, PreviousGtidsEvent,
-               RowsQueryEvent, BinlogCheckpointEvent, HeartbeatEvent, TransactionPayloadEvent>
-      body;
+  Body body;
 };
 
 class Decoder {
@@ -238,9 +249,17 @@ class Decoder {
   void ResetTables() { tables_.clear(); }
 
  private:
-  absl::Status DecodeBody(const EventHeader& h, Cursor& body, bool in_payload, Event& event);
-  absl::Status DecodeRows(const EventHeader& h, Cursor& body, Event& event);
-  absl::Status DecodePayload(Cursor& body, Event& event);
+  // The body of an event other than FORMAT_DESCRIPTION, by type; `event_offset` is the
+  // event's absolute offset.
+  absl::StatusOr<Event::Body> DecodeBody(const EventHeader& h, Cursor& body, bool in_payload,
+                                         uint64_t event_offset);
+  // The events that read or change the decoder's state, one per family (event.cc,
+  // table_map.cc, rows_event.cc, payload.cc).
+  absl::StatusOr<OtherEvent> DecodeStartV3(Cursor& body);
+  absl::StatusOr<QueryEvent> DecodeQuery(const EventHeader& h, Cursor& body);
+  absl::StatusOr<const TableMap*> DecodeTableMap(const EventHeader& h, Cursor& body);
+  absl::StatusOr<RowsEvent> DecodeRows(const EventHeader& h, Cursor& body, uint64_t event_offset);
+  absl::StatusOr<TransactionPayloadEvent> DecodePayload(Cursor& body);
 
   Options options_;
   FormatDescription format_;

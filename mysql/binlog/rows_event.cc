@@ -3,64 +3,67 @@
 #include "util/status_macros.h"
 
 namespace dcp::mysql::binlog {
+namespace {
 
-absl::Status Decoder::DecodeRows(const EventHeader& h, Cursor& body, Event& event) {
-  RowsEvent r;
-  bool v2 = false, compressed = false;
-  switch (h.type) {
+// What a rows event's type says about its body.
+struct RowsLayout {
+  RowOp op = RowOp::kInsert;
+  bool v2 = false;          // v2 post-header with extra data
+  bool compressed = false;  // MariaDB: the row images are zlib-compressed
+  bool pre_ga = false;
+  bool partial_json = false;
+};
+
+RowsLayout LayoutOf(EventType type) {
+  switch (type) {
     case EventType::kPreGaWriteRows:
-      r.op = RowOp::kInsert, r.pre_ga = true;
-      break;
+      return {RowOp::kInsert, false, false, /*pre_ga=*/true};
     case EventType::kPreGaUpdateRows:
-      r.op = RowOp::kUpdate, r.pre_ga = true;
-      break;
+      return {RowOp::kUpdate, false, false, /*pre_ga=*/true};
     case EventType::kPreGaDeleteRows:
-      r.op = RowOp::kDelete, r.pre_ga = true;
-      break;
+      return {RowOp::kDelete, false, false, /*pre_ga=*/true};
     case EventType::kWriteRowsV1:
-      r.op = RowOp::kInsert;
-      break;
+      return {RowOp::kInsert};
     case EventType::kUpdateRowsV1:
-      r.op = RowOp::kUpdate;
-      break;
+      return {RowOp::kUpdate};
     case EventType::kDeleteRowsV1:
-      r.op = RowOp::kDelete;
-      break;
+      return {RowOp::kDelete};
     case EventType::kWriteRowsV2:
-      r.op = RowOp::kInsert, v2 = true;
-      break;
+      return {RowOp::kInsert, /*v2=*/true};
     case EventType::kUpdateRowsV2:
-      r.op = RowOp::kUpdate, v2 = true;
-      break;
+      return {RowOp::kUpdate, /*v2=*/true};
     case EventType::kPartialUpdateRows:
-      r.op = RowOp::kUpdate, v2 = true, r.partial_json = true;
-      break;
+      return {RowOp::kUpdate, /*v2=*/true, false, false, /*partial_json=*/true};
     case EventType::kDeleteRowsV2:
-      r.op = RowOp::kDelete, v2 = true;
-      break;
+      return {RowOp::kDelete, /*v2=*/true};
     case EventType::kWriteRowsCompressedV1:
-      r.op = RowOp::kInsert, compressed = true;
-      break;
+      return {RowOp::kInsert, false, /*compressed=*/true};
     case EventType::kUpdateRowsCompressedV1:
-      r.op = RowOp::kUpdate, compressed = true;
-      break;
+      return {RowOp::kUpdate, false, /*compressed=*/true};
     case EventType::kDeleteRowsCompressedV1:
-      r.op = RowOp::kDelete, compressed = true;
-      break;
+      return {RowOp::kDelete, false, /*compressed=*/true};
     case EventType::kWriteRowsCompressed:
-      r.op = RowOp::kInsert, compressed = true, v2 = true;
-      break;
+      return {RowOp::kInsert, /*v2=*/true, /*compressed=*/true};
     case EventType::kUpdateRowsCompressed:
-      r.op = RowOp::kUpdate, compressed = true, v2 = true;
-      break;
-    default:
-      r.op = RowOp::kDelete, compressed = true, v2 = true;
-      break;
+      return {RowOp::kUpdate, /*v2=*/true, /*compressed=*/true};
+    default:  // kDeleteRowsCompressed
+      return {RowOp::kDelete, /*v2=*/true, /*compressed=*/true};
   }
-  const uint8_t post = format_.PostHeaderLength(h.type, v2 ? 10 : 8);
+}
+
+}  // namespace
+
+absl::StatusOr<RowsEvent> Decoder::DecodeRows(const EventHeader& h, Cursor& body,
+                                              uint64_t event_offset) {
+  const RowsLayout layout = LayoutOf(h.type);
+  RowsEvent r;
+  r.op = layout.op;
+  r.pre_ga = layout.pre_ga;
+  r.partial_json = layout.partial_json;
+  const uint8_t post = format_.PostHeaderLength(h.type, layout.v2 ? 10 : 8);
   ASSIGN_OR_RETURN(r.table_id, body.UintLe(post == 6 ? 4 : 6, "table id"));
   ASSIGN_OR_RETURN(r.flags, body.U16("rows flags"));
-  if (v2) {
+  if (layout.v2) {
     ASSIGN_OR_RETURN(uint16_t extra_len, body.U16("extra data length"));
     if (extra_len < 2) return body.Corrupt("extra data length < 2");
     ASSIGN_OR_RETURN(r.extra, body.Bytes(extra_len - 2, "extra data"));
@@ -87,15 +90,15 @@ absl::Status Decoder::DecodeRows(const EventHeader& h, Cursor& body, Event& even
           absl::StrCat("rows event has ", n, " columns, table map ", r.table->columns.size()));
     }
   }
-  if (compressed) {
-    r.rows_offset = event.offset;
+  if (layout.compressed) {
+    r.rows_offset = event_offset;
     RETURN_IF_ERROR(MariaDbUncompress(body, &rows_buffer_));
     r.rows = rows_buffer_;
   } else {
     r.rows_offset = body.absolute_offset();
     r.rows = body.Rest();
   }
-  event.body = r;
-  return absl::OkStatus();
+  return r;
 }
+
 }  // namespace dcp::mysql::binlog

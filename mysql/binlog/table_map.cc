@@ -1,3 +1,4 @@
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -349,6 +350,18 @@ class TableMapParser {
 absl::StatusOr<TableMap> TableMap::Parse(Cursor& c, uint8_t post_header_len, bool mariadb,
                                          bool legacy) {
   return TableMapParser(c, mariadb).Parse(post_header_len, legacy);
+}
+
+absl::StatusOr<const TableMap*> Decoder::DecodeTableMap(const EventHeader& h, Cursor& body) {
+  ASSIGN_OR_RETURN(TableMap t, TableMap::Parse(body, format_.PostHeaderLength(h.type, 8),
+                                               format_.IsMariaDb(), format_.drop_type_codes));
+  auto& slot = tables_[t.table_id];
+  if (slot == nullptr) {
+    slot = std::make_unique<TableMap>(std::move(t));
+  } else {
+    *slot = std::move(t);
+  }
+  return slot.get();
 }
 
 }  // namespace dcp::mysql::binlog

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "mysql/binlog/cursor.h"
 #include "mysql/binlog/value.h"
+#include "util/json.h"
 #include "util/status_macros.h"
 
 namespace dcp::mysql::binlog {
@@ -142,7 +143,7 @@ class JsonPrinter {
       case kString: {
         ASSIGN_OR_RETURN(uint32_t len, ReadVarLength(c));
         ASSIGN_OR_RETURN(absl::string_view s, c.Bytes(len, "JSON string"));
-        AppendJsonString(s, out_);
+        json::AppendString(s, out_);
         return absl::OkStatus();
       }
       case kOpaque: {
@@ -224,7 +225,7 @@ class JsonPrinter {
         ASSIGN_OR_RETURN(uint64_t key_offset, k.UintLe(offset_size, "JSON key offset"));
         ASSIGN_OR_RETURN(uint16_t key_len, k.U16("JSON key length"));
         if (key_offset > size || key_len > size - key_offset) return Corrupt("key out of range");
-        AppendJsonString(data.substr(key_offset, key_len), out_);
+        json::AppendString(data.substr(key_offset, key_len), out_);
         out_->append(": ");
       }
       Cursor v(data.substr(values_at + i * value_entry));
@@ -270,7 +271,7 @@ absl::Status AppendJsonDiff(absl::string_view diffs, std::string* out) {
     first = false;
     static constexpr const char* kOps[] = {"replace", "insert", "remove"};
     absl::StrAppend(out, "{\"op\":\"", kOps[op], "\",\"path\":");
-    AppendJsonString(path, out);
+    json::AppendString(path, out);
     if (op != 2) {
       ASSIGN_OR_RETURN(absl::string_view value, c.PackedString("JSON diff value"));
       out->append(",\"value\":");
@@ -280,179 +281,6 @@ absl::Status AppendJsonDiff(absl::string_view diffs, std::string* out) {
   }
   out->append("]}");
   return absl::OkStatus();
-}
-
-bool IsValidUtf8(absl::string_view s) {
-  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    // Fast path for ASCII runs.
-    if (*p < 0x80) {
-      ++p;
-      continue;
-    }
-    int n;
-    uint32_t cp;
-    if ((*p & 0xe0) == 0xc0) {
-      n = 1;
-      cp = *p & 0x1f;
-    } else if ((*p & 0xf0) == 0xe0) {
-      n = 2;
-      cp = *p & 0x0f;
-    } else if ((*p & 0xf8) == 0xf0) {
-      n = 3;
-      cp = *p & 0x07;
-    } else {
-      return false;
-    }
-    if (end - p <= n) return false;
-    for (int i = 1; i <= n; ++i) {
-      if ((p[i] & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return false;
-    }
-    p += n + 1;
-  }
-  return true;
-}
-
-namespace {
-
-// Length of the longest prefix of [p, end) of printable ASCII other than '"' and '\\'.
-size_t PlainAsciiRun(const uint8_t* p, const uint8_t* end) {
-  const uint8_t* start = p;
-  while (end - p >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-    // A byte is "special" if >= 0x80, < 0x20, == '"' (0x22) or == '\\' (0x5c).
-    const uint64_t high = w & kHigh;
-    const uint64_t low = (w - kOnes * 0x20) & ~w & kHigh;
-    const uint64_t q = w ^ (kOnes * 0x22), b = w ^ (kOnes * 0x5c);
-    const uint64_t quote = (q - kOnes) & ~q & kHigh;
-    const uint64_t bslash = (b - kOnes) & ~b & kHigh;
-    if (high | low | quote | bslash) break;
-    p += 8;
-  }
-  while (p < end && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') ++p;
-  return static_cast<size_t>(p - start);
-}
-
-}  // namespace
-
-bool AppendJsonStringIfUtf8(absl::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const size_t rollback = out->size();
-  out->push_back('"');
-  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    const size_t run = PlainAsciiRun(p, end);
-    if (run > 0) {
-      out->append(reinterpret_cast<const char*>(p), run);
-      p += run;
-      continue;
-    }
-    const uint8_t c = *p;
-    if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out->append("\\\"");
-          break;
-        case '\\':
-          out->append("\\\\");
-          break;
-        case '\n':
-          out->append("\\n");
-          break;
-        case '\r':
-          out->append("\\r");
-          break;
-        case '\t':
-          out->append("\\t");
-          break;
-        default: {
-          const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-          out->append(esc, 6);
-        }
-      }
-      ++p;
-      continue;
-    }
-    int n;
-    uint32_t cp;
-    if ((c & 0xe0) == 0xc0) {
-      n = 1;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      out->resize(rollback);
-      return false;
-    }
-    if (end - p <= n) {
-      out->resize(rollback);
-      return false;
-    }
-    for (int i = 1; i <= n; ++i) {
-      if ((p[i] & 0xc0) != 0x80) {
-        out->resize(rollback);
-        return false;
-      }
-      cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      out->resize(rollback);
-      return false;
-    }
-    out->append(reinterpret_cast<const char*>(p), n + 1);
-    p += n + 1;
-  }
-  out->push_back('"');
-  return true;
-}
-
-void AppendJsonString(absl::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t run = 0;  // start of the pending run of bytes that need no escaping
-  for (size_t i = 0; i < s.size(); ++i) {
-    const uint8_t c = static_cast<uint8_t>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
-    out->append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default: {
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        out->append(esc, 6);
-      }
-    }
-  }
-  out->append(s.data() + run, s.size() - run);
-  out->push_back('"');
 }
 
 }  // namespace dcp::mysql::binlog

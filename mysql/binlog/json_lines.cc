@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "mysql/binlog/json_binary.h"
+#include "util/json.h"
 #include "util/status_macros.h"
 
 namespace dcp::mysql::binlog {
@@ -99,7 +100,7 @@ absl::Status AppendValueJson(const ColumnDef& col, const Value& v, std::string* 
         AppendBase64(padded, out);
         return absl::OkStatus();
       }
-      if (v.charset == kBinaryCollation || !AppendJsonStringIfUtf8(v.bytes, out)) {
+      if (v.charset == kBinaryCollation || !json::AppendStringIfUtf8(v.bytes, out)) {
         AppendBase64(v.bytes, out);
       }
       return absl::OkStatus();
@@ -108,7 +109,7 @@ absl::Status AppendValueJson(const ColumnDef& col, const Value& v, std::string* 
       return absl::OkStatus();
     case ValueKind::kEnum:
       if (v.u >= 1 && v.u <= col.enum_values.size()) {
-        AppendJsonString(col.enum_values[v.u - 1], out);
+        json::AppendString(col.enum_values[v.u - 1], out);
       } else if (v.u == 0 && !col.enum_values.empty()) {
         out->append("\"\"");
       } else {
@@ -124,7 +125,7 @@ absl::Status AppendValueJson(const ColumnDef& col, const Value& v, std::string* 
             s.append(col.enum_values[i]);
           }
         }
-        AppendJsonString(s, out);
+        json::AppendString(s, out);
       } else {
         AppendNumber(v.u, out);
       }
@@ -164,7 +165,7 @@ absl::Status AppendImage(const TableMap& table, const std::vector<Value>& image,
     first = false;
     const ColumnDef& col = table.columns[i];
     if (!col.name.empty()) {
-      AppendJsonString(col.name, out);
+      json::AppendString(col.name, out);
     } else {
       out->append("\"@");
       AppendNumber(i + 1, out);
@@ -189,7 +190,7 @@ absl::Status AppendRowJson(const RowContext& ctx, const RowChange& change, std::
   if (ctx.gtid.empty()) {
     out->append("null");
   } else {
-    AppendJsonString(ctx.gtid, out);
+    json::AppendString(ctx.gtid, out);
   }
   out->append(",\"ts\":");
   AppendNumber(ctx.timestamp, out);
@@ -206,9 +207,9 @@ absl::Status AppendRowJson(const RowContext& ctx, const RowChange& change, std::
       break;
   }
   out->append(",\"db\":");
-  AppendJsonString(ctx.table->schema, out);
+  json::AppendString(ctx.table->schema, out);
   out->append(",\"table\":");
-  AppendJsonString(ctx.table->table, out);
+  json::AppendString(ctx.table->table, out);
   if (change.op != RowOp::kInsert) {
     out->append(",\"before\":");
     RETURN_IF_ERROR(AppendImage(*ctx.table, change.before, out));

@@ -10,12 +10,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "mysql/binlog/json_binary.h"
 #include "mysql/binlog/json_lines.h"
 #include "mysql/binlog/reader.h"
 #include "mysql/binlog/rows.h"
 #include "mysql/binlog/stream_reader.h"
 #include "mysql/dsn.h"
+#include "util/json.h"
 #include "util/status_macros.h"
 
 namespace dcp::mysql::binlog {
@@ -176,23 +176,23 @@ absl::Status RunTool(const ToolOptions& options, std::FILE* out) {
                       ",\"ts\":", ev->header.timestamp, ",\"server_id\":", ev->header.server_id);
       if (const auto* q = std::get_if<QueryEvent>(&ev->body)) {
         b->append(",\"db\":");
-        AppendJsonString(q->schema, b);
+        json::AppendString(q->schema, b);
         b->append(",\"query\":");
-        AppendJsonString(q->statement, b);
+        json::AppendString(q->statement, b);
       } else if (const auto* g = std::get_if<GtidEvent>(&ev->body)) {
         b->append(",\"gtid\":");
-        AppendJsonString(g->ToString(), b);
+        json::AppendString(g->ToString(), b);
       } else if (const auto* t = std::get_if<const TableMap*>(&ev->body)) {
         absl::StrAppend(b, ",\"table_id\":", (*t)->table_id, ",\"db\":");
-        AppendJsonString((*t)->schema, b);
+        json::AppendString((*t)->schema, b);
         b->append(",\"table\":");
-        AppendJsonString((*t)->table, b);
+        json::AppendString((*t)->table, b);
         b->append(",\"columns\":[");
         for (size_t i = 0; i < (*t)->columns.size(); ++i) {
           const ColumnDef& col = (*t)->columns[i];
           if (i > 0) b->push_back(',');
           b->append("{\"name\":");
-          AppendJsonString(col.name, b);
+          json::AppendString(col.name, b);
           absl::StrAppend(b, ",\"type\":\"", ColumnTypeName(col.real_type),
                           "\",\"charset\":", col.charset, "}");
         }
@@ -201,7 +201,7 @@ absl::Status RunTool(const ToolOptions& options, std::FILE* out) {
         absl::StrAppend(b, ",\"table_id\":", r->table_id);
       } else if (const auto* rot = std::get_if<RotateEvent>(&ev->body)) {
         b->append(",\"next\":");
-        AppendJsonString(rot->next_file, b);
+        json::AppendString(rot->next_file, b);
       }
       b->append("}\n");
       output.MaybeFlush();
@@ -256,9 +256,9 @@ absl::Status RunTool(const ToolOptions& options, std::FILE* out) {
     for (const auto& [name, s] : stats) {
       std::string* b = output.buf();
       b->append("{\"db\":");
-      AppendJsonString(name.first, b);
+      json::AppendString(name.first, b);
       b->append(",\"table\":");
-      AppendJsonString(name.second, b);
+      json::AppendString(name.second, b);
       absl::StrAppend(b, ",\"row_events\":", s.events, ",\"insert\":", s.inserts,
                       ",\"update\":", s.updates, ",\"delete\":", s.deletes, "}\n");
     }

@@ -1,6 +1,5 @@
 #include "mysql/binlog/json_binary.h"
 
-#include <charconv>
 #include <cstdint>
 #include <cstring>
 
@@ -52,34 +51,21 @@ absl::StatusOr<uint32_t> ReadVarLength(Cursor& c) {
 }
 
 void AppendPackedTemporal(uint8_t field_type, int64_t packed, std::string* out) {
-  Temporal t;
-  if (packed < 0) {
-    t.negative = true;
-    packed = -packed;
-  }
-  const int64_t intpart = packed >> 24;
-  t.microsecond = static_cast<uint32_t>(packed % (1LL << 24));
+  const bool negative = packed < 0;
+  const uint64_t magnitude =
+      negative ? 0 - static_cast<uint64_t>(packed) : static_cast<uint64_t>(packed);
+  const uint64_t intpart = magnitude >> 24;
+  const bool time = field_type == static_cast<uint8_t>(ColumnType::kTime);
+  Temporal t = time ? TimeFromPacked(intpart) : DateTimeFromPacked(intpart);
+  t.negative = negative;
+  t.microsecond = static_cast<uint32_t>(magnitude % (1 << 24));
   out->push_back('"');
-  if (field_type == static_cast<uint8_t>(ColumnType::kTime)) {
-    t.hour = static_cast<uint32_t>((intpart >> 12) % (1 << 10));
-    t.minute = static_cast<uint8_t>((intpart >> 6) % (1 << 6));
-    t.second = static_cast<uint8_t>(intpart % (1 << 6));
+  if (time) {
     AppendTime(t, 6, out);
+  } else if (field_type == static_cast<uint8_t>(ColumnType::kDate)) {
+    AppendDate(t, out);
   } else {
-    const int64_t ymd = intpart >> 17;
-    const int64_t ym = ymd >> 5;
-    const int64_t hms = intpart % (1 << 17);
-    t.day = static_cast<uint8_t>(ymd % (1 << 5));
-    t.month = static_cast<uint8_t>(ym % 13);
-    t.year = static_cast<uint16_t>(ym / 13);
-    t.second = static_cast<uint8_t>(hms % (1 << 6));
-    t.minute = static_cast<uint8_t>((hms >> 6) % (1 << 6));
-    t.hour = static_cast<uint32_t>(hms >> 12);
-    if (field_type == static_cast<uint8_t>(ColumnType::kDate)) {
-      AppendDate(t, out);
-    } else {
-      AppendDateTime(t, 6, out);
-    }
+    AppendDateTime(t, 6, out);
   }
   out->push_back('"');
 }
@@ -103,41 +89,26 @@ class JsonPrinter {
         ASSIGN_OR_RETURN(uint8_t lit, c.U8("JSON literal"));
         return Literal(lit);
       }
-      case kInt16: {
-        ASSIGN_OR_RETURN(uint16_t v, c.U16("JSON int16"));
-        return Number(static_cast<int16_t>(v));
-      }
-      case kUint16: {
-        ASSIGN_OR_RETURN(uint16_t v, c.U16("JSON uint16"));
-        return Number(v);
-      }
-      case kInt32: {
-        ASSIGN_OR_RETURN(uint32_t v, c.U32("JSON int32"));
-        return Number(static_cast<int32_t>(v));
-      }
-      case kUint32: {
-        ASSIGN_OR_RETURN(uint32_t v, c.U32("JSON uint32"));
-        return Number(v);
-      }
-      case kInt64: {
-        ASSIGN_OR_RETURN(uint64_t v, c.U64("JSON int64"));
-        return Number(static_cast<int64_t>(v));
-      }
-      case kUint64: {
-        ASSIGN_OR_RETURN(uint64_t v, c.U64("JSON uint64"));
-        return Number(v);
-      }
+      case kInt16:
+        return Integer<int16_t>(c, "JSON int16");
+      case kUint16:
+        return Integer<uint16_t>(c, "JSON uint16");
+      case kInt32:
+        return Integer<int32_t>(c, "JSON int32");
+      case kUint32:
+        return Integer<uint32_t>(c, "JSON uint32");
+      case kInt64:
+        return Integer<int64_t>(c, "JSON int64");
+      case kUint64:
+        return Integer<uint64_t>(c, "JSON uint64");
       case kDouble: {
         ASSIGN_OR_RETURN(uint64_t bits, c.U64("JSON double"));
         double d;
         std::memcpy(&d, &bits, sizeof(d));
-        char buf[32];
-        auto r = std::to_chars(buf, buf + sizeof(buf), d);
-        out_->append(buf, r.ptr - buf);
+        const size_t start = out_->size();
+        AppendNumber(d, out_);
         // MySQL prints integral doubles with ".0" (e.g. 3.0); keep them recognisably doubles.
-        if (absl::string_view(buf, r.ptr - buf).find_first_of(".eEn") == absl::string_view::npos) {
-          out_->append(".0");
-        }
+        if (out_->find_first_of(".eEn", start) == std::string::npos) out_->append(".0");
         return absl::OkStatus();
       }
       case kString: {
@@ -172,11 +143,11 @@ class JsonPrinter {
     }
     return Corrupt(absl::StrCat("unknown literal ", lit));
   }
+  // An integer of type T, stored in sizeof(T) little-endian bytes.
   template <typename T>
-  absl::Status Number(T v) {
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof(buf), v);
-    out_->append(buf, r.ptr - buf);
+  absl::Status Integer(Cursor& c, absl::string_view what) {
+    ASSIGN_OR_RETURN(uint64_t raw, c.UintLe(sizeof(T), what));
+    AppendNumber(static_cast<T>(raw), out_);
     return absl::OkStatus();
   }
 

@@ -1,6 +1,5 @@
 #include "mysql/binlog/json_lines.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstring>
 
@@ -16,11 +15,13 @@ namespace {
 constexpr uint64_t kMaxExactDouble = 1ull << 53;
 constexpr uint16_t kBinaryCollation = 63;
 
+// An integer as a JSON number, or as a string when it is `beyond_double` (beyond ±2^53,
+// where readers that parse numbers as doubles would round it).
 template <typename T>
-void AppendNumber(T v, std::string* out) {
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, r.ptr - buf);
+void AppendInteger(T v, bool beyond_double, std::string* out) {
+  if (beyond_double) out->push_back('"');
+  AppendNumber(v, out);
+  if (beyond_double) out->push_back('"');
 }
 
 void AppendBase64(absl::string_view bytes, std::string* out) {
@@ -45,24 +46,14 @@ absl::Status AppendValueJson(const ColumnDef& col, const Value& v, std::string* 
       out->append("null");
       return absl::OkStatus();
     case ValueKind::kInt:
-      if (v.i > static_cast<int64_t>(kMaxExactDouble) ||
-          v.i < -static_cast<int64_t>(kMaxExactDouble)) {
-        out->push_back('"');
-        AppendNumber(v.i, out);
-        out->push_back('"');
-      } else {
-        AppendNumber(v.i, out);
-      }
+      AppendInteger(v.i,
+                    v.i > static_cast<int64_t>(kMaxExactDouble) ||
+                        v.i < -static_cast<int64_t>(kMaxExactDouble),
+                    out);
       return absl::OkStatus();
     case ValueKind::kUint:
     case ValueKind::kBit:
-      if (v.u > kMaxExactDouble) {
-        out->push_back('"');
-        AppendNumber(v.u, out);
-        out->push_back('"');
-      } else {
-        AppendNumber(v.u, out);
-      }
+      AppendInteger(v.u, v.u > kMaxExactDouble, out);
       return absl::OkStatus();
     case ValueKind::kYear:
       AppendNumber(v.u, out);

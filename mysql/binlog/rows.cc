@@ -47,62 +47,34 @@ absl::StatusOr<uint32_t> ReadFraction(Cursor& c, int fsp) {
   return c.Corrupt(absl::StrCat("fractional seconds precision ", fsp));
 }
 
+// TIME2: ((intpart << 24) + fraction) + 2^47 in 3 + (fsp + 1) / 2 big-endian bytes, the
+// fraction in units of its precision. Negative times are stored with a borrowed fraction.
+absl::StatusOr<int64_t> ReadPackedTime2(Cursor& c, int fsp) {
+  if (fsp < 0 || fsp > 6) return c.Corrupt(absl::StrCat("TIME2 precision ", fsp));
+  if (fsp >= 5) {
+    ASSIGN_OR_RETURN(uint64_t all, c.UintBe(6, "TIME2"));
+    return static_cast<int64_t>(all) - 0x800000000000LL;
+  }
+  ASSIGN_OR_RETURN(uint64_t ip, c.UintBe(3, "TIME2"));
+  int64_t intpart = static_cast<int64_t>(ip) - 0x800000;
+  if (fsp == 0) return intpart * (1LL << 24);
+  const size_t frac_bytes = (fsp + 1) / 2;  // 1 or 2
+  ASSIGN_OR_RETURN(uint64_t fb, c.UintBe(frac_bytes, "TIME2 fraction"));
+  int64_t frac = static_cast<int64_t>(fb);
+  if (intpart < 0 && frac != 0) {
+    ++intpart;
+    frac -= int64_t{1} << (8 * frac_bytes);
+  }
+  return intpart * (1LL << 24) + frac * (frac_bytes == 1 ? 10000 : 100);
+}
+
 absl::Status DecodeTime2(Cursor& c, int fsp, Value& v) {
-  // Packed as ((intpart << 24) + frac) + offset, big-endian; negative times are stored
-  // with a borrowed fraction.
-  int64_t packed;
-  switch (fsp) {
-    case 0: {
-      ASSIGN_OR_RETURN(uint64_t ip, c.UintBe(3, "TIME2"));
-      packed = (static_cast<int64_t>(ip) - 0x800000) * (1LL << 24);
-      break;
-    }
-    case 1:
-    case 2: {
-      ASSIGN_OR_RETURN(uint64_t ip, c.UintBe(3, "TIME2"));
-      ASSIGN_OR_RETURN(uint64_t fb, c.UintBe(1, "TIME2 fraction"));
-      int64_t intpart = static_cast<int64_t>(ip) - 0x800000;
-      int64_t frac = static_cast<int64_t>(fb);
-      if (intpart < 0 && frac != 0) {
-        ++intpart;
-        frac -= 0x100;
-      }
-      packed = intpart * (1LL << 24) + frac * 10000;
-      break;
-    }
-    case 3:
-    case 4: {
-      ASSIGN_OR_RETURN(uint64_t ip, c.UintBe(3, "TIME2"));
-      ASSIGN_OR_RETURN(uint64_t fb, c.UintBe(2, "TIME2 fraction"));
-      int64_t intpart = static_cast<int64_t>(ip) - 0x800000;
-      int64_t frac = static_cast<int64_t>(fb);
-      if (intpart < 0 && frac != 0) {
-        ++intpart;
-        frac -= 0x10000;
-      }
-      packed = intpart * (1LL << 24) + frac * 100;
-      break;
-    }
-    case 5:
-    case 6: {
-      ASSIGN_OR_RETURN(uint64_t all, c.UintBe(6, "TIME2"));
-      packed = static_cast<int64_t>(all) - 0x800000000000LL;
-      break;
-    }
-    default:
-      return c.Corrupt(absl::StrCat("TIME2 precision ", fsp));
-  }
-  Temporal& t = v.temporal;
-  t = Temporal();
-  if (packed < 0) {
-    t.negative = true;
-    packed = -packed;
-  }
-  const int64_t intpart = packed >> 24;
-  t.microsecond = static_cast<uint32_t>(packed % (1LL << 24));
-  t.hour = static_cast<uint32_t>((intpart >> 12) % (1 << 10));
-  t.minute = static_cast<uint8_t>((intpart >> 6) % (1 << 6));
-  t.second = static_cast<uint8_t>(intpart % (1 << 6));
+  ASSIGN_OR_RETURN(int64_t packed, ReadPackedTime2(c, fsp));
+  const bool negative = packed < 0;
+  if (negative) packed = -packed;
+  v.temporal = TimeFromPacked(static_cast<uint64_t>(packed >> 24));
+  v.temporal.negative = negative;
+  v.temporal.microsecond = static_cast<uint32_t>(packed % (1LL << 24));
   v.kind = ValueKind::kTime;
   v.precision = static_cast<uint8_t>(fsp);
   return absl::OkStatus();
@@ -218,17 +190,8 @@ absl::Status DecodeDateTime2(Cursor& c, int fsp, Value& v) {
   ASSIGN_OR_RETURN(uint64_t raw, c.UintBe(5, "DATETIME2"));
   ASSIGN_OR_RETURN(uint32_t frac, ReadFraction(c, fsp));
   const int64_t intpart = static_cast<int64_t>(raw) - 0x8000000000LL;
-  const uint64_t ip = static_cast<uint64_t>(intpart < 0 ? -intpart : intpart);
-  const uint64_t ymd = ip >> 17, ym = ymd >> 5, hms = ip % (1 << 17);
-  Temporal& t = v.temporal;
-  t = Temporal();
-  t.day = static_cast<uint8_t>(ymd % (1 << 5));
-  t.month = static_cast<uint8_t>(ym % 13);
-  t.year = static_cast<uint16_t>(ym / 13);
-  t.second = static_cast<uint8_t>(hms % (1 << 6));
-  t.minute = static_cast<uint8_t>((hms >> 6) % (1 << 6));
-  t.hour = static_cast<uint32_t>(hms >> 12);
-  t.microsecond = frac;
+  v.temporal = DateTimeFromPacked(static_cast<uint64_t>(intpart < 0 ? -intpart : intpart));
+  v.temporal.microsecond = frac;
   v.precision = static_cast<uint8_t>(fsp);
   v.kind = ValueKind::kDateTime;
   return absl::OkStatus();

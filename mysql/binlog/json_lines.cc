@@ -37,6 +37,76 @@ void AppendQuotedText(const Value& v, std::string* out) {
   out->push_back('"');
 }
 
+// FLOAT, DOUBLE: a number; NaN and the infinities, which JSON has no numbers for, as strings.
+template <typename F>
+void AppendFloat(F f, std::string* out) {
+  if (!std::isfinite(f)) {
+    out->append(f != f ? "\"NaN\"" : (f > 0 ? "\"Infinity\"" : "\"-Infinity\""));
+  } else {
+    AppendNumber(f, out);
+  }
+}
+
+// CHAR, VARCHAR, TEXT, BINARY, BLOB: a string when the bytes are text in UTF-8, else base64.
+void AppendStringOrBase64(const ColumnDef& col, const Value& v, std::string* out) {
+  if (v.kind == ValueKind::kString && col.real_type == ColumnType::kString &&
+      v.charset == kBinaryCollation && v.bytes.size() < col.max_length) {
+    // BINARY(N) is logged without its trailing zero bytes; SELECT returns N bytes.
+    std::string padded(v.bytes);
+    padded.resize(col.max_length, '\0');
+    AppendBase64(padded, out);
+    return;
+  }
+  if (v.charset == kBinaryCollation || !json::AppendStringIfUtf8(v.bytes, out)) {
+    AppendBase64(v.bytes, out);
+  }
+}
+
+// ENUM: the member's string when the table map has them, else the index.
+void AppendEnum(const ColumnDef& col, uint64_t index, std::string* out) {
+  if (index >= 1 && index <= col.enum_values.size()) {
+    json::AppendString(col.enum_values[index - 1], out);
+  } else if (index == 0 && !col.enum_values.empty()) {
+    out->append("\"\"");
+  } else {
+    AppendNumber(index, out);
+  }
+}
+
+// SET: the members joined with ',' when the table map has them, else the bitmask.
+void AppendSet(const ColumnDef& col, uint64_t bits, std::string* out) {
+  if (col.enum_values.empty()) {
+    AppendNumber(bits, out);
+    return;
+  }
+  std::string s;
+  for (size_t i = 0; i < col.enum_values.size() && i < 64; ++i) {
+    if ((bits >> i) & 1) {
+      if (!s.empty()) s.push_back(',');
+      s.append(col.enum_values[i]);
+    }
+  }
+  json::AppendString(s, out);
+}
+
+// VECTOR: an array of the little-endian float32s (null for the non-finite ones).
+absl::Status AppendVector(absl::string_view bytes, std::string* out) {
+  if (bytes.size() % 4 != 0) return absl::DataLossError("VECTOR length not a multiple of 4");
+  out->push_back('[');
+  for (size_t i = 0; i < bytes.size(); i += 4) {
+    float f;
+    std::memcpy(&f, bytes.data() + i, 4);
+    if (i > 0) out->push_back(',');
+    if (std::isfinite(f)) {
+      AppendNumber(f, out);
+    } else {
+      out->append("null");
+    }
+  }
+  out->push_back(']');
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status AppendValueJson(const ColumnDef& col, const Value& v, std::string* out) {
@@ -59,17 +129,11 @@ absl::Status AppendValueJson(const ColumnDef& col, const Value& v, std::string* 
       AppendNumber(v.u, out);
       return absl::OkStatus();
     case ValueKind::kFloat:
-    case ValueKind::kDouble: {
-      const double d = v.kind == ValueKind::kFloat ? v.f : v.d;
-      if (!std::isfinite(d)) {
-        out->append(d != d ? "\"NaN\"" : (d > 0 ? "\"Infinity\"" : "\"-Infinity\""));
-      } else if (v.kind == ValueKind::kFloat) {
-        AppendNumber(v.f, out);
-      } else {
-        AppendNumber(v.d, out);
-      }
+      AppendFloat(v.f, out);
       return absl::OkStatus();
-    }
+    case ValueKind::kDouble:
+      AppendFloat(v.d, out);
+      return absl::OkStatus();
     case ValueKind::kDecimal:
       out->push_back('"');
       RETURN_IF_ERROR(AppendDecimal(v.bytes, v.precision, v.scale, out));
@@ -83,64 +147,23 @@ absl::Status AppendValueJson(const ColumnDef& col, const Value& v, std::string* 
       return absl::OkStatus();
     case ValueKind::kString:
     case ValueKind::kBlob:
-      if (v.kind == ValueKind::kString && col.real_type == ColumnType::kString &&
-          v.charset == kBinaryCollation && v.bytes.size() < col.max_length) {
-        // BINARY(N) is logged without its trailing zero bytes; SELECT returns N bytes.
-        std::string padded(v.bytes);
-        padded.resize(col.max_length, '\0');
-        AppendBase64(padded, out);
-        return absl::OkStatus();
-      }
-      if (v.charset == kBinaryCollation || !json::AppendStringIfUtf8(v.bytes, out)) {
-        AppendBase64(v.bytes, out);
-      }
+      AppendStringOrBase64(col, v, out);
       return absl::OkStatus();
     case ValueKind::kGeometry:
       AppendBase64(v.bytes, out);
       return absl::OkStatus();
     case ValueKind::kEnum:
-      if (v.u >= 1 && v.u <= col.enum_values.size()) {
-        json::AppendString(col.enum_values[v.u - 1], out);
-      } else if (v.u == 0 && !col.enum_values.empty()) {
-        out->append("\"\"");
-      } else {
-        AppendNumber(v.u, out);
-      }
+      AppendEnum(col, v.u, out);
       return absl::OkStatus();
     case ValueKind::kSet:
-      if (!col.enum_values.empty()) {
-        std::string s;
-        for (size_t i = 0; i < col.enum_values.size() && i < 64; ++i) {
-          if ((v.u >> i) & 1) {
-            if (!s.empty()) s.push_back(',');
-            s.append(col.enum_values[i]);
-          }
-        }
-        json::AppendString(s, out);
-      } else {
-        AppendNumber(v.u, out);
-      }
+      AppendSet(col, v.u, out);
       return absl::OkStatus();
     case ValueKind::kJson:
       return AppendJsonFromBinary(v.bytes, out);
     case ValueKind::kJsonDiff:
       return AppendJsonDiff(v.bytes, out);
-    case ValueKind::kVector: {
-      if (v.bytes.size() % 4 != 0) return absl::DataLossError("VECTOR length not a multiple of 4");
-      out->push_back('[');
-      for (size_t i = 0; i < v.bytes.size(); i += 4) {
-        float f;
-        std::memcpy(&f, v.bytes.data() + i, 4);
-        if (i > 0) out->push_back(',');
-        if (std::isfinite(f)) {
-          AppendNumber(f, out);
-        } else {
-          out->append("null");
-        }
-      }
-      out->push_back(']');
-      return absl::OkStatus();
-    }
+    case ValueKind::kVector:
+      return AppendVector(v.bytes, out);
   }
   return absl::OkStatus();
 }

@@ -171,8 +171,9 @@ struct GtidEvent {
 // ignorable; a non-ignorable one is kUnimplemented. Corrupt or truncated bytes are
 // kDataLoss with the offset. `body` must hold exactly the event body (no checksum).
 absl::StatusOr<GtidEvent> DecodeTaggedGtid(Cursor& body);
-// The other GTID events' bodies (the same contract): GTID and ANONYMOUS_GTID (MySQL: flags,
-// uuid, gno) and MariaDB's GTID (seq_no, domain id, flags; `server_id` is the header's).
+// The other GTID events, from `body` holding exactly the event body (no checksum); truncated
+// bytes are kDataLoss with the offset. GTID and ANONYMOUS_GTID (MySQL): flags, uuid, gno;
+// MariaDB's GTID: seq_no, domain id, flags (`server_id` is the header's).
 absl::StatusOr<GtidEvent> DecodeMySqlGtid(Cursor& body, bool anonymous);
 absl::StatusOr<GtidEvent> DecodeMariaGtid(Cursor& body, uint32_t server_id);
 
@@ -185,7 +186,8 @@ struct MariaGtidListEvent {
   std::vector<Entry> gtids;
   std::string ToString() const;  // "0-1-5,1-2-7"
 };
-// Decodes a MariaDB GTID_LIST body (the same contract as DecodeTaggedGtid).
+// Decodes a MariaDB GTID_LIST body (as DecodeMySqlGtid): a count (its top 4 bits flags),
+// then (domain id, server id, seq_no) per GTID.
 absl::StatusOr<MariaGtidListEvent> DecodeMariaGtidList(Cursor& body);
 
 // PREVIOUS_GTIDS: the raw encoded GTID set (see mysql/gtid.h) and its text form.
@@ -193,7 +195,8 @@ struct PreviousGtidsEvent {
   absl::string_view encoded;
   std::string text;
 };
-// Decodes a PREVIOUS_GTIDS body (the same contract as DecodeTaggedGtid).
+// Decodes a PREVIOUS_GTIDS body (as DecodeMySqlGtid); a set GtidSet::Decode refuses is
+// kDataLoss.
 absl::StatusOr<PreviousGtidsEvent> DecodePreviousGtids(Cursor& body);
 
 // ANNOTATE_ROWS, ROWS_QUERY: the statement behind the following row events.

@@ -5,6 +5,11 @@
 // Decoder::Decode() or into buffers owned by the Decoder (decompressed events); they are
 // valid until the next call of Decode() for a top-level event, and until the raw bytes go.
 // Decoder is not thread-safe; use one per stream.
+//
+// The decoders are split by event family: event.cc (common header, FORMAT_DESCRIPTION,
+// Decoder::Decode and its dispatch, the small events), table_map.cc, gtid_events.cc,
+// payload.cc (TRANSACTION_PAYLOAD and MariaDB's compressed events) and rows_event.cc (the
+// rows event header; the row images are rows.h's).
 #ifndef DCP_MYSQL_BINLOG_EVENT_H_
 #define DCP_MYSQL_BINLOG_EVENT_H_
 
@@ -166,6 +171,11 @@ struct GtidEvent {
 // ignorable; a non-ignorable one is kUnimplemented. Corrupt or truncated bytes are
 // kDataLoss with the offset. `body` must hold exactly the event body (no checksum).
 absl::StatusOr<GtidEvent> DecodeTaggedGtid(Cursor& body);
+// The other GTID events, from `body` holding exactly the event body (no checksum); truncated
+// bytes are kDataLoss with the offset. GTID and ANONYMOUS_GTID (MySQL): flags, uuid, gno;
+// MariaDB's GTID: seq_no, domain id, flags (`server_id` is the header's).
+absl::StatusOr<GtidEvent> DecodeMySqlGtid(Cursor& body, bool anonymous);
+absl::StatusOr<GtidEvent> DecodeMariaGtid(Cursor& body, uint32_t server_id);
 
 struct MariaGtidListEvent {
   struct Entry {
@@ -176,11 +186,19 @@ struct MariaGtidListEvent {
   std::vector<Entry> gtids;
   std::string ToString() const;  // "0-1-5,1-2-7"
 };
+// Decodes a MariaDB GTID_LIST body (as DecodeMySqlGtid): a count (its top 4 bits flags),
+// then (domain id, server id, seq_no) per GTID.
+absl::StatusOr<MariaGtidListEvent> DecodeMariaGtidList(Cursor& body);
+
 // PREVIOUS_GTIDS: the raw encoded GTID set (see mysql/gtid.h) and its text form.
 struct PreviousGtidsEvent {
   absl::string_view encoded;
   std::string text;
 };
+// Decodes a PREVIOUS_GTIDS body (as DecodeMySqlGtid); a set GtidSet::Decode refuses is
+// kDataLoss.
+absl::StatusOr<PreviousGtidsEvent> DecodePreviousGtids(Cursor& body);
+
 // ANNOTATE_ROWS, ROWS_QUERY: the statement behind the following row events.
 struct RowsQueryEvent {
   absl::string_view statement;
@@ -202,12 +220,13 @@ struct StopEvent {};
 struct OtherEvent {};
 
 struct Event {
+  using Body =
+      std::variant<OtherEvent, FormatDescription, RotateEvent, StopEvent, QueryEvent, XidEvent,
+                   const TableMap*, RowsEvent, GtidEvent, MariaGtidListEvent, PreviousGtidsEvent,
+                   RowsQueryEvent, BinlogCheckpointEvent, HeartbeatEvent, TransactionPayloadEvent>;
   EventHeader header;
   uint64_t offset = 0;  // absolute offset of the event in its file or stream
-  std::variant<OtherEvent, FormatDescription, RotateEvent, StopEvent, QueryEvent, XidEvent,
-               const TableMap*, RowsEvent, GtidEvent, MariaGtidListEvent, PreviousGtidsEvent,
-               RowsQueryEvent, BinlogCheckpointEvent, HeartbeatEvent, TransactionPayloadEvent>
-      body;
+  Body body;
 };
 
 class Decoder {
@@ -233,9 +252,17 @@ class Decoder {
   void ResetTables() { tables_.clear(); }
 
  private:
-  absl::Status DecodeBody(const EventHeader& h, Cursor& body, bool in_payload, Event& event);
-  absl::Status DecodeRows(const EventHeader& h, Cursor& body, Event& event);
-  absl::Status DecodePayload(Cursor& body, Event& event);
+  // The body of an event other than FORMAT_DESCRIPTION, by type; `event_offset` is the
+  // event's absolute offset.
+  absl::StatusOr<Event::Body> DecodeBody(const EventHeader& h, Cursor& body, bool in_payload,
+                                         uint64_t event_offset);
+  // The events that read or change the decoder's state, one per family (event.cc,
+  // table_map.cc, rows_event.cc, payload.cc).
+  absl::StatusOr<OtherEvent> DecodeStartV3(Cursor& body);
+  absl::StatusOr<QueryEvent> DecodeQuery(const EventHeader& h, Cursor& body);
+  absl::StatusOr<const TableMap*> DecodeTableMap(const EventHeader& h, Cursor& body);
+  absl::StatusOr<RowsEvent> DecodeRows(const EventHeader& h, Cursor& body, uint64_t event_offset);
+  absl::StatusOr<TransactionPayloadEvent> DecodePayload(Cursor& body);
 
   Options options_;
   FormatDescription format_;

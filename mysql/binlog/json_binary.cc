@@ -1,6 +1,5 @@
 #include "mysql/binlog/json_binary.h"
 
-#include <charconv>
 #include <cstdint>
 #include <cstring>
 
@@ -8,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "mysql/binlog/cursor.h"
 #include "mysql/binlog/value.h"
+#include "util/json.h"
 #include "util/status_macros.h"
 
 namespace dcp::mysql::binlog {
@@ -51,34 +51,21 @@ absl::StatusOr<uint32_t> ReadVarLength(Cursor& c) {
 }
 
 void AppendPackedTemporal(uint8_t field_type, int64_t packed, std::string* out) {
-  Temporal t;
-  if (packed < 0) {
-    t.negative = true;
-    packed = -packed;
-  }
-  const int64_t intpart = packed >> 24;
-  t.microsecond = static_cast<uint32_t>(packed % (1LL << 24));
+  const bool negative = packed < 0;
+  const uint64_t magnitude =
+      negative ? 0 - static_cast<uint64_t>(packed) : static_cast<uint64_t>(packed);
+  const uint64_t intpart = magnitude >> 24;
+  const bool time = field_type == static_cast<uint8_t>(ColumnType::kTime);
+  Temporal t = time ? TimeFromPacked(intpart) : DateTimeFromPacked(intpart);
+  t.negative = negative;
+  t.microsecond = static_cast<uint32_t>(magnitude % (1 << 24));
   out->push_back('"');
-  if (field_type == static_cast<uint8_t>(ColumnType::kTime)) {
-    t.hour = static_cast<uint32_t>((intpart >> 12) % (1 << 10));
-    t.minute = static_cast<uint8_t>((intpart >> 6) % (1 << 6));
-    t.second = static_cast<uint8_t>(intpart % (1 << 6));
+  if (time) {
     AppendTime(t, 6, out);
+  } else if (field_type == static_cast<uint8_t>(ColumnType::kDate)) {
+    AppendDate(t, out);
   } else {
-    const int64_t ymd = intpart >> 17;
-    const int64_t ym = ymd >> 5;
-    const int64_t hms = intpart % (1 << 17);
-    t.day = static_cast<uint8_t>(ymd % (1 << 5));
-    t.month = static_cast<uint8_t>(ym % 13);
-    t.year = static_cast<uint16_t>(ym / 13);
-    t.second = static_cast<uint8_t>(hms % (1 << 6));
-    t.minute = static_cast<uint8_t>((hms >> 6) % (1 << 6));
-    t.hour = static_cast<uint32_t>(hms >> 12);
-    if (field_type == static_cast<uint8_t>(ColumnType::kDate)) {
-      AppendDate(t, out);
-    } else {
-      AppendDateTime(t, 6, out);
-    }
+    AppendDateTime(t, 6, out);
   }
   out->push_back('"');
 }
@@ -102,47 +89,32 @@ class JsonPrinter {
         ASSIGN_OR_RETURN(uint8_t lit, c.U8("JSON literal"));
         return Literal(lit);
       }
-      case kInt16: {
-        ASSIGN_OR_RETURN(uint16_t v, c.U16("JSON int16"));
-        return Number(static_cast<int16_t>(v));
-      }
-      case kUint16: {
-        ASSIGN_OR_RETURN(uint16_t v, c.U16("JSON uint16"));
-        return Number(v);
-      }
-      case kInt32: {
-        ASSIGN_OR_RETURN(uint32_t v, c.U32("JSON int32"));
-        return Number(static_cast<int32_t>(v));
-      }
-      case kUint32: {
-        ASSIGN_OR_RETURN(uint32_t v, c.U32("JSON uint32"));
-        return Number(v);
-      }
-      case kInt64: {
-        ASSIGN_OR_RETURN(uint64_t v, c.U64("JSON int64"));
-        return Number(static_cast<int64_t>(v));
-      }
-      case kUint64: {
-        ASSIGN_OR_RETURN(uint64_t v, c.U64("JSON uint64"));
-        return Number(v);
-      }
+      case kInt16:
+        return Integer<int16_t>(c, "JSON int16");
+      case kUint16:
+        return Integer<uint16_t>(c, "JSON uint16");
+      case kInt32:
+        return Integer<int32_t>(c, "JSON int32");
+      case kUint32:
+        return Integer<uint32_t>(c, "JSON uint32");
+      case kInt64:
+        return Integer<int64_t>(c, "JSON int64");
+      case kUint64:
+        return Integer<uint64_t>(c, "JSON uint64");
       case kDouble: {
         ASSIGN_OR_RETURN(uint64_t bits, c.U64("JSON double"));
         double d;
         std::memcpy(&d, &bits, sizeof(d));
-        char buf[32];
-        auto r = std::to_chars(buf, buf + sizeof(buf), d);
-        out_->append(buf, r.ptr - buf);
+        const size_t start = out_->size();
+        AppendNumber(d, out_);
         // MySQL prints integral doubles with ".0" (e.g. 3.0); keep them recognisably doubles.
-        if (absl::string_view(buf, r.ptr - buf).find_first_of(".eEn") == absl::string_view::npos) {
-          out_->append(".0");
-        }
+        if (out_->find_first_of(".eEn", start) == std::string::npos) out_->append(".0");
         return absl::OkStatus();
       }
       case kString: {
         ASSIGN_OR_RETURN(uint32_t len, ReadVarLength(c));
         ASSIGN_OR_RETURN(absl::string_view s, c.Bytes(len, "JSON string"));
-        AppendJsonString(s, out_);
+        json::AppendString(s, out_);
         return absl::OkStatus();
       }
       case kOpaque: {
@@ -171,11 +143,11 @@ class JsonPrinter {
     }
     return Corrupt(absl::StrCat("unknown literal ", lit));
   }
+  // An integer of type T, stored in sizeof(T) little-endian bytes.
   template <typename T>
-  absl::Status Number(T v) {
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof(buf), v);
-    out_->append(buf, r.ptr - buf);
+  absl::Status Integer(Cursor& c, absl::string_view what) {
+    ASSIGN_OR_RETURN(uint64_t raw, c.UintLe(sizeof(T), what));
+    AppendNumber(static_cast<T>(raw), out_);
     return absl::OkStatus();
   }
 
@@ -224,7 +196,7 @@ class JsonPrinter {
         ASSIGN_OR_RETURN(uint64_t key_offset, k.UintLe(offset_size, "JSON key offset"));
         ASSIGN_OR_RETURN(uint16_t key_len, k.U16("JSON key length"));
         if (key_offset > size || key_len > size - key_offset) return Corrupt("key out of range");
-        AppendJsonString(data.substr(key_offset, key_len), out_);
+        json::AppendString(data.substr(key_offset, key_len), out_);
         out_->append(": ");
       }
       Cursor v(data.substr(values_at + i * value_entry));
@@ -270,7 +242,7 @@ absl::Status AppendJsonDiff(absl::string_view diffs, std::string* out) {
     first = false;
     static constexpr const char* kOps[] = {"replace", "insert", "remove"};
     absl::StrAppend(out, "{\"op\":\"", kOps[op], "\",\"path\":");
-    AppendJsonString(path, out);
+    json::AppendString(path, out);
     if (op != 2) {
       ASSIGN_OR_RETURN(absl::string_view value, c.PackedString("JSON diff value"));
       out->append(",\"value\":");
@@ -280,179 +252,6 @@ absl::Status AppendJsonDiff(absl::string_view diffs, std::string* out) {
   }
   out->append("]}");
   return absl::OkStatus();
-}
-
-bool IsValidUtf8(absl::string_view s) {
-  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    // Fast path for ASCII runs.
-    if (*p < 0x80) {
-      ++p;
-      continue;
-    }
-    int n;
-    uint32_t cp;
-    if ((*p & 0xe0) == 0xc0) {
-      n = 1;
-      cp = *p & 0x1f;
-    } else if ((*p & 0xf0) == 0xe0) {
-      n = 2;
-      cp = *p & 0x0f;
-    } else if ((*p & 0xf8) == 0xf0) {
-      n = 3;
-      cp = *p & 0x07;
-    } else {
-      return false;
-    }
-    if (end - p <= n) return false;
-    for (int i = 1; i <= n; ++i) {
-      if ((p[i] & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      return false;
-    }
-    p += n + 1;
-  }
-  return true;
-}
-
-namespace {
-
-// Length of the longest prefix of [p, end) of printable ASCII other than '"' and '\\'.
-size_t PlainAsciiRun(const uint8_t* p, const uint8_t* end) {
-  const uint8_t* start = p;
-  while (end - p >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-    // A byte is "special" if >= 0x80, < 0x20, == '"' (0x22) or == '\\' (0x5c).
-    const uint64_t high = w & kHigh;
-    const uint64_t low = (w - kOnes * 0x20) & ~w & kHigh;
-    const uint64_t q = w ^ (kOnes * 0x22), b = w ^ (kOnes * 0x5c);
-    const uint64_t quote = (q - kOnes) & ~q & kHigh;
-    const uint64_t bslash = (b - kOnes) & ~b & kHigh;
-    if (high | low | quote | bslash) break;
-    p += 8;
-  }
-  while (p < end && *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') ++p;
-  return static_cast<size_t>(p - start);
-}
-
-}  // namespace
-
-bool AppendJsonStringIfUtf8(absl::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  const size_t rollback = out->size();
-  out->push_back('"');
-  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    const size_t run = PlainAsciiRun(p, end);
-    if (run > 0) {
-      out->append(reinterpret_cast<const char*>(p), run);
-      p += run;
-      continue;
-    }
-    const uint8_t c = *p;
-    if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out->append("\\\"");
-          break;
-        case '\\':
-          out->append("\\\\");
-          break;
-        case '\n':
-          out->append("\\n");
-          break;
-        case '\r':
-          out->append("\\r");
-          break;
-        case '\t':
-          out->append("\\t");
-          break;
-        default: {
-          const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-          out->append(esc, 6);
-        }
-      }
-      ++p;
-      continue;
-    }
-    int n;
-    uint32_t cp;
-    if ((c & 0xe0) == 0xc0) {
-      n = 1;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      out->resize(rollback);
-      return false;
-    }
-    if (end - p <= n) {
-      out->resize(rollback);
-      return false;
-    }
-    for (int i = 1; i <= n; ++i) {
-      if ((p[i] & 0xc0) != 0x80) {
-        out->resize(rollback);
-        return false;
-      }
-      cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      out->resize(rollback);
-      return false;
-    }
-    out->append(reinterpret_cast<const char*>(p), n + 1);
-    p += n + 1;
-  }
-  out->push_back('"');
-  return true;
-}
-
-void AppendJsonString(absl::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t run = 0;  // start of the pending run of bytes that need no escaping
-  for (size_t i = 0; i < s.size(); ++i) {
-    const uint8_t c = static_cast<uint8_t>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
-    out->append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default: {
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        out->append(esc, 6);
-      }
-    }
-  }
-  out->append(s.data() + run, s.size() - run);
-  out->push_back('"');
 }
 
 }  // namespace dcp::mysql::binlog

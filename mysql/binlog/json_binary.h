@@ -1,11 +1,11 @@
-// MySQL's binary JSON format (the JSON column type of MySQL 5.7+) to JSON text, and JSON
-// string escaping shared by the JSON-lines writer.
+// MySQL's binary JSON format (the JSON column type of MySQL 5.7+) to JSON text.
 //
 // Output follows MySQL's own printing: `{"a": 1, "b": [true, null]}` with ", " and ": "
 // separators; DECIMAL opaque values as numbers, DATE/TIME/DATETIME/TIMESTAMP opaque values
 // as strings with 6 fractional digits for times, other opaque values as
-// "base64:type<N>:<base64>". Every offset is checked; corrupt input is kDataLoss. Nesting
-// deeper than 150 levels is kDataLoss (MySQL allows 100).
+// "base64:type<N>:<base64>". Strings and keys are escaped by util/json.h. Every offset is
+// checked; corrupt input is kDataLoss. Nesting deeper than 150 levels is kDataLoss (MySQL
+// allows 100).
 #ifndef DCP_MYSQL_BINLOG_JSON_BINARY_H_
 #define DCP_MYSQL_BINLOG_JSON_BINARY_H_
 
@@ -24,16 +24,6 @@ absl::Status AppendJsonFromBinary(absl::string_view bin, std::string* out);
 // insert a packed-length binary JSON value) as
 //   {"json_diff":[{"op":"replace","path":"$.a","value":...}, ...]}
 absl::Status AppendJsonDiff(absl::string_view diffs, std::string* out);
-
-// Appends `s` as a quoted JSON string, escaping quotes, backslashes and control characters.
-// Other bytes are copied as they are: callers that need valid JSON check IsValidUtf8 first.
-void AppendJsonString(absl::string_view s, std::string* out);
-
-bool IsValidUtf8(absl::string_view s);
-
-// AppendJsonString if `s` is valid UTF-8 (in one pass); otherwise appends nothing and
-// returns false.
-bool AppendJsonStringIfUtf8(absl::string_view s, std::string* out);
 
 }  // namespace dcp::mysql::binlog
 

@@ -8,41 +8,27 @@
 namespace dcp::mysql::binlog {
 namespace {
 
-std::string Quoted(absl::string_view s) {
-  std::string out = "x";
-  const bool ok = AppendJsonStringIfUtf8(s, &out);
-  EXPECT_TRUE(ok) << s;
-  std::string reference = "x";
-  AppendJsonString(s, &reference);
-  EXPECT_EQ(out, reference);
-  return out.substr(1);
-}
-
-TEST(JsonString, EscapesAcrossWordBoundaries) {
-  EXPECT_EQ(Quoted(""), "\"\"");
-  EXPECT_EQ(Quoted("abcdefgh"), "\"abcdefgh\"");
-  EXPECT_EQ(Quoted("abcdefg\"ijklmnop\\q"), "\"abcdefg\\\"ijklmnop\\\\q\"");
-  EXPECT_EQ(Quoted(std::string("1234567\x01"
-                               "89\n\t\r",
-                               13)),
-            "\"1234567\\u000189\\n\\t\\r\"");
-  EXPECT_EQ(Quoted("κόσμε 😀 日本語 padding-to-cross-words"),
-            "\"κόσμε 😀 日本語 padding-to-cross-words\"");
-  EXPECT_EQ(Quoted(std::string("\0", 1)), "\"\\u0000\"");
-}
-
-TEST(JsonString, RejectsInvalidUtf8WithoutOutput) {
-  for (const std::string& bad :
-       {std::string("\xff"), std::string("abcdefgh\x80"), std::string("\xc3"),
-        std::string("\xc0\xaf"),          // overlong
-        std::string("\xed\xa0\x80"),      // surrogate
-        std::string("\xf4\x90\x80\x80"),  // beyond U+10FFFF
-        std::string("ok \xe2\x82 bad")}) {
-    std::string out = "keep";
-    EXPECT_FALSE(AppendJsonStringIfUtf8(bad, &out));
-    EXPECT_EQ(out, "keep");
-    EXPECT_FALSE(IsValidUtf8(bad));
-  }
+// Strings, object keys and diff paths are escaped by util/json.h: control characters in
+// their short forms where JSON has one, DEL as it is, bytes that are not UTF-8 as their
+// Latin-1 characters.
+TEST(BinaryJson, StringsKeysAndPathsUseTheProjectEscaper) {
+  std::string out;
+  // A string value: type 0x0c, one-byte length, the bytes.
+  ASSERT_TRUE(AppendJsonFromBinary(std::string("\x0c\x06\"\b\f\x01\x7f\xff", 8), &out).ok());
+  EXPECT_EQ(out, "\"\\\"\\b\\f\\u0001\x7f\xc3\xbf\"");
+  // A small object {"\t": true}: count 1, size 12, key entry (offset 11, length 1), value
+  // entry (literal true inlined), then the key.
+  out.clear();
+  ASSERT_TRUE(AppendJsonFromBinary(std::string("\x00\x01\x00\x0c\x00\x0b\x00\x01\x00"
+                                               "\x04\x01\x00\t",
+                                               13),
+                                   &out)
+                  .ok());
+  EXPECT_EQ(out, "{\"\\t\": true}");
+  // A remove diff of the path "$\n".
+  out.clear();
+  ASSERT_TRUE(AppendJsonDiff(std::string("\x02\x02$\n", 4), &out).ok());
+  EXPECT_EQ(out, "{\"json_diff\":[{\"op\":\"remove\",\"path\":\"$\\n\"}]}");
 }
 
 TEST(BinaryJson, EmptyIsNullAndGarbageIsDataLoss) {

@@ -1,12 +1,12 @@
 #include "mysql/binlog/json_lines.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstring>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "mysql/binlog/json_binary.h"
+#include "util/json.h"
 #include "util/status_macros.h"
 
 namespace dcp::mysql::binlog {
@@ -15,11 +15,13 @@ namespace {
 constexpr uint64_t kMaxExactDouble = 1ull << 53;
 constexpr uint16_t kBinaryCollation = 63;
 
+// An integer as a JSON number, or as a string when it is `beyond_double` (beyond ±2^53,
+// where readers that parse numbers as doubles would round it).
 template <typename T>
-void AppendNumber(T v, std::string* out) {
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, r.ptr - buf);
+void AppendInteger(T v, bool beyond_double, std::string* out) {
+  if (beyond_double) out->push_back('"');
+  AppendNumber(v, out);
+  if (beyond_double) out->push_back('"');
 }
 
 void AppendBase64(absl::string_view bytes, std::string* out) {
@@ -35,6 +37,76 @@ void AppendQuotedText(const Value& v, std::string* out) {
   out->push_back('"');
 }
 
+// FLOAT, DOUBLE: a number; NaN and the infinities, which JSON has no numbers for, as strings.
+template <typename F>
+void AppendFloat(F f, std::string* out) {
+  if (!std::isfinite(f)) {
+    out->append(f != f ? "\"NaN\"" : (f > 0 ? "\"Infinity\"" : "\"-Infinity\""));
+  } else {
+    AppendNumber(f, out);
+  }
+}
+
+// CHAR, VARCHAR, TEXT, BINARY, BLOB: a string when the bytes are text in UTF-8, else base64.
+void AppendStringOrBase64(const ColumnDef& col, const Value& v, std::string* out) {
+  if (v.kind == ValueKind::kString && col.real_type == ColumnType::kString &&
+      v.charset == kBinaryCollation && v.bytes.size() < col.max_length) {
+    // BINARY(N) is logged without its trailing zero bytes; SELECT returns N bytes.
+    std::string padded(v.bytes);
+    padded.resize(col.max_length, '\0');
+    AppendBase64(padded, out);
+    return;
+  }
+  if (v.charset == kBinaryCollation || !json::AppendStringIfUtf8(v.bytes, out)) {
+    AppendBase64(v.bytes, out);
+  }
+}
+
+// ENUM: the member's string when the table map has them, else the index.
+void AppendEnum(const ColumnDef& col, uint64_t index, std::string* out) {
+  if (index >= 1 && index <= col.enum_values.size()) {
+    json::AppendString(col.enum_values[index - 1], out);
+  } else if (index == 0 && !col.enum_values.empty()) {
+    out->append("\"\"");
+  } else {
+    AppendNumber(index, out);
+  }
+}
+
+// SET: the members joined with ',' when the table map has them, else the bitmask.
+void AppendSet(const ColumnDef& col, uint64_t bits, std::string* out) {
+  if (col.enum_values.empty()) {
+    AppendNumber(bits, out);
+    return;
+  }
+  std::string s;
+  for (size_t i = 0; i < col.enum_values.size() && i < 64; ++i) {
+    if ((bits >> i) & 1) {
+      if (!s.empty()) s.push_back(',');
+      s.append(col.enum_values[i]);
+    }
+  }
+  json::AppendString(s, out);
+}
+
+// VECTOR: an array of the little-endian float32s (null for the non-finite ones).
+absl::Status AppendVector(absl::string_view bytes, std::string* out) {
+  if (bytes.size() % 4 != 0) return absl::DataLossError("VECTOR length not a multiple of 4");
+  out->push_back('[');
+  for (size_t i = 0; i < bytes.size(); i += 4) {
+    float f;
+    std::memcpy(&f, bytes.data() + i, 4);
+    if (i > 0) out->push_back(',');
+    if (std::isfinite(f)) {
+      AppendNumber(f, out);
+    } else {
+      out->append("null");
+    }
+  }
+  out->push_back(']');
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status AppendValueJson(const ColumnDef& col, const Value& v, std::string* out) {
@@ -44,40 +116,24 @@ absl::Status AppendValueJson(const ColumnDef& col, const Value& v, std::string* 
       out->append("null");
       return absl::OkStatus();
     case ValueKind::kInt:
-      if (v.i > static_cast<int64_t>(kMaxExactDouble) ||
-          v.i < -static_cast<int64_t>(kMaxExactDouble)) {
-        out->push_back('"');
-        AppendNumber(v.i, out);
-        out->push_back('"');
-      } else {
-        AppendNumber(v.i, out);
-      }
+      AppendInteger(v.i,
+                    v.i > static_cast<int64_t>(kMaxExactDouble) ||
+                        v.i < -static_cast<int64_t>(kMaxExactDouble),
+                    out);
       return absl::OkStatus();
     case ValueKind::kUint:
     case ValueKind::kBit:
-      if (v.u > kMaxExactDouble) {
-        out->push_back('"');
-        AppendNumber(v.u, out);
-        out->push_back('"');
-      } else {
-        AppendNumber(v.u, out);
-      }
+      AppendInteger(v.u, v.u > kMaxExactDouble, out);
       return absl::OkStatus();
     case ValueKind::kYear:
       AppendNumber(v.u, out);
       return absl::OkStatus();
     case ValueKind::kFloat:
-    case ValueKind::kDouble: {
-      const double d = v.kind == ValueKind::kFloat ? v.f : v.d;
-      if (!std::isfinite(d)) {
-        out->append(d != d ? "\"NaN\"" : (d > 0 ? "\"Infinity\"" : "\"-Infinity\""));
-      } else if (v.kind == ValueKind::kFloat) {
-        AppendNumber(v.f, out);
-      } else {
-        AppendNumber(v.d, out);
-      }
+      AppendFloat(v.f, out);
       return absl::OkStatus();
-    }
+    case ValueKind::kDouble:
+      AppendFloat(v.d, out);
+      return absl::OkStatus();
     case ValueKind::kDecimal:
       out->push_back('"');
       RETURN_IF_ERROR(AppendDecimal(v.bytes, v.precision, v.scale, out));
@@ -91,64 +147,23 @@ absl::Status AppendValueJson(const ColumnDef& col, const Value& v, std::string* 
       return absl::OkStatus();
     case ValueKind::kString:
     case ValueKind::kBlob:
-      if (v.kind == ValueKind::kString && col.real_type == ColumnType::kString &&
-          v.charset == kBinaryCollation && v.bytes.size() < col.max_length) {
-        // BINARY(N) is logged without its trailing zero bytes; SELECT returns N bytes.
-        std::string padded(v.bytes);
-        padded.resize(col.max_length, '\0');
-        AppendBase64(padded, out);
-        return absl::OkStatus();
-      }
-      if (v.charset == kBinaryCollation || !AppendJsonStringIfUtf8(v.bytes, out)) {
-        AppendBase64(v.bytes, out);
-      }
+      AppendStringOrBase64(col, v, out);
       return absl::OkStatus();
     case ValueKind::kGeometry:
       AppendBase64(v.bytes, out);
       return absl::OkStatus();
     case ValueKind::kEnum:
-      if (v.u >= 1 && v.u <= col.enum_values.size()) {
-        AppendJsonString(col.enum_values[v.u - 1], out);
-      } else if (v.u == 0 && !col.enum_values.empty()) {
-        out->append("\"\"");
-      } else {
-        AppendNumber(v.u, out);
-      }
+      AppendEnum(col, v.u, out);
       return absl::OkStatus();
     case ValueKind::kSet:
-      if (!col.enum_values.empty()) {
-        std::string s;
-        for (size_t i = 0; i < col.enum_values.size() && i < 64; ++i) {
-          if ((v.u >> i) & 1) {
-            if (!s.empty()) s.push_back(',');
-            s.append(col.enum_values[i]);
-          }
-        }
-        AppendJsonString(s, out);
-      } else {
-        AppendNumber(v.u, out);
-      }
+      AppendSet(col, v.u, out);
       return absl::OkStatus();
     case ValueKind::kJson:
       return AppendJsonFromBinary(v.bytes, out);
     case ValueKind::kJsonDiff:
       return AppendJsonDiff(v.bytes, out);
-    case ValueKind::kVector: {
-      if (v.bytes.size() % 4 != 0) return absl::DataLossError("VECTOR length not a multiple of 4");
-      out->push_back('[');
-      for (size_t i = 0; i < v.bytes.size(); i += 4) {
-        float f;
-        std::memcpy(&f, v.bytes.data() + i, 4);
-        if (i > 0) out->push_back(',');
-        if (std::isfinite(f)) {
-          AppendNumber(f, out);
-        } else {
-          out->append("null");
-        }
-      }
-      out->push_back(']');
-      return absl::OkStatus();
-    }
+    case ValueKind::kVector:
+      return AppendVector(v.bytes, out);
   }
   return absl::OkStatus();
 }
@@ -164,7 +179,7 @@ absl::Status AppendImage(const TableMap& table, const std::vector<Value>& image,
     first = false;
     const ColumnDef& col = table.columns[i];
     if (!col.name.empty()) {
-      AppendJsonString(col.name, out);
+      json::AppendString(col.name, out);
     } else {
       out->append("\"@");
       AppendNumber(i + 1, out);
@@ -189,7 +204,7 @@ absl::Status AppendRowJson(const RowContext& ctx, const RowChange& change, std::
   if (ctx.gtid.empty()) {
     out->append("null");
   } else {
-    AppendJsonString(ctx.gtid, out);
+    json::AppendString(ctx.gtid, out);
   }
   out->append(",\"ts\":");
   AppendNumber(ctx.timestamp, out);
@@ -206,9 +221,9 @@ absl::Status AppendRowJson(const RowContext& ctx, const RowChange& change, std::
       break;
   }
   out->append(",\"db\":");
-  AppendJsonString(ctx.table->schema, out);
+  json::AppendString(ctx.table->schema, out);
   out->append(",\"table\":");
-  AppendJsonString(ctx.table->table, out);
+  json::AppendString(ctx.table->table, out);
   if (change.op != RowOp::kInsert) {
     out->append(",\"before\":");
     RETURN_IF_ERROR(AppendImage(*ctx.table, change.before, out));

@@ -47,62 +47,34 @@ absl::StatusOr<uint32_t> ReadFraction(Cursor& c, int fsp) {
   return c.Corrupt(absl::StrCat("fractional seconds precision ", fsp));
 }
 
+// TIME2: ((intpart << 24) + fraction) + 2^47 in 3 + (fsp + 1) / 2 big-endian bytes, the
+// fraction in units of its precision. Negative times are stored with a borrowed fraction.
+absl::StatusOr<int64_t> ReadPackedTime2(Cursor& c, int fsp) {
+  if (fsp < 0 || fsp > 6) return c.Corrupt(absl::StrCat("TIME2 precision ", fsp));
+  if (fsp >= 5) {
+    ASSIGN_OR_RETURN(uint64_t all, c.UintBe(6, "TIME2"));
+    return static_cast<int64_t>(all) - 0x800000000000LL;
+  }
+  ASSIGN_OR_RETURN(uint64_t ip, c.UintBe(3, "TIME2"));
+  int64_t intpart = static_cast<int64_t>(ip) - 0x800000;
+  if (fsp == 0) return intpart * (1LL << 24);
+  const size_t frac_bytes = (fsp + 1) / 2;  // 1 or 2
+  ASSIGN_OR_RETURN(uint64_t fb, c.UintBe(frac_bytes, "TIME2 fraction"));
+  int64_t frac = static_cast<int64_t>(fb);
+  if (intpart < 0 && frac != 0) {
+    ++intpart;
+    frac -= int64_t{1} << (8 * frac_bytes);
+  }
+  return intpart * (1LL << 24) + frac * (frac_bytes == 1 ? 10000 : 100);
+}
+
 absl::Status DecodeTime2(Cursor& c, int fsp, Value& v) {
-  // Packed as ((intpart << 24) + frac) + offset, big-endian; negative times are stored
-  // with a borrowed fraction.
-  int64_t packed;
-  switch (fsp) {
-    case 0: {
-      ASSIGN_OR_RETURN(uint64_t ip, c.UintBe(3, "TIME2"));
-      packed = (static_cast<int64_t>(ip) - 0x800000) * (1LL << 24);
-      break;
-    }
-    case 1:
-    case 2: {
-      ASSIGN_OR_RETURN(uint64_t ip, c.UintBe(3, "TIME2"));
-      ASSIGN_OR_RETURN(uint64_t fb, c.UintBe(1, "TIME2 fraction"));
-      int64_t intpart = static_cast<int64_t>(ip) - 0x800000;
-      int64_t frac = static_cast<int64_t>(fb);
-      if (intpart < 0 && frac != 0) {
-        ++intpart;
-        frac -= 0x100;
-      }
-      packed = intpart * (1LL << 24) + frac * 10000;
-      break;
-    }
-    case 3:
-    case 4: {
-      ASSIGN_OR_RETURN(uint64_t ip, c.UintBe(3, "TIME2"));
-      ASSIGN_OR_RETURN(uint64_t fb, c.UintBe(2, "TIME2 fraction"));
-      int64_t intpart = static_cast<int64_t>(ip) - 0x800000;
-      int64_t frac = static_cast<int64_t>(fb);
-      if (intpart < 0 && frac != 0) {
-        ++intpart;
-        frac -= 0x10000;
-      }
-      packed = intpart * (1LL << 24) + frac * 100;
-      break;
-    }
-    case 5:
-    case 6: {
-      ASSIGN_OR_RETURN(uint64_t all, c.UintBe(6, "TIME2"));
-      packed = static_cast<int64_t>(all) - 0x800000000000LL;
-      break;
-    }
-    default:
-      return c.Corrupt(absl::StrCat("TIME2 precision ", fsp));
-  }
-  Temporal& t = v.temporal;
-  t = Temporal();
-  if (packed < 0) {
-    t.negative = true;
-    packed = -packed;
-  }
-  const int64_t intpart = packed >> 24;
-  t.microsecond = static_cast<uint32_t>(packed % (1LL << 24));
-  t.hour = static_cast<uint32_t>((intpart >> 12) % (1 << 10));
-  t.minute = static_cast<uint8_t>((intpart >> 6) % (1 << 6));
-  t.second = static_cast<uint8_t>(intpart % (1 << 6));
+  ASSIGN_OR_RETURN(int64_t packed, ReadPackedTime2(c, fsp));
+  const bool negative = packed < 0;
+  if (negative) packed = -packed;
+  v.temporal = TimeFromPacked(static_cast<uint64_t>(packed >> 24));
+  v.temporal.negative = negative;
+  v.temporal.microsecond = static_cast<uint32_t>(packed % (1LL << 24));
   v.kind = ValueKind::kTime;
   v.precision = static_cast<uint8_t>(fsp);
   return absl::OkStatus();
@@ -113,6 +85,147 @@ absl::Status DecodeString(Cursor& c, size_t len_bytes, Value& v, ValueKind kind)
   ASSIGN_OR_RETURN(v.bytes, c.Bytes(len, "string"));
   v.kind = kind;
   return absl::OkStatus();
+}
+
+// FLOAT, DOUBLE: IEEE 754, little-endian.
+absl::Status DecodeFloat(ColumnType type, Cursor& c, Value& v) {
+  if (type == ColumnType::kFloat) {
+    ASSIGN_OR_RETURN(uint32_t x, c.U32("FLOAT"));
+    std::memcpy(&v.f, &x, 4);
+    v.kind = ValueKind::kFloat;
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(uint64_t x, c.U64("DOUBLE"));
+  std::memcpy(&v.d, &x, 8);
+  v.kind = ValueKind::kDouble;
+  return absl::OkStatus();
+}
+
+// DECIMAL: the binary digits, kept as bytes with the column's precision and scale.
+absl::Status DecodeDecimal(const ColumnDef& col, Cursor& c, Value& v) {
+  v.precision = static_cast<uint8_t>(col.meta >> 8);
+  v.scale = static_cast<uint8_t>(col.meta & 0xff);
+  ASSIGN_OR_RETURN(v.bytes, c.Bytes(DecimalBinarySize(v.precision, v.scale), "DECIMAL"));
+  v.kind = ValueKind::kDecimal;
+  return absl::OkStatus();
+}
+
+// YEAR: one byte, years since 1900 (0: the zero year).
+absl::Status DecodeYear(Cursor& c, Value& v) {
+  ASSIGN_OR_RETURN(uint8_t x, c.U8("YEAR"));
+  v.kind = ValueKind::kYear;
+  v.u = x == 0 ? 0 : 1900 + x;
+  return absl::OkStatus();
+}
+
+// DATE, NEWDATE: three bytes, day | month << 5 | year << 9.
+absl::Status DecodeDate(Cursor& c, Value& v) {
+  ASSIGN_OR_RETURN(uint32_t x, c.U24("DATE"));
+  v.temporal = Temporal();
+  v.temporal.day = x & 31;
+  v.temporal.month = (x >> 5) & 15;
+  v.temporal.year = static_cast<uint16_t>(x >> 9);
+  v.kind = ValueKind::kDate;
+  return absl::OkStatus();
+}
+
+// The old TIME: three bytes, signed hhmmss in decimal.
+absl::Status DecodeTime(Cursor& c, Value& v) {
+  ASSIGN_OR_RETURN(uint32_t x, c.U24("TIME"));
+  int32_t hms = static_cast<int32_t>(SignExtend(x, 24));
+  v.temporal = Temporal();
+  if (hms < 0) {
+    v.temporal.negative = true;
+    hms = -hms;
+  }
+  v.temporal.hour = static_cast<uint32_t>(hms / 10000);
+  v.temporal.minute = static_cast<uint8_t>(hms / 100 % 100);
+  v.temporal.second = static_cast<uint8_t>(hms % 100);
+  v.precision = 0;
+  v.kind = ValueKind::kTime;
+  return absl::OkStatus();
+}
+
+// The old DATETIME: eight bytes, YYYYMMDDhhmmss in decimal.
+absl::Status DecodeDateTime(Cursor& c, Value& v) {
+  ASSIGN_OR_RETURN(uint64_t x, c.U64("DATETIME"));
+  const uint64_t date = x / 1000000, time = x % 1000000;
+  v.temporal = Temporal();
+  v.temporal.year = static_cast<uint16_t>(date / 10000);
+  v.temporal.month = static_cast<uint8_t>(date / 100 % 100);
+  v.temporal.day = static_cast<uint8_t>(date % 100);
+  v.temporal.hour = static_cast<uint32_t>(time / 10000);
+  v.temporal.minute = static_cast<uint8_t>(time / 100 % 100);
+  v.temporal.second = static_cast<uint8_t>(time % 100);
+  v.precision = 0;
+  v.kind = ValueKind::kDateTime;
+  return absl::OkStatus();
+}
+
+// The old TIMESTAMP: four bytes of seconds since the epoch.
+absl::Status DecodeTimestamp(Cursor& c, Value& v) {
+  ASSIGN_OR_RETURN(uint32_t x, c.U32("TIMESTAMP"));
+  v.u = x;
+  v.temporal = Temporal();
+  v.precision = 0;
+  v.kind = ValueKind::kTimestamp;
+  return absl::OkStatus();
+}
+
+// TIMESTAMP2: four big-endian bytes of seconds, then the fraction.
+absl::Status DecodeTimestamp2(Cursor& c, int fsp, Value& v) {
+  ASSIGN_OR_RETURN(uint64_t secs, c.UintBe(4, "TIMESTAMP2"));
+  ASSIGN_OR_RETURN(uint32_t frac, ReadFraction(c, fsp));
+  v.u = secs;
+  v.temporal = Temporal();
+  v.temporal.microsecond = frac;
+  v.precision = static_cast<uint8_t>(fsp);
+  v.kind = ValueKind::kTimestamp;
+  return absl::OkStatus();
+}
+
+// DATETIME2: five big-endian bytes (offset by 2^39) of packed date and time, then the
+// fraction.
+absl::Status DecodeDateTime2(Cursor& c, int fsp, Value& v) {
+  ASSIGN_OR_RETURN(uint64_t raw, c.UintBe(5, "DATETIME2"));
+  ASSIGN_OR_RETURN(uint32_t frac, ReadFraction(c, fsp));
+  const int64_t intpart = static_cast<int64_t>(raw) - 0x8000000000LL;
+  v.temporal = DateTimeFromPacked(static_cast<uint64_t>(intpart < 0 ? -intpart : intpart));
+  v.temporal.microsecond = frac;
+  v.precision = static_cast<uint8_t>(fsp);
+  v.kind = ValueKind::kDateTime;
+  return absl::OkStatus();
+}
+
+// BIT: (bits + 7) / 8 big-endian bytes.
+absl::Status DecodeBit(const ColumnDef& col, Cursor& c, Value& v) {
+  // Metadata bytes are (bits % 8, bytes), kept as meta = byte0 << 8 | byte1.
+  const int bits = (col.meta >> 8) + (col.meta & 0xff) * 8;
+  ASSIGN_OR_RETURN(uint64_t x, c.UintBe((bits + 7) / 8, "BIT"));
+  v.u = x;
+  v.kind = ValueKind::kBit;
+  return absl::OkStatus();
+}
+
+// The binlog type STRING: ENUM (1 or 2 bytes of index), SET (1-8 bytes of bitmask) or CHAR
+// (a string with a 1- or 2-byte length), by the real type from the metadata.
+absl::Status DecodeStringType(const ColumnDef& col, Cursor& c, Value& v) {
+  if (col.real_type == ColumnType::kEnum) {
+    const size_t n = col.meta & 0xff;
+    if (n != 1 && n != 2) return c.Corrupt(absl::StrCat("ENUM size ", n));
+    ASSIGN_OR_RETURN(v.u, c.UintLe(n, "ENUM"));
+    v.kind = ValueKind::kEnum;
+    return absl::OkStatus();
+  }
+  if (col.real_type == ColumnType::kSet) {
+    const size_t n = col.meta & 0xff;
+    if (n < 1 || n > 8) return c.Corrupt(absl::StrCat("SET size ", n));
+    ASSIGN_OR_RETURN(v.u, c.UintLe(n, "SET"));
+    v.kind = ValueKind::kSet;
+    return absl::OkStatus();
+  }
+  v.charset = col.charset;
+  return DecodeString(c, col.max_length > 255 ? 2 : 1, v, ValueKind::kString);
 }
 
 }  // namespace
@@ -145,141 +258,38 @@ absl::Status DecodeValue(const ColumnDef& col, Cursor& c, Value& v) {
       SetInt(col, x, 8, v);
       return absl::OkStatus();
     }
-    case ColumnType::kFloat: {
-      ASSIGN_OR_RETURN(uint32_t x, c.U32("FLOAT"));
-      std::memcpy(&v.f, &x, 4);
-      v.kind = ValueKind::kFloat;
-      return absl::OkStatus();
-    }
-    case ColumnType::kDouble: {
-      ASSIGN_OR_RETURN(uint64_t x, c.U64("DOUBLE"));
-      std::memcpy(&v.d, &x, 8);
-      v.kind = ValueKind::kDouble;
-      return absl::OkStatus();
-    }
-    case ColumnType::kNewDecimal: {
-      v.precision = static_cast<uint8_t>(col.meta >> 8);
-      v.scale = static_cast<uint8_t>(col.meta & 0xff);
-      ASSIGN_OR_RETURN(v.bytes, c.Bytes(DecimalBinarySize(v.precision, v.scale), "DECIMAL"));
-      v.kind = ValueKind::kDecimal;
-      return absl::OkStatus();
-    }
-    case ColumnType::kYear: {
-      ASSIGN_OR_RETURN(uint8_t x, c.U8("YEAR"));
-      v.kind = ValueKind::kYear;
-      v.u = x == 0 ? 0 : 1900 + x;
-      return absl::OkStatus();
-    }
+    case ColumnType::kFloat:
+    case ColumnType::kDouble:
+      return DecodeFloat(col.type, c, v);
+    case ColumnType::kNewDecimal:
+      return DecodeDecimal(col, c, v);
+    case ColumnType::kYear:
+      return DecodeYear(c, v);
     case ColumnType::kDate:
-    case ColumnType::kNewDate: {
-      ASSIGN_OR_RETURN(uint32_t x, c.U24("DATE"));
-      v.temporal = Temporal();
-      v.temporal.day = x & 31;
-      v.temporal.month = (x >> 5) & 15;
-      v.temporal.year = static_cast<uint16_t>(x >> 9);
-      v.kind = ValueKind::kDate;
-      return absl::OkStatus();
-    }
-    case ColumnType::kTime: {
-      ASSIGN_OR_RETURN(uint32_t x, c.U24("TIME"));
-      int32_t hms = static_cast<int32_t>(SignExtend(x, 24));
-      v.temporal = Temporal();
-      if (hms < 0) {
-        v.temporal.negative = true;
-        hms = -hms;
-      }
-      v.temporal.hour = static_cast<uint32_t>(hms / 10000);
-      v.temporal.minute = static_cast<uint8_t>(hms / 100 % 100);
-      v.temporal.second = static_cast<uint8_t>(hms % 100);
-      v.precision = 0;
-      v.kind = ValueKind::kTime;
-      return absl::OkStatus();
-    }
-    case ColumnType::kDateTime: {
-      ASSIGN_OR_RETURN(uint64_t x, c.U64("DATETIME"));
-      const uint64_t date = x / 1000000, time = x % 1000000;
-      v.temporal = Temporal();
-      v.temporal.year = static_cast<uint16_t>(date / 10000);
-      v.temporal.month = static_cast<uint8_t>(date / 100 % 100);
-      v.temporal.day = static_cast<uint8_t>(date % 100);
-      v.temporal.hour = static_cast<uint32_t>(time / 10000);
-      v.temporal.minute = static_cast<uint8_t>(time / 100 % 100);
-      v.temporal.second = static_cast<uint8_t>(time % 100);
-      v.precision = 0;
-      v.kind = ValueKind::kDateTime;
-      return absl::OkStatus();
-    }
-    case ColumnType::kTimestamp: {
-      ASSIGN_OR_RETURN(uint32_t x, c.U32("TIMESTAMP"));
-      v.u = x;
-      v.temporal = Temporal();
-      v.precision = 0;
-      v.kind = ValueKind::kTimestamp;
-      return absl::OkStatus();
-    }
-    case ColumnType::kTimestamp2: {
-      ASSIGN_OR_RETURN(uint64_t secs, c.UintBe(4, "TIMESTAMP2"));
-      ASSIGN_OR_RETURN(uint32_t frac, ReadFraction(c, col.meta));
-      v.u = secs;
-      v.temporal = Temporal();
-      v.temporal.microsecond = frac;
-      v.precision = static_cast<uint8_t>(col.meta);
-      v.kind = ValueKind::kTimestamp;
-      return absl::OkStatus();
-    }
-    case ColumnType::kDateTime2: {
-      ASSIGN_OR_RETURN(uint64_t raw, c.UintBe(5, "DATETIME2"));
-      ASSIGN_OR_RETURN(uint32_t frac, ReadFraction(c, col.meta));
-      const int64_t intpart = static_cast<int64_t>(raw) - 0x8000000000LL;
-      const uint64_t ip = static_cast<uint64_t>(intpart < 0 ? -intpart : intpart);
-      const uint64_t ymd = ip >> 17, ym = ymd >> 5, hms = ip % (1 << 17);
-      Temporal& t = v.temporal;
-      t = Temporal();
-      t.day = static_cast<uint8_t>(ymd % (1 << 5));
-      t.month = static_cast<uint8_t>(ym % 13);
-      t.year = static_cast<uint16_t>(ym / 13);
-      t.second = static_cast<uint8_t>(hms % (1 << 6));
-      t.minute = static_cast<uint8_t>((hms >> 6) % (1 << 6));
-      t.hour = static_cast<uint32_t>(hms >> 12);
-      t.microsecond = frac;
-      v.precision = static_cast<uint8_t>(col.meta);
-      v.kind = ValueKind::kDateTime;
-      return absl::OkStatus();
-    }
+    case ColumnType::kNewDate:
+      return DecodeDate(c, v);
+    case ColumnType::kTime:
+      return DecodeTime(c, v);
+    case ColumnType::kDateTime:
+      return DecodeDateTime(c, v);
+    case ColumnType::kTimestamp:
+      return DecodeTimestamp(c, v);
+    case ColumnType::kTimestamp2:
+      return DecodeTimestamp2(c, col.meta, v);
+    case ColumnType::kDateTime2:
+      return DecodeDateTime2(c, col.meta, v);
     case ColumnType::kTime2:
       return DecodeTime2(c, col.meta, v);
     case ColumnType::kVarchar:
     case ColumnType::kVarString:
       v.charset = col.charset;
       return DecodeString(c, col.max_length > 255 ? 2 : 1, v, ValueKind::kString);
-    case ColumnType::kBit: {
-      // Metadata bytes are (bits % 8, bytes), kept as meta = byte0 << 8 | byte1.
-      const int bits = (col.meta >> 8) + (col.meta & 0xff) * 8;
-      ASSIGN_OR_RETURN(uint64_t x, c.UintBe((bits + 7) / 8, "BIT"));
-      v.u = x;
-      v.kind = ValueKind::kBit;
-      return absl::OkStatus();
-    }
+    case ColumnType::kBit:
+      return DecodeBit(col, c, v);
     case ColumnType::kEnum:
     case ColumnType::kSet:
-    case ColumnType::kString: {
-      if (col.real_type == ColumnType::kEnum) {
-        const size_t n = col.meta & 0xff;
-        if (n != 1 && n != 2) return c.Corrupt(absl::StrCat("ENUM size ", n));
-        ASSIGN_OR_RETURN(v.u, c.UintLe(n, "ENUM"));
-        v.kind = ValueKind::kEnum;
-        return absl::OkStatus();
-      }
-      if (col.real_type == ColumnType::kSet) {
-        const size_t n = col.meta & 0xff;
-        if (n < 1 || n > 8) return c.Corrupt(absl::StrCat("SET size ", n));
-        ASSIGN_OR_RETURN(v.u, c.UintLe(n, "SET"));
-        v.kind = ValueKind::kSet;
-        return absl::OkStatus();
-      }
-      v.charset = col.charset;
-      return DecodeString(c, col.max_length > 255 ? 2 : 1, v, ValueKind::kString);
-    }
+    case ColumnType::kString:
+      return DecodeStringType(col, c, v);
     case ColumnType::kBlob:
     case ColumnType::kTinyBlob:
     case ColumnType::kMediumBlob:
@@ -375,82 +385,6 @@ absl::Status RowIterator::NextImages(RowChange& change) {
       return ReadImage(event_.present_after, /*after_image=*/true, change.after);
   }
   return absl::OkStatus();
-}
-
-absl::string_view ColumnTypeName(ColumnType type) {
-  switch (type) {
-    case ColumnType::kDecimal:
-      return "DECIMAL";
-    case ColumnType::kTiny:
-      return "TINY";
-    case ColumnType::kShort:
-      return "SHORT";
-    case ColumnType::kLong:
-      return "LONG";
-    case ColumnType::kFloat:
-      return "FLOAT";
-    case ColumnType::kDouble:
-      return "DOUBLE";
-    case ColumnType::kNull:
-      return "NULL";
-    case ColumnType::kTimestamp:
-      return "TIMESTAMP";
-    case ColumnType::kLongLong:
-      return "LONGLONG";
-    case ColumnType::kInt24:
-      return "INT24";
-    case ColumnType::kDate:
-      return "DATE";
-    case ColumnType::kTime:
-      return "TIME";
-    case ColumnType::kDateTime:
-      return "DATETIME";
-    case ColumnType::kYear:
-      return "YEAR";
-    case ColumnType::kNewDate:
-      return "NEWDATE";
-    case ColumnType::kVarchar:
-      return "VARCHAR";
-    case ColumnType::kBit:
-      return "BIT";
-    case ColumnType::kTimestamp2:
-      return "TIMESTAMP2";
-    case ColumnType::kDateTime2:
-      return "DATETIME2";
-    case ColumnType::kTime2:
-      return "TIME2";
-    case ColumnType::kTypedArray:
-      return "TYPED_ARRAY";
-    case ColumnType::kVector:
-      return "VECTOR";
-    case ColumnType::kInvalid:
-      return "INVALID";
-    case ColumnType::kBool:
-      return "BOOL";
-    case ColumnType::kJson:
-      return "JSON";
-    case ColumnType::kNewDecimal:
-      return "NEWDECIMAL";
-    case ColumnType::kEnum:
-      return "ENUM";
-    case ColumnType::kSet:
-      return "SET";
-    case ColumnType::kTinyBlob:
-      return "TINY_BLOB";
-    case ColumnType::kMediumBlob:
-      return "MEDIUM_BLOB";
-    case ColumnType::kLongBlob:
-      return "LONG_BLOB";
-    case ColumnType::kBlob:
-      return "BLOB";
-    case ColumnType::kVarString:
-      return "VAR_STRING";
-    case ColumnType::kString:
-      return "STRING";
-    case ColumnType::kGeometry:
-      return "GEOMETRY";
-  }
-  return "UNKNOWN";
 }
 
 }  // namespace dcp::mysql::binlog

@@ -10,12 +10,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "mysql/binlog/json_binary.h"
 #include "mysql/binlog/json_lines.h"
 #include "mysql/binlog/reader.h"
 #include "mysql/binlog/rows.h"
 #include "mysql/binlog/stream_reader.h"
 #include "mysql/dsn.h"
+#include "util/json.h"
 #include "util/status_macros.h"
 
 namespace dcp::mysql::binlog {
@@ -72,6 +72,146 @@ class Output {
   std::FILE* f_;
   std::string buf_;
 };
+
+// Where the events come from, and the decoder options that go with it.
+struct Source {
+  std::unique_ptr<RawEventSource> events;
+  Decoder::Options decoder_options;
+};
+
+absl::StatusOr<Source> OpenStream(const ToolOptions& options) {
+  StreamReader::Options so;
+  ASSIGN_OR_RETURN(so.dsn, Dsn::Parse(options.dsn));
+  so.server_id = options.server_id;
+  if (so.server_id == 0) return absl::InvalidArgumentError("--dsn needs --server-id");
+  if (!options.position.empty()) {
+    const size_t colon = options.position.rfind(':');
+    if (colon == std::string::npos ||
+        !absl::SimpleAtoi(options.position.substr(colon + 1), &so.position)) {
+      return absl::InvalidArgumentError("--position: expected file:pos");
+    }
+    so.file = options.position.substr(0, colon);
+  }
+  so.gtid = options.gtid;
+  so.stop_never = options.stop_never;
+  ASSIGN_OR_RETURN(std::unique_ptr<StreamReader> stream, StreamReader::Open(so));
+  Source source;
+  source.decoder_options.initial_checksum = stream->checksum();
+  source.events = std::move(stream);
+  return source;
+}
+
+absl::StatusOr<Source> OpenFiles(const ToolOptions& options) {
+  FileReader::Options fo;
+  fo.files = options.files;
+  fo.start_position = options.start_position;
+  fo.stop_position = options.stop_position;
+  fo.follow_rotation = options.follow_rotation;
+  Source source;
+  ASSIGN_OR_RETURN(source.events, FileReader::Open(fo));
+  return source;
+}
+
+// --events: the line of one event.
+void AppendEventLine(absl::string_view file, const Event& ev, std::string* b) {
+  absl::StrAppend(b, "{\"pos\":\"", file, ":", ev.offset, "\",\"type\":\"",
+                  EventTypeName(ev.header.type), "\",\"size\":", ev.header.event_size,
+                  ",\"ts\":", ev.header.timestamp, ",\"server_id\":", ev.header.server_id);
+  if (const auto* q = std::get_if<QueryEvent>(&ev.body)) {
+    b->append(",\"db\":");
+    json::AppendString(q->schema, b);
+    b->append(",\"query\":");
+    json::AppendString(q->statement, b);
+  } else if (const auto* g = std::get_if<GtidEvent>(&ev.body)) {
+    b->append(",\"gtid\":");
+    json::AppendString(g->ToString(), b);
+  } else if (const auto* t = std::get_if<const TableMap*>(&ev.body)) {
+    absl::StrAppend(b, ",\"table_id\":", (*t)->table_id, ",\"db\":");
+    json::AppendString((*t)->schema, b);
+    b->append(",\"table\":");
+    json::AppendString((*t)->table, b);
+    b->append(",\"columns\":[");
+    for (size_t i = 0; i < (*t)->columns.size(); ++i) {
+      const ColumnDef& col = (*t)->columns[i];
+      if (i > 0) b->push_back(',');
+      b->append("{\"name\":");
+      json::AppendString(col.name, b);
+      absl::StrAppend(b, ",\"type\":\"", ColumnTypeName(col.real_type),
+                      "\",\"charset\":", col.charset, "}");
+    }
+    b->push_back(']');
+  } else if (const auto* r = std::get_if<RowsEvent>(&ev.body)) {
+    absl::StrAppend(b, ",\"table_id\":", r->table_id);
+  } else if (const auto* rot = std::get_if<RotateEvent>(&ev.body)) {
+    b->append(",\"next\":");
+    json::AppendString(rot->next_file, b);
+  }
+  b->append("}\n");
+}
+
+// --tables: whether a table's db.table matches one of the globs (all pass without globs).
+class TableFilter {
+ public:
+  explicit TableFilter(const std::vector<std::string>& globs) : globs_(globs) {}
+
+  bool Passes(const TableMap& table) {
+    if (globs_.empty()) return true;
+    auto& entry = cache_[&table];
+    const std::string key = absl::StrCat(table.schema, ".", table.table);
+    if (entry.first != key) {
+      entry.first = key;
+      entry.second = false;
+      for (const std::string& g : globs_) {
+        if (fnmatch(g.c_str(), key.c_str(), 0) == 0) entry.second = true;
+      }
+    }
+    return entry.second;
+  }
+
+ private:
+  const std::vector<std::string>& globs_;
+  // Per table-map pointer: its db.table and whether it passes (recomputed when remapped).
+  absl::flat_hash_map<const TableMap*, std::pair<std::string, bool>> cache_;
+};
+
+using StatsByTable = std::map<std::pair<std::string, std::string>, TableStats>;
+
+// --stats: counts the rows of one rows event.
+absl::Status CountRows(const RowsEvent& rows, RowChange& change, StatsByTable& stats) {
+  TableStats& s = stats[{rows.table->schema, rows.table->table}];
+  ++s.events;
+  RowIterator it(rows);
+  uint64_t n = 0;
+  while (!it.done()) {
+    RETURN_IF_ERROR(it.Next(change));
+    ++n;
+  }
+  (rows.op == RowOp::kInsert ? s.inserts : rows.op == RowOp::kUpdate ? s.updates : s.deletes) += n;
+  return absl::OkStatus();
+}
+
+void AppendStats(const StatsByTable& stats, std::string* b) {
+  for (const auto& [name, s] : stats) {
+    b->append("{\"db\":");
+    json::AppendString(name.first, b);
+    b->append(",\"table\":");
+    json::AppendString(name.second, b);
+    absl::StrAppend(b, ",\"row_events\":", s.events, ",\"insert\":", s.inserts,
+                    ",\"update\":", s.updates, ",\"delete\":", s.deletes, "}\n");
+  }
+}
+
+// The JSON lines of the row changes of one rows event.
+absl::Status AppendRows(const RowsEvent& rows, const RowContext& ctx, RowChange& change,
+                        Output& output) {
+  RowIterator it(rows);
+  while (!it.done()) {
+    RETURN_IF_ERROR(it.Next(change));
+    RETURN_IF_ERROR(AppendRowJson(ctx, change, output.buf()));
+    output.MaybeFlush();
+  }
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -131,79 +271,18 @@ absl::StatusOr<ToolOptions> ParseToolArgs(int argc, char** argv) {
 }
 
 absl::Status RunTool(const ToolOptions& options, std::FILE* out) {
-  std::unique_ptr<RawEventSource> source;
-  Decoder::Options decoder_options;
-  if (!options.dsn.empty()) {
-    StreamReader::Options so;
-    ASSIGN_OR_RETURN(so.dsn, Dsn::Parse(options.dsn));
-    so.server_id = options.server_id;
-    if (so.server_id == 0) return absl::InvalidArgumentError("--dsn needs --server-id");
-    if (!options.position.empty()) {
-      const size_t colon = options.position.rfind(':');
-      if (colon == std::string::npos ||
-          !absl::SimpleAtoi(options.position.substr(colon + 1), &so.position)) {
-        return absl::InvalidArgumentError("--position: expected file:pos");
-      }
-      so.file = options.position.substr(0, colon);
-    }
-    so.gtid = options.gtid;
-    so.stop_never = options.stop_never;
-    ASSIGN_OR_RETURN(std::unique_ptr<StreamReader> stream, StreamReader::Open(so));
-    decoder_options.initial_checksum = stream->checksum();
-    source = std::move(stream);
-  } else {
-    FileReader::Options fo;
-    fo.files = options.files;
-    fo.start_position = options.start_position;
-    fo.stop_position = options.stop_position;
-    fo.follow_rotation = options.follow_rotation;
-    ASSIGN_OR_RETURN(source, FileReader::Open(fo));
-  }
-  EventReader reader(source.get(), decoder_options);
+  ASSIGN_OR_RETURN(Source source, options.dsn.empty() ? OpenFiles(options) : OpenStream(options));
+  EventReader reader(source.events.get(), source.decoder_options);
   Output output(out);
   RowChange change;
   std::string gtid;
-  // Per table-map pointer: whether the table passes --tables (recomputed when remapped).
-  absl::flat_hash_map<const TableMap*, std::pair<std::string, bool>> filter_cache;
-  std::map<std::pair<std::string, std::string>, TableStats> stats;
+  TableFilter filter(options.table_globs);
+  StatsByTable stats;
   for (;;) {
     ASSIGN_OR_RETURN(const Event* ev, reader.Next());
     if (ev == nullptr) break;
     if (options.events) {
-      std::string* b = output.buf();
-      absl::StrAppend(b, "{\"pos\":\"", reader.file(), ":", ev->offset, "\",\"type\":\"",
-                      EventTypeName(ev->header.type), "\",\"size\":", ev->header.event_size,
-                      ",\"ts\":", ev->header.timestamp, ",\"server_id\":", ev->header.server_id);
-      if (const auto* q = std::get_if<QueryEvent>(&ev->body)) {
-        b->append(",\"db\":");
-        AppendJsonString(q->schema, b);
-        b->append(",\"query\":");
-        AppendJsonString(q->statement, b);
-      } else if (const auto* g = std::get_if<GtidEvent>(&ev->body)) {
-        b->append(",\"gtid\":");
-        AppendJsonString(g->ToString(), b);
-      } else if (const auto* t = std::get_if<const TableMap*>(&ev->body)) {
-        absl::StrAppend(b, ",\"table_id\":", (*t)->table_id, ",\"db\":");
-        AppendJsonString((*t)->schema, b);
-        b->append(",\"table\":");
-        AppendJsonString((*t)->table, b);
-        b->append(",\"columns\":[");
-        for (size_t i = 0; i < (*t)->columns.size(); ++i) {
-          const ColumnDef& col = (*t)->columns[i];
-          if (i > 0) b->push_back(',');
-          b->append("{\"name\":");
-          AppendJsonString(col.name, b);
-          absl::StrAppend(b, ",\"type\":\"", ColumnTypeName(col.real_type),
-                          "\",\"charset\":", col.charset, "}");
-        }
-        b->push_back(']');
-      } else if (const auto* r = std::get_if<RowsEvent>(&ev->body)) {
-        absl::StrAppend(b, ",\"table_id\":", r->table_id);
-      } else if (const auto* rot = std::get_if<RotateEvent>(&ev->body)) {
-        b->append(",\"next\":");
-        AppendJsonString(rot->next_file, b);
-      }
-      b->append("}\n");
+      AppendEventLine(reader.file(), *ev, output.buf());
       output.MaybeFlush();
     }
     if (const auto* g = std::get_if<GtidEvent>(&ev->body)) {
@@ -211,33 +290,10 @@ absl::Status RunTool(const ToolOptions& options, std::FILE* out) {
       continue;
     }
     const auto* rows = std::get_if<RowsEvent>(&ev->body);
-    if (rows == nullptr || rows->table == nullptr) continue;
-    const TableMap& table = *rows->table;
-    if (!options.table_globs.empty()) {
-      auto& entry = filter_cache[&table];
-      const std::string key = absl::StrCat(table.schema, ".", table.table);
-      if (entry.first != key) {
-        entry.first = key;
-        entry.second = false;
-        for (const std::string& g : options.table_globs) {
-          if (fnmatch(g.c_str(), key.c_str(), 0) == 0) entry.second = true;
-        }
-      }
-      if (!entry.second) continue;
-    }
+    if (rows == nullptr || rows->table == nullptr || !filter.Passes(*rows->table)) continue;
     if (options.events) continue;
-    RowIterator it(*rows);
     if (options.stats) {
-      TableStats& s = stats[{table.schema, table.table}];
-      ++s.events;
-      uint64_t n = 0;
-      while (!it.done()) {
-        RETURN_IF_ERROR(it.Next(change));
-        ++n;
-      }
-      (rows->op == RowOp::kInsert   ? s.inserts
-       : rows->op == RowOp::kUpdate ? s.updates
-                                    : s.deletes) += n;
+      RETURN_IF_ERROR(CountRows(*rows, change, stats));
       continue;
     }
     RowContext ctx;
@@ -245,24 +301,10 @@ absl::Status RunTool(const ToolOptions& options, std::FILE* out) {
     ctx.offset = ev->offset;
     ctx.gtid = gtid;
     ctx.timestamp = ev->header.timestamp;
-    ctx.table = &table;
-    while (!it.done()) {
-      RETURN_IF_ERROR(it.Next(change));
-      RETURN_IF_ERROR(AppendRowJson(ctx, change, output.buf()));
-      output.MaybeFlush();
-    }
+    ctx.table = rows->table;
+    RETURN_IF_ERROR(AppendRows(*rows, ctx, change, output));
   }
-  if (options.stats) {
-    for (const auto& [name, s] : stats) {
-      std::string* b = output.buf();
-      b->append("{\"db\":");
-      AppendJsonString(name.first, b);
-      b->append(",\"table\":");
-      AppendJsonString(name.second, b);
-      absl::StrAppend(b, ",\"row_events\":", s.events, ",\"insert\":", s.inserts,
-                      ",\"update\":", s.updates, ",\"delete\":", s.deletes, "}\n");
-    }
-  }
+  if (options.stats) AppendStats(stats, output.buf());
   output.Flush();
   return absl::OkStatus();
 }

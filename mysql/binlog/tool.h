@@ -1,7 +1,8 @@
 // `dcp binlog`: decodes binlog files (or a live stream) and prints row changes as JSON lines.
 //
 //   dcp binlog --file F [F...] [--start-position N] [--stop-position N] [--follow-rotation]
-//              [--tables GLOB[,GLOB...]] [--stats]
+//              [--tables GLOB[,GLOB...]] [--stats | --events]
+//   dcp binlog --dsn mysql://user:pw@host:port --server-id N [...]
 //
 // Output format: docs/binlog.md. The main in cmd/ only calls BinlogMain.
 #ifndef DCP_MYSQL_BINLOG_TOOL_H_
@@ -26,7 +27,7 @@ struct ToolOptions {
   std::vector<std::string> table_globs;  // "db.table" patterns (fnmatch); empty: all
   bool stats = false;                    // print per-table counts instead of rows
   bool events = false;                   // print one line per event instead of rows
-  // Live stream (see stream.h).
+  // Live stream (see stream_reader.h).
   std::string dsn;
   std::string position;  // "file:pos"
   std::string gtid;      // MariaDB GTID position

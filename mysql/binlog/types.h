@@ -61,7 +61,7 @@ enum class EventType : uint8_t {
   kDeleteRowsCompressed = 171,
 };
 
-// A printable name ("WRITE_ROWS_V1", ...), or "UNKNOWN_<n>".
+// A printable name ("WRITE_ROWS_V1", ...), or "UNKNOWN_TYPE" for a code not listed here.
 absl::string_view EventTypeName(EventType type);
 
 // Column types as written in TABLE_MAP (enum_field_types).
@@ -103,6 +103,7 @@ enum class ColumnType : uint8_t {
   kGeometry = 255,
 };
 
+// A printable name ("LONG", "VARCHAR", ...), or "UNKNOWN" for a code not listed here.
 absl::string_view ColumnTypeName(ColumnType type);
 
 }  // namespace dcp::mysql::binlog

@@ -1,6 +1,5 @@
 #include "mysql/binlog/value.h"
 
-#include <charconv>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -67,9 +66,7 @@ absl::Status AppendDecimal(absl::string_view bin, int precision, int scale, std:
     if (v >= kPow10[digits]) return absl::DataLossError("corrupt DECIMAL digit group");
     if (leading) {
       if (v == 0) return absl::OkStatus();
-      char tmp[12];
-      auto r = std::to_chars(tmp, tmp + sizeof(tmp), v);
-      out->append(tmp, r.ptr - tmp);
+      AppendNumber(v, out);
       leading = false;
     } else {
       AppendPadded(v, digits, out);
@@ -150,37 +147,28 @@ Temporal TemporalFromUnix(uint64_t seconds, uint32_t microsecond) {
 }
 
 absl::Status AppendText(const Value& v, std::string* out) {
-  char buf[32];
   switch (v.kind) {
     case ValueKind::kAbsent:
     case ValueKind::kNull:
       return absl::OkStatus();
-    case ValueKind::kInt: {
-      auto r = std::to_chars(buf, buf + sizeof(buf), v.i);
-      out->append(buf, r.ptr - buf);
+    case ValueKind::kInt:
+      AppendNumber(v.i, out);
       return absl::OkStatus();
-    }
     case ValueKind::kUint:
     case ValueKind::kBit:
     case ValueKind::kEnum:
-    case ValueKind::kSet: {
-      auto r = std::to_chars(buf, buf + sizeof(buf), v.u);
-      out->append(buf, r.ptr - buf);
+    case ValueKind::kSet:
+      AppendNumber(v.u, out);
       return absl::OkStatus();
-    }
     case ValueKind::kYear:
       AppendPadded(static_cast<uint32_t>(v.u), 4, out);
       return absl::OkStatus();
-    case ValueKind::kFloat: {
-      auto r = std::to_chars(buf, buf + sizeof(buf), v.f);
-      out->append(buf, r.ptr - buf);
+    case ValueKind::kFloat:
+      AppendNumber(v.f, out);
       return absl::OkStatus();
-    }
-    case ValueKind::kDouble: {
-      auto r = std::to_chars(buf, buf + sizeof(buf), v.d);
-      out->append(buf, r.ptr - buf);
+    case ValueKind::kDouble:
+      AppendNumber(v.d, out);
       return absl::OkStatus();
-    }
     case ValueKind::kDecimal:
       return AppendDecimal(v.bytes, v.precision, v.scale, out);
     case ValueKind::kDate:

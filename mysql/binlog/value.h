@@ -7,6 +7,7 @@
 #ifndef DCP_MYSQL_BINLOG_VALUE_H_
 #define DCP_MYSQL_BINLOG_VALUE_H_
 
+#include <charconv>
 #include <cstdint>
 #include <string>
 
@@ -91,6 +92,37 @@ void AppendTime(const Temporal& t, int fsp, std::string* out);
 void AppendDateTime(const Temporal& t, int fsp, std::string* out);
 // Seconds since the epoch to UTC calendar parts.
 Temporal TemporalFromUnix(uint64_t seconds, uint32_t microsecond);
+
+// The fields of the integer part (no fraction, no sign) of MySQL's packed temporal forms, as
+// TIME2 and DATETIME2 row images and JSON opaque temporal values store them:
+// TIME: hour << 12 | minute << 6 | second (hour 10 bits);
+// DATETIME, DATE: ((year * 13 + month) << 5 | day) << 17 | hour << 12 | minute << 6 | second.
+inline Temporal TimeFromPacked(uint64_t intpart) {
+  Temporal t;
+  t.hour = static_cast<uint32_t>((intpart >> 12) % (1 << 10));
+  t.minute = static_cast<uint8_t>((intpart >> 6) % (1 << 6));
+  t.second = static_cast<uint8_t>(intpart % (1 << 6));
+  return t;
+}
+inline Temporal DateTimeFromPacked(uint64_t intpart) {
+  const uint64_t ymd = intpart >> 17, ym = ymd >> 5, hms = intpart % (1 << 17);
+  Temporal t;
+  t.day = static_cast<uint8_t>(ymd % (1 << 5));
+  t.month = static_cast<uint8_t>(ym % 13);
+  t.year = static_cast<uint16_t>(ym / 13);
+  t.second = static_cast<uint8_t>(hms % (1 << 6));
+  t.minute = static_cast<uint8_t>((hms >> 6) % (1 << 6));
+  t.hour = static_cast<uint32_t>(hms >> 12);
+  return t;
+}
+
+// Appends the shortest decimal form of an integer or floating-point number (std::to_chars).
+template <typename T>
+void AppendNumber(T v, std::string* out) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, r.ptr - buf);
+}
 
 }  // namespace dcp::mysql::binlog
 

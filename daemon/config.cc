@@ -1,5 +1,6 @@
 #include "daemon/config.h"
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -19,6 +20,19 @@ using collector::CollectorConfig;
 using collector::GrpcSourceConfig;
 using collector::MysqlSourceConfig;
 using collector::TagRule;
+
+// Bounds of every duration option of an alarm sink (request timeouts and the like).
+constexpr absl::Duration kMinSinkDuration = absl::Milliseconds(100);
+constexpr absl::Duration kMaxSinkDuration = absl::Minutes(10);
+
+// Whether `listen` (host:port) binds to loopback only.
+bool IsLoopback(const std::string& listen) {
+  std::string host = listen.substr(0, listen.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
 
 absl::StatusOr<TagRule> ReadTag(const toml::table& t, const std::string& prefix,
                                 const std::string& path) {
@@ -133,8 +147,16 @@ absl::StatusOr<GrpcSourceConfig> ReadGrpcSource(TableReader& r) {
   }
   c.tls_cert = cert.value_or("");
   c.tls_key = key.value_or("");
-  RETURN_IF_ERROR(
-      r.CheckNoUnknownKeys("name, type, listen, tags, token-env, token-file, tls-cert, tls-key"));
+  ASSIGN_OR_RETURN(std::optional<bool> insecure, r.Bool("allow-insecure"));
+  if (!IsLoopback(c.listen) && !c.token && c.tls_cert.empty() && !insecure.value_or(false)) {
+    return r.Error(r.table().get("listen"), "listen",
+                   absl::StrCat("\"", c.listen, "\" is reachable from other hosts but needs "
+                                "neither a token nor TLS, so anyone who reaches it can push "
+                                "changes: set token-env or token-file (and tls-cert/tls-key), "
+                                "or allow-insecure = true"));
+  }
+  RETURN_IF_ERROR(r.CheckNoUnknownKeys(
+      "name, type, listen, tags, token-env, token-file, tls-cert, tls-key, allow-insecure"));
   return c;
 }
 
@@ -167,7 +189,8 @@ absl::StatusOr<BarrierConfig> ReadBarrier(TableReader& r) {
     }
     b.options.id = static_cast<uint32_t>(*id);
   }
-  ASSIGN_OR_RETURN(std::optional<absl::Duration> interval, r.Duration("interval"));
+  ASSIGN_OR_RETURN(std::optional<absl::Duration> interval,
+                   r.Duration("interval", absl::Milliseconds(100), absl::Hours(1)));
   if (interval) b.options.interval = *interval;
   RETURN_IF_ERROR(r.CheckNoUnknownKeys("dsn, password-env, password-file, id, interval"));
   return b;
@@ -195,13 +218,14 @@ absl::Status ReadChecker(TableReader& r, checker::CheckerOptions& c) {
     }
     c.tolerance = static_cast<int>(*tolerance);
   }
-  ASSIGN_OR_RETURN(std::optional<absl::Duration> timeout, r.Duration("timeout"));
+  ASSIGN_OR_RETURN(std::optional<absl::Duration> timeout,
+                   r.Duration("timeout", absl::Seconds(1), absl::Hours(24)));
   if (timeout) c.timeout = *timeout;
   ASSIGN_OR_RETURN(std::optional<int64_t> cap, r.Int("max-buffered-changes"));
   if (cap) {
-    if (*cap < 1000) {
+    if (*cap < 1000 || *cap > 1'000'000'000) {
       return r.Error(r.table().get("max-buffered-changes"), "max-buffered-changes",
-                     "expected at least 1000");
+                     "expected 1000..1000000000 (about 100 bytes of memory each)");
     }
     c.max_buffered_changes = static_cast<size_t>(*cap);
   }
@@ -241,7 +265,8 @@ absl::Status ReadSinkOption(TableReader& r, const alarm::OptionSpec& o, alarm::S
       break;
     }
     case alarm::OptionType::kDuration: {
-      ASSIGN_OR_RETURN(std::optional<absl::Duration> v, r.Duration(key));
+      ASSIGN_OR_RETURN(std::optional<absl::Duration> v,
+                       r.Duration(key, kMinSinkDuration, kMaxSinkDuration));
       if (v) sink.durations[key] = *v;
       present = v.has_value();
       break;
@@ -311,7 +336,8 @@ absl::Status ReadLegacyAlarmKeys(TableReader& r, AlarmConfig& a) {
   }
   ASSIGN_OR_RETURN(std::optional<std::string> webhook, r.String("webhook"));
   ASSIGN_OR_RETURN(std::optional<std::string> secret, r.Secret("webhook-secret", false));
-  ASSIGN_OR_RETURN(std::optional<absl::Duration> timeout, r.Duration("webhook-timeout"));
+  ASSIGN_OR_RETURN(std::optional<absl::Duration> timeout,
+                   r.Duration("webhook-timeout", kMinSinkDuration, kMaxSinkDuration));
   ASSIGN_OR_RETURN(std::optional<bool> slack, r.Bool("slack"));
   if (webhook) {
     if (!absl::StartsWith(*webhook, "http://") && !absl::StartsWith(*webhook, "https://")) {
@@ -469,6 +495,7 @@ absl::Status Validate(const Config& config, const toml::table& root) {
 absl::StatusOr<Config> ParseConfig(absl::string_view toml_text, absl::string_view path) {
   Config config;
   config.path = std::string(path);
+  RETURN_IF_ERROR(CheckTomlShape(toml_text, path));
   toml::parse_result parsed = toml::parse(Std(toml_text), Std(path));
   if (!parsed) {
     const toml::parse_error& e = parsed.error();
@@ -514,6 +541,11 @@ absl::StatusOr<Config> ParseConfig(absl::string_view toml_text, absl::string_vie
 }
 
 absl::StatusOr<Config> LoadConfig(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::file_size(path, ec) > kMaxConfigBytes && !ec) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": larger than ", kMaxConfigBytes,
+                                                   " bytes; not a dcp configuration"));
+  }
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read the config file"));
   std::stringstream ss;
@@ -537,6 +569,11 @@ std::vector<std::string> ConfigWarnings(const Config& config) {
     out.push_back(absl::StrCat(config.path,
                                ": no [barrier]: dcp will not bump a barrier; windows advance only "
                                "if something else writes drc.barrier on the source"));
+  }
+  if (!config.http.listen.empty() && !IsLoopback(config.http.listen)) {
+    out.push_back(absl::StrCat(config.path, ": [http] listen = \"", config.http.listen,
+                               "\": /metrics and /status (table names, positions, alarm "
+                               "counts) are readable by anyone who reaches that address"));
   }
   if (config.alarm.sinks.empty()) {
     out.push_back(absl::StrCat(config.path,

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "daemon/toml_reader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -88,7 +89,7 @@ TEST(Config, WrongType) {
   text += "tolerance = \"two\"\n";
   EXPECT_THAT(ErrorOf(text), HasSubstr("checker.tolerance: expected an integer, got a string"));
   EXPECT_THAT(ErrorOf(std::string(kMinimal) + "timeout = 10\n"),
-              HasSubstr("checker.timeout: expected a positive duration string"));
+              HasSubstr("checker.timeout: expected a duration from 1s to 24h"));
 }
 
 TEST(Config, TagUsedButNeverProduced) {
@@ -215,6 +216,78 @@ kinds = ["diff"]
       "[[alarm.sink]]\ntype = \"log\"\nname = \"a\"\npath = \"x\"\n"
       "[[alarm.sink]]\ntype = \"log\"\nname = \"a\"\npath = \"y\"\n";
   EXPECT_THAT(ErrorOf(twice), HasSubstr("duplicate sink name \"a\""));
+}
+
+}  // namespace
+}  // namespace dcp::daemon
+
+namespace dcp::daemon {
+namespace {
+
+// Hostile shapes are refused before the TOML parser sees them (a 150,000-level key once
+// overflowed its stack).
+TEST(Config, DeepKeysAndNestingAreRefusedBeforeParsing) {
+  std::string deep_key = std::string(kMinimal) + "[x]\n";
+  for (int i = 0; i < 150000; ++i) deep_key += "a.";
+  deep_key += "a = 1\n";
+  EXPECT_THAT(ErrorOf(deep_key), HasSubstr("a key more than 64 levels deep"));
+  std::string deep_header = std::string(kMinimal) + "[";
+  for (int i = 0; i < 150000; ++i) deep_header += "a.";
+  deep_header += "a]\n";
+  EXPECT_THAT(ErrorOf(deep_header), HasSubstr("levels deep"));
+  std::string deep_array = std::string(kMinimal) + "[x]\ny = " + std::string(100000, '[') +
+                           std::string(100000, ']') + "\n";
+  EXPECT_THAT(ErrorOf(deep_array), HasSubstr("nested more than 32 levels deep"));
+  // Dots and brackets inside strings and comments do not count.
+  std::string fine = std::string(kMinimal) + "# " + std::string(500, '.') + " [[[[\n";
+  EXPECT_EQ(ErrorOf(fine), "OK");
+  EXPECT_THAT(ErrorOf(std::string(kMaxConfigBytes + 1, '#')), HasSubstr("larger than"));
+}
+
+TEST(Config, DurationsAndCountsHaveBounds) {
+  std::string tiny = kMinimal;
+  tiny += "[barrier]\ndsn = \"mysql://dcp:pw@127.0.0.1:3306\"\ninterval = \"1ns\"\n";
+  EXPECT_THAT(ErrorOf(tiny), HasSubstr("barrier.interval: expected a duration from 100ms to 1h"));
+  std::string huge = kMinimal;
+  huge.replace(huge.find("target-tags"), 11, "timeout = \"99999999999h\"\ntarget-tags");
+  EXPECT_THAT(ErrorOf(huge), HasSubstr("checker.timeout: expected a duration from 1s to 24h"));
+  std::string cap = kMinimal;
+  cap += "max-buffered-changes = 99999999999\n";
+  EXPECT_THAT(ErrorOf(cap), HasSubstr("max-buffered-changes: expected 1000..1000000000"));
+}
+
+TEST(Config, EmptySecretsAreRefusedAsDcpRunWould) {
+  const std::string file = ::testing::TempDir() + "/empty-token";
+  std::ofstream(file) << "\n";
+  std::string text = kMinimal;
+  text += "[[collector]]\nname = \"pushed\"\ntype = \"grpc\"\nlisten = \"127.0.0.1:0\"\n"
+          "tags = [\"dst2\"]\ntoken-file = \"" + file + "\"\n";
+  EXPECT_THAT(ErrorOf(text), HasSubstr("collector[3].token-file: secret file " + file +
+                                       " is empty"));
+  setenv("DCP_TEST_EMPTY", "", 1);
+  std::string env = kMinimal;
+  env += "[collect]\ntarget = \"h:1\"\ntoken-env = \"DCP_TEST_EMPTY\"\n";
+  EXPECT_THAT(ErrorOf(env), HasSubstr("environment variable DCP_TEST_EMPTY is empty"));
+}
+
+TEST(Config, OpenGrpcListenNeedsTokenOrTlsOrAnExplicitKey) {
+  std::string open = kMinimal;
+  open += "[[collector]]\nname = \"pushed\"\ntype = \"grpc\"\nlisten = \"0.0.0.0:7000\"\n"
+          "tags = [\"dst2\"]\n";
+  EXPECT_THAT(ErrorOf(open), HasSubstr("collector[3].listen: \"0.0.0.0:7000\" is reachable "
+                                       "from other hosts but needs neither a token nor TLS"));
+  EXPECT_EQ(ErrorOf(open + "allow-insecure = true\n"), "OK");
+  setenv("DCP_TEST_TOKEN", "t0k3n", 1);
+  EXPECT_EQ(ErrorOf(open + "token-env = \"DCP_TEST_TOKEN\"\n"), "OK");
+  std::string loopback = kMinimal;
+  loopback += "[[collector]]\nname = \"pushed\"\ntype = \"grpc\"\nlisten = \"[::1]:7000\"\n"
+              "tags = [\"dst2\"]\n";
+  EXPECT_EQ(ErrorOf(loopback), "OK");
+  std::string http = kMinimal;
+  http += "[http]\nlisten = \"0.0.0.0:8080\"\n";
+  auto c = ParseConfig(http, "t.toml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(ConfigWarnings(*c), ::testing::Contains(HasSubstr("readable by anyone")));
 }
 
 }  // namespace

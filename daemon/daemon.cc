@@ -126,6 +126,8 @@ class Daemon::Impl {
 
   mutable absl::Mutex checkpoint_mu_;
   std::optional<uint64_t> checkpoint_barrier_ ABSL_GUARDED_BY(checkpoint_mu_);
+  mutable absl::Mutex tick_mu_;
+  absl::Time last_tick_ ABSL_GUARDED_BY(tick_mu_);
 };
 
 absl::Status Daemon::Impl::OpenSinks() {
@@ -189,6 +191,10 @@ void Daemon::Impl::StartBarrier() {
 
 absl::Status Daemon::Impl::Start() {
   started_ = options_.clock->Now();
+  {
+    absl::MutexLock lock(&tick_mu_);
+    last_tick_ = started_;
+  }
   if (!options_.log_file.empty() && !SetLogFile(options_.log_file.c_str())) {
     return absl::InvalidArgumentError(absl::StrCat("cannot open log file ", options_.log_file));
   }
@@ -221,8 +227,10 @@ absl::Status Daemon::Impl::Start() {
                                               HttpServer::Handlers{
                                                   [this] { return RenderMetrics(Snapshot()); },
                                                   [this] { return RenderStatusJson(Snapshot()); },
+                                                  [this] { return Liveness(Snapshot()); },
                                                   [this] { return Health(Snapshot()); }}));
-    DCP_LOG(INFO) << "http: listening on " << http_->address() << " (/metrics /status /healthz)";
+    DCP_LOG(INFO) << "http: listening on " << http_->address()
+                  << " (/metrics /status /livez /readyz /healthz)";
   }
   running_ = true;
   DCP_LOG(INFO) << "dcp running";
@@ -233,6 +241,8 @@ void Daemon::Impl::TickLoop() {
   while (!tick_stop_.WaitForNotificationWithTimeout(options_.tick)) {
     checker_->Tick();
     PersistCheckpoints();
+    absl::MutexLock lock(&tick_mu_);
+    last_tick_ = options_.clock->Now();
   }
 }
 
@@ -320,6 +330,10 @@ StatusSnapshot Daemon::Impl::Snapshot() const {
   StatusSnapshot s;
   s.now = options_.clock->Now();
   s.started = started_;
+  {
+    absl::MutexLock lock(&tick_mu_);
+    s.last_tick = last_tick_;
+  }
   for (const Source& src : sources_) s.collectors.push_back(src.collector->Status());
   if (checker_) {
     checker::CheckerStats cs = checker_->Stats();

@@ -88,6 +88,7 @@ struct AlarmCounts {
 struct StatusSnapshot {
   absl::Time now;
   absl::Time started;
+  absl::Time last_tick;  // when the tick loop last ran (started, before the first)
   std::vector<CollectorStatus> collectors;
   std::vector<TagStatus> tags;
   std::vector<TargetStatus> targets;
@@ -104,8 +105,13 @@ struct StatusSnapshot {
 std::string RenderMetrics(const StatusSnapshot& s);
 // One JSON document for a person.
 std::string RenderStatusJson(const StatusSnapshot& s);
-// Healthy when every collector is connected and no target is in Timeout; else the reasons.
+// Readiness (/readyz, and /healthz): every collector is connected and no target is in
+// Timeout; else the reasons.
 std::pair<bool, std::string> Health(const StatusSnapshot& s);
+// Liveness (/livez): the daemon's loops turn: its tick ran within the last kLivenessWindow.
+// A lagging replica or a lost server does not make dcp unlive (a restart would not help).
+inline constexpr absl::Duration kLivenessWindow = absl::Seconds(30);
+std::pair<bool, std::string> Liveness(const StatusSnapshot& s);
 
 class Daemon {
  public:

@@ -31,15 +31,25 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
                   [h = handlers.status](const httplib::Request&, httplib::Response& res) {
                     res.set_content(h(), "application/json");
                   });
-  s->server_->Get("/healthz",
-                  [h = handlers.health](const httplib::Request&, httplib::Response& res) {
-                    auto [ok, reason] = h();
-                    res.status = ok ? 200 : 503;
-                    res.set_content(ok ? std::string("ok\n") : reason + "\n", "text/plain");
-                  });
+  auto probe = [](std::function<std::pair<bool, std::string>()> h) {
+    return [h = std::move(h)](const httplib::Request&, httplib::Response& res) {
+      auto [ok, reason] = h();
+      res.status = ok ? 200 : 503;
+      res.set_content(ok ? std::string("ok\n") : reason + "\n", "text/plain");
+    };
+  };
+  s->server_->Get("/livez", probe(handlers.live));
+  s->server_->Get("/readyz", probe(handlers.ready));
+  s->server_->Get("/healthz", probe(handlers.ready));
   s->server_->Get("/", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("dcp: /metrics /status /healthz\n", "text/plain");
+    res.set_content("dcp: /metrics /status /livez /readyz /healthz\n", "text/plain");
   });
+  auto seconds = [](absl::Duration d) { return static_cast<time_t>(absl::ToInt64Seconds(d)); };
+  s->server_->set_read_timeout(seconds(kReadTimeout));
+  s->server_->set_write_timeout(seconds(kWriteTimeout));
+  s->server_->set_keep_alive_timeout(seconds(kReadTimeout));
+  s->server_->set_payload_max_length(kMaxRequestBytes);
+  s->server_->new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
   if (port == 0) {
     port = s->server_->bind_to_any_port(host);
     if (port < 0) {

@@ -1,4 +1,9 @@
-// A small HTTP server for the daemon's /metrics, /status and /healthz (cpp-httplib).
+// A small HTTP server for the daemon's endpoints (cpp-httplib): /metrics, /status, /livez,
+// /readyz and /healthz (an alias of /readyz).
+//
+// Slow or idle clients cannot starve the probes: a request must arrive within
+// kReadTimeout, an answer leave within kWriteTimeout, and kWorkers threads serve connections
+// (an idle keep-alive connection is closed after kReadTimeout too).
 //
 // Thread-safe: handlers run on the server's worker threads and must be thread-safe.
 #ifndef DCP_DAEMON_HTTP_SERVER_H_
@@ -11,6 +16,7 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace httplib {
 class Server;
@@ -23,9 +29,15 @@ class HttpServer {
   struct Handlers {
     std::function<std::string()> metrics;  // Prometheus text
     std::function<std::string()> status;   // JSON
-    // (healthy, reason): 200 "ok" or 503 with the reason.
-    std::function<std::pair<bool, std::string>()> health;
+    // (ok, reason): 200 "ok" or 503 with the reason.
+    std::function<std::pair<bool, std::string>()> live;
+    std::function<std::pair<bool, std::string>()> ready;
   };
+
+  static constexpr int kWorkers = 64;
+  static constexpr absl::Duration kReadTimeout = absl::Seconds(2);
+  static constexpr absl::Duration kWriteTimeout = absl::Seconds(5);
+  static constexpr size_t kMaxRequestBytes = 64 << 10;
 
   // Binds `listen` ("host:port"; port 0 picks a free one) and serves until Stop().
   // kInvalidArgument for a malformed address, kUnavailable when it cannot be bound.

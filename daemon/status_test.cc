@@ -93,3 +93,27 @@ TEST(StatusTest, HealthNeedsConnectedCollectorsAndNoTimeout) {
 
 }  // namespace
 }  // namespace dcp::daemon
+
+namespace dcp::daemon {
+namespace {
+
+// /livez: only a stuck tick loop; a target in Timeout or a lost collector is /readyz's.
+TEST(StatusTest, LivenessIgnoresTimeoutsButNotAStuckLoop) {
+  StatusSnapshot s;
+  s.started = absl::FromUnixSeconds(1'700'000'000);
+  s.now = s.started + absl::Seconds(100);
+  s.last_tick = s.now - absl::Seconds(1);
+  TargetStatus t;
+  t.stats.tag = "dst";
+  t.stats.in_timeout = true;
+  s.targets.push_back(t);
+  EXPECT_FALSE(Health(s).first);
+  EXPECT_TRUE(Liveness(s).first);
+  s.last_tick = s.now - absl::Minutes(5);
+  auto [live, reason] = Liveness(s);
+  EXPECT_FALSE(live);
+  EXPECT_THAT(reason, ::testing::HasSubstr("tick loop has not run for 5m"));
+}
+
+}  // namespace
+}  // namespace dcp::daemon

@@ -65,13 +65,18 @@ absl::StatusOr<std::optional<bool>> TableReader::Bool(absl::string_view key) {
   return n->as_boolean()->get();
 }
 
-absl::StatusOr<std::optional<absl::Duration>> TableReader::Duration(absl::string_view key) {
+absl::StatusOr<std::optional<absl::Duration>> TableReader::Duration(absl::string_view key,
+                                                                   absl::Duration min,
+                                                                   absl::Duration max) {
   const toml::node* n = Get(key);
   if (n == nullptr) return std::nullopt;
   absl::Duration d;
-  if (!n->is_string() || !absl::ParseDuration(n->as_string()->get(), &d) ||
-      d <= absl::ZeroDuration()) {
-    return Error(n, key, "expected a positive duration string such as \"500ms\", \"2s\" or \"1m\"");
+  if (!n->is_string() || !absl::ParseDuration(n->as_string()->get(), &d) || d < min ||
+      d > max) {
+    return Error(n, key,
+                 absl::StrCat("expected a duration from ", absl::FormatDuration(min), " to ",
+                              absl::FormatDuration(max), " as a string such as \"500ms\", "
+                              "\"2s\" or \"1m\""));
   }
   return d;
 }
@@ -178,11 +183,19 @@ absl::StatusOr<std::optional<std::string>> TableReader::Secret(absl::string_view
       return r.Error(r.table().get(env_key), env_key,
                      absl::StrCat("environment variable ", *env, " is not set"));
     }
+    if (*v == '\0') {
+      return r.Error(r.table().get(env_key), env_key,
+                     absl::StrCat("environment variable ", *env, " is empty"));
+    }
     return std::string(v);
   }
   if (file) {
     auto v = ReadSecretFile(*file);
     if (!v.ok()) return r.Error(r.table().get(file_key), file_key, v.status().message());
+    if (v->empty()) {
+      return r.Error(r.table().get(file_key), file_key,
+                     absl::StrCat("secret file ", *file, " is empty"));
+    }
     return *v;
   }
   return value;
@@ -212,6 +225,68 @@ absl::Status CheckListen(TableReader& r, absl::string_view key, const std::strin
       port < 0 || port > 65535) {
     return r.Error(r.table().get(Std(key)), key,
                    absl::StrCat("expected host:port (port 0..65535), got \"", listen, "\""));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTomlShape(absl::string_view text, absl::string_view path) {
+  auto error = [&](int line, int col, absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", line, ":", col, ": ", what));
+  };
+  if (text.size() > kMaxConfigBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": larger than ", kMaxConfigBytes,
+                                                   " bytes; not a dcp configuration"));
+  }
+  int line = 1, col = 0, depth = 0, dots = 0;
+  // Inside a string: its closing delimiter (one or three quotes); empty outside.
+  absl::string_view quote;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    ++col;
+    if (c == '\n') {
+      ++line, col = 0, dots = 0;
+      if (quote.size() == 1) quote = {};  // a one-line string cannot go on
+      continue;
+    }
+    if (!quote.empty()) {
+      if (c == '\\' && quote[0] == '"') {
+        ++i, ++col;  // an escaped character
+      } else if (text.substr(i, quote.size()) == quote) {
+        i += quote.size() - 1;
+        quote = {};
+      }
+      continue;
+    }
+    switch (c) {
+      case '#':
+        while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+        break;
+      case '"':
+      case '\'': {
+        const bool triple = text.substr(i, 3) == std::string(3, c);
+        quote = text.substr(i, triple ? 3 : 1);
+        if (triple) i += 2;
+        break;
+      }
+      case '[':
+      case '{':
+        if (++depth > kMaxNesting) {
+          return error(line, col, absl::StrCat("nested more than ", kMaxNesting, " levels deep"));
+        }
+        break;
+      case ']':
+      case '}':
+        --depth;
+        break;
+      case '.':
+        if (++dots > kMaxDotsPerLine) {
+          return error(line, col,
+                       absl::StrCat("a key more than ", kMaxDotsPerLine, " levels deep"));
+        }
+        break;
+      default:
+        break;
+    }
   }
   return absl::OkStatus();
 }

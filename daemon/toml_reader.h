@@ -43,15 +43,18 @@ class TableReader {
   absl::StatusOr<std::optional<std::string>> String(absl::string_view key);
   absl::StatusOr<std::optional<int64_t>> Int(absl::string_view key);
   absl::StatusOr<std::optional<bool>> Bool(absl::string_view key);
-  // A positive duration as a string with a unit: "500ms", "2s", "1m".
-  absl::StatusOr<std::optional<absl::Duration>> Duration(absl::string_view key);
+  // A duration as a string with a unit ("500ms", "2s", "1m"), within [min, max].
+  absl::StatusOr<std::optional<absl::Duration>> Duration(absl::string_view key,
+                                                         absl::Duration min,
+                                                         absl::Duration max);
   absl::StatusOr<std::optional<std::vector<std::string>>> StringArray(absl::string_view key);
   // A sub-table; nullptr when absent.
   absl::StatusOr<const toml::table*> Table(absl::string_view key);
   // An array of tables ([[key]]); empty when absent.
   absl::StatusOr<std::vector<const toml::table*>> TableArray(absl::string_view key);
   // A secret given inline (`key`, only where `inline_allowed`), by `key-env` (an environment
-  // variable's name) or `key-file` (a file's path; trailing newlines dropped).
+  // variable's name) or `key-file` (a file's path; trailing newlines dropped). An empty
+  // secret is an error here, so that check-config refuses what `dcp run` would.
   absl::StatusOr<std::optional<std::string>> Secret(absl::string_view key, bool inline_allowed);
 
   absl::Status CheckNoUnknownKeys(absl::string_view known_list) const;
@@ -66,6 +69,16 @@ class TableReader {
   std::string path_;
   std::set<std::string> seen_;
 };
+
+// Limits checked before the text reaches the TOML parser, whose recursion a hostile file
+// could exhaust (a key 150,000 levels deep crashed it): at most kMaxConfigBytes, at most
+// kMaxNesting levels of [ and { at any point, at most kMaxDotsPerLine dots outside strings
+// and comments on any line (a dotted key's depth; a real config has a handful).
+// kInvalidArgument "path:line:col: ..." otherwise.
+inline constexpr size_t kMaxConfigBytes = 1 << 20;
+inline constexpr int kMaxNesting = 32;
+inline constexpr int kMaxDotsPerLine = 64;
+absl::Status CheckTomlShape(absl::string_view text, absl::string_view path);
 
 // `dsn` with `password-env` / `password-file` (docs/config.md).
 absl::StatusOr<mysql::Dsn> ReadDsn(TableReader& r);

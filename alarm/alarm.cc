@@ -1,5 +1,6 @@
 #include "alarm/alarm.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -86,10 +87,41 @@ std::string Alarm::Summary() const {
   return s;
 }
 
+std::string Alarm::IncidentKey() const {
+  const std::string pair = absl::StrCat(source_tag, "->", target_tag);
+  switch (kind) {
+    case AlarmKind::kTimeout:
+    case AlarmKind::kRecovered:
+      return absl::StrCat("timeout:", pair);
+    case AlarmKind::kGap:
+    case AlarmKind::kOverflow:
+      return absl::StrCat(AlarmKindName(kind), ":", pair, ":",
+                          from_barrier ? absl::StrCat(*from_barrier) : "?", "-",
+                          to_barrier ? absl::StrCat(*to_barrier) : "?");
+    case AlarmKind::kDiff:
+      break;
+  }
+  if (keys.size() == 1 && total_keys <= 1) return absl::StrCat("diff:", pair, ":", keys[0].key);
+  // Several keys: FNV-1a over the sorted sample and the total, stable across builds.
+  std::vector<std::string> sorted;
+  for (const KeyDiff& k : keys) sorted.push_back(k.key);
+  std::sort(sorted.begin(), sorted.end());
+  uint64_t h = 0xcbf29ce484222325ull;
+  auto mix = [&h](absl::string_view s) {
+    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+    h = (h ^ 0xff) * 0x100000001b3ull;  // a separator no key byte sequence can fake alone
+  };
+  for (const std::string& k : sorted) mix(k);
+  mix(absl::StrCat(total_keys));
+  return absl::StrCat("diff:", pair, ":", total_keys, "-keys-", absl::Hex(h, absl::kZeroPad16));
+}
+
 std::string Alarm::ToJson(uint64_t sequence, bool slack_text) const {
   std::string out = "{";
   if (sequence != 0) absl::StrAppend(&out, "\"sequence\":", sequence, ",");
-  absl::StrAppend(&out, "\"kind\":\"", AlarmKindName(kind), "\",\"time\":");
+  absl::StrAppend(&out, "\"kind\":\"", AlarmKindName(kind), "\",\"incident_key\":");
+  json::AppendString(IncidentKey(), &out);
+  out.append(",\"time\":");
   json::AppendString(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone()), &out);
   out.append(",\"source_tag\":");
   json::AppendString(source_tag, &out);

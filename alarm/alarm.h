@@ -81,11 +81,20 @@ struct Alarm {
   std::vector<KeyDiff> keys;  // Diff: sample of differing keys
   uint64_t total_keys = 0;    // Diff: number of differing keys (>= keys.size())
   std::optional<absl::Duration> waited;  // Timeout/Recovered: how long the target was late
+  // The delivery number, unique and increasing across restarts (alarm/sequence.h); 0 when
+  // not numbered.
+  uint64_t sequence = 0;
+
+  // The same for every alarm about one divergence, across windows and restarts, so that
+  // receivers can deduplicate and resolve: "<kind group>:<source>-><target>:<what>", where a
+  // Timeout and its Recovered share "timeout:..."; a Diff names its table and key (or, for
+  // several keys, a digest of the sorted keys); a Gap or Overflow its barrier range.
+  std::string IncidentKey() const;
 
   // One line of text for people and chat: "DIFF src->dst barriers [4,5): 3 keys differ ...".
   std::string Summary() const;
-  // The JSON document of docs/alarms.md, on one line. `sequence` is the sink's delivery
-  // number (0: omitted); `slack_text` adds a "text" field with Summary().
+  // The JSON document of docs/alarms.md, on one line. `sequence` is the delivery number
+  // (0: omitted); `slack_text` adds a "text" field with Summary().
   std::string ToJson(uint64_t sequence = 0, bool slack_text = false) const;
 };
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "alarm/json_lines_sink.h"
+#include "alarm/sequence.h"
 #include "alarm/sinks.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -167,6 +168,60 @@ TEST(SinkRegistry, KindsFilterPassesOnlyTheListedKinds) {
   EXPECT_THAT(lines[0], HasSubstr("\"kind\":\"diff\""));
   EXPECT_THAT(lines[1], HasSubstr("\"kind\":\"recovered\""));
   std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace dcp::alarm
+
+namespace dcp::alarm {
+namespace {
+
+TEST(AlarmSequence, NeverRepeatsAcrossRestartsAndCrashes) {
+  const std::string path = TempPath() + "-seq";
+  std::vector<uint64_t> seen;
+  {
+    auto seq = AlarmSequence::Open(path, /*block=*/10);
+    ASSERT_TRUE(seq.ok()) << seq.status();
+    for (int i = 0; i < 25; ++i) seen.push_back((*seq)->Next());  // crosses two blocks
+    EXPECT_TRUE((*seq)->Reserve().ok());
+  }  // a crash: nothing saved beyond the reservations
+  {
+    auto seq = AlarmSequence::Open(path, 10);
+    ASSERT_TRUE(seq.ok()) << seq.status();
+    for (int i = 0; i < 5; ++i) seen.push_back((*seq)->Next());
+  }
+  for (size_t i = 0; i < 25; ++i) EXPECT_EQ(seen[i], i + 1);
+  for (size_t i = 1; i < seen.size(); ++i) EXPECT_GT(seen[i], seen[i - 1]);
+  std::ofstream(path) << "garbage";
+  EXPECT_EQ(AlarmSequence::Open(path, 10).status().code(), absl::StatusCode::kDataLoss);
+  std::remove(path.c_str());
+}
+
+TEST(AlarmJson, IncidentKeysTieAlarmsOfOneDivergence) {
+  Alarm timeout;
+  timeout.kind = AlarmKind::kTimeout;
+  timeout.source_tag = "src";
+  timeout.target_tag = "dst";
+  Alarm recovered = timeout;
+  recovered.kind = AlarmKind::kRecovered;
+  EXPECT_EQ(timeout.IncidentKey(), "timeout:src->dst");
+  EXPECT_EQ(recovered.IncidentKey(), timeout.IncidentKey());
+  Alarm diff = timeout;
+  diff.kind = AlarmKind::kDiff;
+  KeyDiff a, b;
+  a.key = "[\"shop.orders\",\"n:1\"]";
+  b.key = "[\"shop.orders\",\"n:2\"]";
+  diff.keys = {a};
+  diff.total_keys = 1;
+  EXPECT_EQ(diff.IncidentKey(), "diff:src->dst:[\"shop.orders\",\"n:1\"]");
+  diff.keys = {b, a};
+  diff.total_keys = 2;
+  Alarm again = diff;
+  again.keys = {a, b};  // the same divergence, raised again (another window, a restart)
+  EXPECT_EQ(diff.IncidentKey(), again.IncidentKey());
+  again.total_keys = 3;
+  EXPECT_NE(diff.IncidentKey(), again.IncidentKey());
+  EXPECT_THAT(diff.ToJson(9), HasSubstr("\"incident_key\":\"diff:src->dst:2-keys-"));
 }
 
 }  // namespace

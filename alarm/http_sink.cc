@@ -162,8 +162,10 @@ uint64_t HttpSink::dead_letters() const {
 
 std::deque<Alarm> HttpSink::SpoolAll(std::deque<Alarm> alarms) {
   while (!alarms.empty()) {
-    const std::string body = format_->Body(alarms.front(), spool_->next_sequence());
-    absl::Status s = spool_->Append(body);
+    const Alarm& a = alarms.front();
+    const uint64_t sequence = a.sequence != 0 ? a.sequence : spool_->next_sequence();
+    const std::string body = format_->Body(a, sequence);
+    absl::Status s = spool_->Append(body, sequence);
     if (!s.ok()) {
       absl::MutexLock lock(&mu_);
       ++stats_.errors;

@@ -75,7 +75,10 @@ void JsonLinesSink::WriteBacklog() {
 void JsonLinesSink::Emit(const Alarm& alarm) {
   absl::MutexLock lock(&mu_);
   ++stats_.emitted;
-  std::string line = alarm.ToJson(++sequence_);
+  // The daemon numbers alarms once for every sink (alarm/sequence.h); unnumbered ones (tests,
+  // tools) get this sink's own count.
+  ++sequence_;
+  std::string line = alarm.ToJson(alarm.sequence != 0 ? alarm.sequence : sequence_);
   line.push_back('\n');
   if (backlog_.size() >= kMaxBacklog) {
     backlog_.pop_front();

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -140,13 +141,14 @@ absl::Status AlarmSpool::Load() {
   return absl::OkStatus();
 }
 
-absl::Status AlarmSpool::Append(absl::string_view body) {
+absl::Status AlarmSpool::Append(absl::string_view body, uint64_t sequence) {
+  const uint64_t seq = sequence != 0 ? sequence : next_sequence_;
   std::string rec;
   rec.reserve(kHeader + body.size());
   rec.append("DS");
   PutLe(rec, body.size(), 4);
   PutLe(rec, Crc(body), 4);
-  PutLe(rec, next_sequence_, 8);
+  PutLe(rec, seq, 8);
   rec.append(body.data(), body.size());
   const std::string path = dir_ + "/alarms.spool";
   size_t done = 0;
@@ -161,11 +163,16 @@ absl::Status AlarmSpool::Append(absl::string_view body) {
     }
     done += static_cast<size_t>(n);
   }
-  if (fdatasync(fd_) != 0) return Errno("cannot sync alarm spool", path);
+  if (fdatasync(fd_) != 0) {
+    absl::Status s = Errno("cannot sync alarm spool", path);
+    (void)!ftruncate(fd_, static_cast<off_t>(size_));
+    lseek(fd_, static_cast<off_t>(size_), SEEK_SET);
+    return s;
+  }
   size_ += rec.size();
-  pending_.push_back(Entry{next_sequence_, std::string(body)});
+  pending_.push_back(Entry{seq, std::string(body)});
   pending_ends_.push_back(size_);
-  ++next_sequence_;
+  next_sequence_ = std::max(next_sequence_, seq + 1);
   return absl::OkStatus();
 }
 

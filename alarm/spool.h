@@ -45,10 +45,11 @@ class AlarmSpool {
   AlarmSpool(const AlarmSpool&) = delete;
   AlarmSpool& operator=(const AlarmSpool&) = delete;
 
-  // The sequence number the next appended record will get (1 for a new spool).
+  // The sequence number the next record appended without one gets (1 for a new spool).
   uint64_t next_sequence() const { return next_sequence_; }
-  // Appends a record with sequence next_sequence() and makes it durable.
-  absl::Status Append(absl::string_view body);
+  // Appends a record and makes it durable. Its sequence is `sequence` (the alarm's own
+  // number, increasing) or, when 0, next_sequence(). A failed append leaves no trace.
+  absl::Status Append(absl::string_view body, uint64_t sequence = 0);
   // The oldest undelivered record.
   const Entry* Front() const { return pending_.empty() ? nullptr : &pending_.front(); }
   // Marks Front() delivered, durably.

@@ -61,6 +61,11 @@ class Receiver {
   bool ok() const { return ok_; }
   uint16_t port() const { return port_; }
   std::string url() const { return absl::StrCat("http://127.0.0.1:", port_, "/hook"); }
+  // Answers 413 to every request whose body contains `marker` (empty: none), whatever the mode.
+  void refuse_bodies_with(std::string marker) {
+    absl::MutexLock lock(&mu_);
+    refuse_marker_ = std::move(marker);
+  }
   void set_mode(Mode m) {
     absl::MutexLock lock(&mu_);
     mode_ = m;
@@ -119,6 +124,9 @@ class Receiver {
     {
       absl::MutexLock lock(&mu_);
       mode = mode_;
+      if (!refuse_marker_.empty() && r.body.find(refuse_marker_) != std::string::npos) {
+        mode = Mode::kRefuse413;
+      }
       requests_.push_back(r);
     }
     if (mode == Mode::kHang) {
@@ -146,6 +154,7 @@ class Receiver {
   std::thread thread_;
   absl::Mutex mu_;
   Mode mode_ ABSL_GUARDED_BY(mu_) = Mode::kOk;
+  std::string refuse_marker_ ABSL_GUARDED_BY(mu_);
   std::vector<Request> requests_ ABSL_GUARDED_BY(mu_);
   std::vector<Request> accepted_ ABSL_GUARDED_BY(mu_);
 };

@@ -32,7 +32,7 @@ HttpHeaders WebhookFormat::Headers(const std::string& body, uint64_t sequence) c
 }
 
 absl::StatusOr<std::unique_ptr<HttpSink>> StartWebhookSink(WebhookOptions options,
-                                                          std::unique_ptr<HttpPoster> poster) {
+                                                           std::unique_ptr<HttpPoster> poster) {
   auto format = std::make_unique<WebhookFormat>(options.hmac_secret, options.slack_text);
   return HttpSink::Start(std::move(options), std::move(format), std::move(poster));
 }

@@ -37,9 +37,8 @@ class WebhookFormat final : public HttpFormat {
   const bool slack_text_;
 };
 
-absl::StatusOr<std::unique_ptr<HttpSink>> StartWebhookSink(WebhookOptions options,
-                                                          std::unique_ptr<HttpPoster> poster =
-                                                              nullptr);
+absl::StatusOr<std::unique_ptr<HttpSink>> StartWebhookSink(
+    WebhookOptions options, std::unique_ptr<HttpPoster> poster = nullptr);
 
 }  // namespace dcp::alarm
 

@@ -2,8 +2,6 @@
 // here), and the spool on its own.
 #include "alarm/webhook_sink.h"
 
-#include "alarm/test_http_receiver.h"
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -21,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "alarm/test_http_receiver.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -143,7 +142,7 @@ TEST_F(WebhookTest, ReceiverDownThenUpDeliversEveryAlarmOnceInOrder) {
   absl::Mutex mu;
   int attempts = 0;
   auto sink = StartWebhookSink(Options(absl::StrCat("http://127.0.0.1:", port, "/hook")),
-                                 std::make_unique<CountingPoster>(&mu, &attempts));
+                               std::make_unique<CountingPoster>(&mu, &attempts));
   ASSERT_TRUE(sink.ok()) << sink.status();
   for (int i = 1; i <= 5; ++i) (*sink)->Emit(Numbered(i));
   {
@@ -252,6 +251,33 @@ TEST_F(WebhookTest, SpoolCompactsWhenDrained) {
   ASSERT_EQ((*reopened)->pending(), 1u);
   EXPECT_EQ((*reopened)->Front()->body, "next");
   EXPECT_EQ((*reopened)->Front()->sequence, 2u);
+}
+
+// A receiver that refuses one alarm for good (413: too large): after 3 attempts it goes to
+// the dead-letter file, counted, and the alarms after it are delivered.
+TEST_F(WebhookTest, PermanentRefusalIsDeadLetteredAndDoesNotBlockTheNext) {
+  Receiver receiver;
+  ASSERT_TRUE(receiver.ok());
+  receiver.refuse_bodies_with("\"message\":\"alarm 2\"");
+  auto sink = StartWebhookSink(Options(receiver.url()));
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  for (int i = 1; i <= 4; ++i) (*sink)->Emit(Numbered(i));
+  ASSERT_TRUE((*sink)->Flush(absl::Seconds(20)));
+  EXPECT_EQ(Messages(receiver.accepted()),
+            (std::vector<std::string>{"alarm 1", "alarm 3", "alarm 4"}));
+  EXPECT_EQ((*sink)->dead_letters(), 1u);
+  const SinkStats stats = (*sink)->stats();
+  EXPECT_EQ(stats.delivered, 3u);
+  EXPECT_EQ(stats.pending, 0u);
+  EXPECT_EQ(stats.errors, 1u);
+  EXPECT_THAT(stats.last_error, HasSubstr("HTTP 413"));
+  size_t refused = 0;
+  for (const Request& r : receiver.requests()) refused += Messages({r})[0] == "alarm 2";
+  EXPECT_EQ(refused, 3u);
+  std::ifstream dead(dir_ + "/spool/dead-letter.jsonl");
+  std::string line;
+  ASSERT_TRUE(std::getline(dead, line));
+  EXPECT_THAT(line, HasSubstr("\"message\":\"alarm 2\""));
 }
 
 TEST(WebhookOptions, Validation) {

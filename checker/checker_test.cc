@@ -718,7 +718,8 @@ TEST(AlarmJson, DiffDocument) {
   k.source.content = "a\nb";
   a.keys.push_back(k);
   EXPECT_EQ(a.ToJson(3, true),
-            "{\"sequence\":3,\"kind\":\"diff\",\"time\":\"2023-11-14T22:13:20.000Z\","
+            "{\"sequence\":3,\"kind\":\"diff\","
+            "\"incident_key\":\"diff:src->dst:shop.orders:\\\"7\\\"\",\"time\":\"2023-11-14T22:13:20.000Z\","
             "\"source_tag\":\"src\",\"target_tag\":\"dst\",\"from_barrier\":4,\"to_barrier\":5,"
             "\"mode\":\"state\",\"message\":\"1 key differs\",\"total_keys\":1,\"keys\":["
             "{\"key\":\"shop.orders:\\\"7\\\"\",\"table\":\"shop.orders\",\"what\":\"different\","

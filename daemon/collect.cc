@@ -45,8 +45,7 @@ struct Running {
 
 }  // namespace
 
-absl::Status PusherSink::Put(std::vector<checker::Change>& changes,
-                             const std::function<bool()>&) {
+absl::Status PusherSink::Put(std::vector<checker::Change>& changes, const std::function<bool()>&) {
   bool barrier = false;
   for (const checker::Change& c : changes) {
     barrier = barrier || c.is_barrier();
@@ -97,8 +96,8 @@ absl::Status RunCollect(const Config& config, const std::function<bool()>& stop)
     for (const Running& r : running) {
       absl::Status s = r.collector->Failure();
       if (!s.ok()) {
-        return absl::Status(s.code(), absl::StrCat("collector ", r.collector->Status().name,
-                                                   ": ", s.message()));
+        return absl::Status(
+            s.code(), absl::StrCat("collector ", r.collector->Status().name, ": ", s.message()));
       }
     }
     return absl::OkStatus();

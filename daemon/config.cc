@@ -150,7 +150,8 @@ absl::StatusOr<GrpcSourceConfig> ReadGrpcSource(TableReader& r) {
   ASSIGN_OR_RETURN(std::optional<bool> insecure, r.Bool("allow-insecure"));
   if (!IsLoopback(c.listen) && !c.token && c.tls_cert.empty() && !insecure.value_or(false)) {
     return r.Error(r.table().get("listen"), "listen",
-                   absl::StrCat("\"", c.listen, "\" is reachable from other hosts but needs "
+                   absl::StrCat("\"", c.listen,
+                                "\" is reachable from other hosts but needs "
                                 "neither a token nor TLS, so anyone who reaches it can push "
                                 "changes: set token-env or token-file (and tls-cert/tls-key), "
                                 "or allow-insecure = true"));
@@ -543,8 +544,8 @@ absl::StatusOr<Config> ParseConfig(absl::string_view toml_text, absl::string_vie
 absl::StatusOr<Config> LoadConfig(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::file_size(path, ec) > kMaxConfigBytes && !ec) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": larger than ", kMaxConfigBytes,
-                                                   " bytes; not a dcp configuration"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": larger than ", kMaxConfigBytes, " bytes; not a dcp configuration"));
   }
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read the config file"));

@@ -260,10 +260,12 @@ TEST(Config, EmptySecretsAreRefusedAsDcpRunWould) {
   const std::string file = ::testing::TempDir() + "/empty-token";
   std::ofstream(file) << "\n";
   std::string text = kMinimal;
-  text += "[[collector]]\nname = \"pushed\"\ntype = \"grpc\"\nlisten = \"127.0.0.1:0\"\n"
-          "tags = [\"dst2\"]\ntoken-file = \"" + file + "\"\n";
-  EXPECT_THAT(ErrorOf(text), HasSubstr("collector[3].token-file: secret file " + file +
-                                       " is empty"));
+  text +=
+      "[[collector]]\nname = \"pushed\"\ntype = \"grpc\"\nlisten = \"127.0.0.1:0\"\n"
+      "tags = [\"dst2\"]\ntoken-file = \"" +
+      file + "\"\n";
+  EXPECT_THAT(ErrorOf(text),
+              HasSubstr("collector[3].token-file: secret file " + file + " is empty"));
   setenv("DCP_TEST_EMPTY", "", 1);
   std::string env = kMinimal;
   env += "[collect]\ntarget = \"h:1\"\ntoken-env = \"DCP_TEST_EMPTY\"\n";
@@ -272,16 +274,18 @@ TEST(Config, EmptySecretsAreRefusedAsDcpRunWould) {
 
 TEST(Config, OpenGrpcListenNeedsTokenOrTlsOrAnExplicitKey) {
   std::string open = kMinimal;
-  open += "[[collector]]\nname = \"pushed\"\ntype = \"grpc\"\nlisten = \"0.0.0.0:7000\"\n"
-          "tags = [\"dst2\"]\n";
+  open +=
+      "[[collector]]\nname = \"pushed\"\ntype = \"grpc\"\nlisten = \"0.0.0.0:7000\"\n"
+      "tags = [\"dst2\"]\n";
   EXPECT_THAT(ErrorOf(open), HasSubstr("collector[3].listen: \"0.0.0.0:7000\" is reachable "
                                        "from other hosts but needs neither a token nor TLS"));
   EXPECT_EQ(ErrorOf(open + "allow-insecure = true\n"), "OK");
   setenv("DCP_TEST_TOKEN", "t0k3n", 1);
   EXPECT_EQ(ErrorOf(open + "token-env = \"DCP_TEST_TOKEN\"\n"), "OK");
   std::string loopback = kMinimal;
-  loopback += "[[collector]]\nname = \"pushed\"\ntype = \"grpc\"\nlisten = \"[::1]:7000\"\n"
-              "tags = [\"dst2\"]\n";
+  loopback +=
+      "[[collector]]\nname = \"pushed\"\ntype = \"grpc\"\nlisten = \"[::1]:7000\"\n"
+      "tags = [\"dst2\"]\n";
   EXPECT_EQ(ErrorOf(loopback), "OK");
   std::string http = kMinimal;
   http += "[http]\nlisten = \"0.0.0.0:8080\"\n";

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "alarm/sequence.h"
 #include "alarm/sinks.h"
 #include "barrier/barrier_writer.h"
 #include "barrier/lag.h"
@@ -51,17 +52,21 @@ class CheckerSink final : public collector::MessageSink {
   uint64_t seq_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-// Counts alarms by kind and logs each one's summary, then passes it on.
+// Numbers every alarm once for all sinks (alarm/sequence.h), counts them by kind and logs
+// each one's summary, then passes it on.
 class CountingSink final : public alarm::AlarmSink {
  public:
-  explicit CountingSink(alarm::AlarmSink* next) : next_(next) {}
+  CountingSink(alarm::AlarmSequence* sequence, alarm::AlarmSink* next)
+      : sequence_(sequence), next_(next) {}
   void Emit(const alarm::Alarm& alarm) override {
+    alarm::Alarm numbered = alarm;
+    numbered.sequence = sequence_->Next();
     {
       absl::MutexLock lock(&mu_);
       ++counts_[std::string(alarm::AlarmKindName(alarm.kind))];
     }
-    DCP_LOG(WARNING) << "alarm: " << alarm.Summary();
-    next_->Emit(alarm);
+    DCP_LOG(WARNING) << "alarm " << numbered.sequence << ": " << alarm.Summary();
+    next_->Emit(numbered);
   }
   std::map<std::string, uint64_t> counts() const {
     absl::MutexLock lock(&mu_);
@@ -69,6 +74,7 @@ class CountingSink final : public alarm::AlarmSink {
   }
 
  private:
+  alarm::AlarmSequence* const sequence_;
   alarm::AlarmSink* const next_;
   mutable absl::Mutex mu_;
   std::map<std::string, uint64_t> counts_ ABSL_GUARDED_BY(mu_);
@@ -112,6 +118,7 @@ class Daemon::Impl {
   std::atomic<bool> running_{false};  // Start() succeeded
 
   std::vector<Sink> sinks_;
+  std::unique_ptr<alarm::AlarmSequence> sequence_;
   std::unique_ptr<alarm::FanOutSink> fan_out_;
   std::unique_ptr<CountingSink> counting_;
   barrier::LagTracker lag_;
@@ -148,7 +155,15 @@ absl::Status Daemon::Impl::OpenSinks() {
   }
   if (sinks_.empty()) DCP_LOG(INFO) << "alarm sinks: none (alarms are only counted)";
   fan_out_ = std::make_unique<alarm::FanOutSink>(std::move(all));
-  counting_ = std::make_unique<CountingSink>(fan_out_.get());
+  const std::string seq_path =
+      (std::filesystem::path(config().state.dir) / "alarm-sequence").string();
+  absl::StatusOr<std::unique_ptr<alarm::AlarmSequence>> seq = alarm::AlarmSequence::Open(seq_path);
+  if (!seq.ok()) {
+    return absl::Status(seq.status().code(),
+                        absl::StrCat(config().path, ": state.dir: ", seq.status().message()));
+  }
+  sequence_ = *std::move(seq);
+  counting_ = std::make_unique<CountingSink>(sequence_.get(), fan_out_.get());
   return absl::OkStatus();
 }
 
@@ -241,6 +256,10 @@ void Daemon::Impl::TickLoop() {
   while (!tick_stop_.WaitForNotificationWithTimeout(options_.tick)) {
     checker_->Tick();
     PersistCheckpoints();
+    absl::Status reserved = sequence_->Reserve();
+    if (!reserved.ok()) {
+      DCP_LOG_EVERY_N_SEC(ERROR, 30) << "cannot reserve alarm sequence numbers: " << reserved;
+    }
     absl::MutexLock lock(&tick_mu_);
     last_tick_ = options_.clock->Now();
   }

@@ -33,7 +33,8 @@ int Connect(int port) {
 std::string Get(int port, const std::string& path) {
   const int fd = Connect(port);
   if (fd < 0) return "";
-  const std::string req = absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string req =
+      absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   std::string answer;
   if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
     char buf[4096];

@@ -339,8 +339,8 @@ std::string RenderStatusJson(const StatusSnapshot& s) {
 std::pair<bool, std::string> Liveness(const StatusSnapshot& s) {
   const absl::Duration since = s.now - s.last_tick;
   if (since <= kLivenessWindow) return {true, ""};
-  return {false, absl::StrCat("the daemon's tick loop has not run for ",
-                              absl::FormatDuration(since))};
+  return {false,
+          absl::StrCat("the daemon's tick loop has not run for ", absl::FormatDuration(since))};
 }
 
 std::pair<bool, std::string> Health(const StatusSnapshot& s) {

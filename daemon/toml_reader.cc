@@ -66,16 +66,16 @@ absl::StatusOr<std::optional<bool>> TableReader::Bool(absl::string_view key) {
 }
 
 absl::StatusOr<std::optional<absl::Duration>> TableReader::Duration(absl::string_view key,
-                                                                   absl::Duration min,
-                                                                   absl::Duration max) {
+                                                                    absl::Duration min,
+                                                                    absl::Duration max) {
   const toml::node* n = Get(key);
   if (n == nullptr) return std::nullopt;
   absl::Duration d;
-  if (!n->is_string() || !absl::ParseDuration(n->as_string()->get(), &d) || d < min ||
-      d > max) {
+  if (!n->is_string() || !absl::ParseDuration(n->as_string()->get(), &d) || d < min || d > max) {
     return Error(n, key,
                  absl::StrCat("expected a duration from ", absl::FormatDuration(min), " to ",
-                              absl::FormatDuration(max), " as a string such as \"500ms\", "
+                              absl::FormatDuration(max),
+                              " as a string such as \"500ms\", "
                               "\"2s\" or \"1m\""));
   }
   return d;
@@ -234,8 +234,8 @@ absl::Status CheckTomlShape(absl::string_view text, absl::string_view path) {
     return absl::InvalidArgumentError(absl::StrCat(path, ":", line, ":", col, ": ", what));
   };
   if (text.size() > kMaxConfigBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": larger than ", kMaxConfigBytes,
-                                                   " bytes; not a dcp configuration"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": larger than ", kMaxConfigBytes, " bytes; not a dcp configuration"));
   }
   int line = 1, col = 0, depth = 0, dots = 0;
   // Inside a string: its closing delimiter (one or three quotes); empty outside.

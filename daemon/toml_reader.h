@@ -44,8 +44,7 @@ class TableReader {
   absl::StatusOr<std::optional<int64_t>> Int(absl::string_view key);
   absl::StatusOr<std::optional<bool>> Bool(absl::string_view key);
   // A duration as a string with a unit ("500ms", "2s", "1m"), within [min, max].
-  absl::StatusOr<std::optional<absl::Duration>> Duration(absl::string_view key,
-                                                         absl::Duration min,
+  absl::StatusOr<std::optional<absl::Duration>> Duration(absl::string_view key, absl::Duration min,
                                                          absl::Duration max);
   absl::StatusOr<std::optional<std::vector<std::string>>> StringArray(absl::string_view key);
   // A sub-table; nullptr when absent.

@@ -6,6 +6,8 @@
 #include "util/log.h"
 #include "util/status_macros.h"
 #include "util/url.h"
+#include "util/histogram.h"
+#include "util/process_stats.h"
 
 namespace dcp {
 namespace {
@@ -129,6 +131,40 @@ TEST(UrlForLogs, KeepsOnlySchemeHostAndPort) {
   EXPECT_EQ(UrlForLogs("http://[::1]:80/a"), "http://[::1]:80");
   EXPECT_EQ(UrlForLogs("no url here"), "(url)");
   EXPECT_EQ(UrlForLogs("http://"), "(url)");
+}
+
+}  // namespace
+}  // namespace dcp
+
+namespace dcp {
+namespace {
+
+TEST(Histogram, CountsIntoTheFirstBucketThatHoldsTheValue) {
+  Histogram h({0.1, 1, 10});
+  for (double v : {0.05, 0.1, 0.5, 1.0, 5.0, 100.0}) h.Observe(v);
+  const Histogram::Snapshot s = h.Get();
+  EXPECT_EQ(s.counts, (std::vector<uint64_t>{2, 2, 1, 1}));  // le=0.1 holds 0.1 (<=)
+  EXPECT_EQ(s.count, 6u);
+  EXPECT_DOUBLE_EQ(s.sum, 106.65);
+}
+
+}  // namespace
+}  // namespace dcp
+
+namespace dcp {
+namespace {
+
+TEST(ProcessStats, ReadsThisProcess) {
+  auto s = ReadProcessStats();
+  ASSERT_TRUE(s.has_value());
+  EXPECT_GT(s->resident_bytes, 1u << 20);
+  EXPECT_GE(s->virtual_bytes, s->resident_bytes);
+  EXPECT_GT(s->open_fds, 2u);
+  EXPECT_GE(s->max_fds, s->open_fds);
+  const double now = absl::ToUnixSeconds(absl::Now());
+  EXPECT_LE(s->start_time_seconds, now + 1);
+  EXPECT_GT(s->start_time_seconds, now - 3600);
+  EXPECT_GE(s->cpu_seconds, 0);
 }
 
 }  // namespace

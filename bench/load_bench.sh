@@ -10,7 +10,7 @@
 # mode, and
 # `sysbench WORKLOAD run` drives the primary for DURATION seconds. Every second the script
 # samples dcp's /proc/PID/stat (utime+stime), dcp's replication lag
-# (dcp_target_replication_lag_seconds from /metrics) and the replica's
+# (dcp_tag_lag_seconds{tag="dst"} from /metrics) and the replica's
 # SHOW SLAVE STATUS Seconds_Behind_Master. After the load it waits for the replica to catch
 # up and for dcp to compare windows past the last barrier of the load, then checks that dcp
 # raised no alarm at all (any alarm here is a false one: the pair is consistent; the checker's
@@ -123,7 +123,10 @@ done
 [ -n "$HTTP_PORT" ] || fail "dcp did not start its HTTP server"
 metrics() { curl -s --max-time 5 "http://127.0.0.1:$HTTP_PORT/metrics"; }
 metric() { { metrics || true; } | awk -v n="$1" '$1 == n { print $2 }'; }
-compared() { metric 'dcp_target_windows_compared_total{target="dst"}'; }
+compared() {
+  { metrics || true; } | awk 'index($1, "dcp_target_windows_total{target=\"dst\",") == 1 \
+    { n += $2; seen = 1 } END { if (seen) print n }'
+}
 # Before the load: dcp is connected and compares windows.
 for _ in $(seq 60); do
   c=$(compared)
@@ -149,7 +152,7 @@ ticks_start=$(cpu_ticks)
 while kill -0 "$SB_PID" 2>/dev/null; do
   t_iter=$(date +%s.%N)
   # time, dcp cpu ticks, dcp lag (s, "NA" when absent), Seconds_Behind_Master ("NA" when NULL)
-  lag=$(metric 'dcp_target_replication_lag_seconds{target="dst"}')
+  lag=$(metric 'dcp_tag_lag_seconds{tag="dst"}')
   s=$(sbm)
   [ -n "$s" ] && [ "$s" != NULL ] || s=NA
   echo "$(date +%s.%N) $(cpu_ticks) ${lag:-NA} $s" >>"$W/samples.txt"
@@ -182,8 +185,8 @@ sleep 2  # the comparison of the last window follows the barrier's arrival
 DCP_DRAIN=$(awk -v s="$c_start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 metrics >"$W/metrics.txt"
 m() { awk -v n="$1" '$1 == n { print $2 }' "$W/metrics.txt"; }
-WINDOWS=$(m 'dcp_target_windows_compared_total{target="dst"}')
-SAME=$(m 'dcp_target_windows_same_total{target="dst"}')
+SAME=$(m 'dcp_target_windows_total{target="dst",result="same"}')
+WINDOWS=$(( ${SAME%.*} + $(m 'dcp_target_windows_total{target="dst",result="diff"}' | cut -d. -f1) ))
 ROWS_SRC=$(m 'dcp_tag_changes_total{tag="src"}')
 ALARMS=0
 for kind in diff timeout recovered gap overflow; do

@@ -1,5 +1,7 @@
 #include "checker/checker.h"
 
+#include <chrono>
+
 #include <algorithm>
 #include <utility>
 
@@ -590,11 +592,14 @@ void Checker::Compare(TargetState& t, const Window& source, const Window& target
   ++t.stats.windows_compared;
   DiffSample diffs(options_.max_sample_keys);
   uint64_t diff_from = source.from;
+  const auto started = std::chrono::steady_clock::now();
   if (options_.mode == Mode::kState) {
     CompareState(t, source, target, diffs, diff_from);
   } else {
     CompareSequence(t, source, target, diffs);
   }
+  compare_seconds_.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   const uint64_t total = diffs.total();
   if (total == 0) {
     ++t.stats.windows_same;
@@ -610,6 +615,17 @@ void Checker::Compare(TargetState& t, const Window& source, const Window& target
   a.keys = diffs.Take();
   a.message = absl::StrCat(total, total == 1 ? " key differs" : " keys differ", " between '",
                            options_.source_tag, "' and '", t.tag, "'");
+  uint64_t earliest = 0;
+  for (const KeyDiff& k : a.keys) {
+    for (const alarm::SideImage* side : {&k.source, &k.target}) {
+      if (side->seen && side->timestamp != 0 && (earliest == 0 || side->timestamp < earliest)) {
+        earliest = side->timestamp;
+      }
+    }
+  }
+  if (earliest != 0 && absl::ToUnixSeconds(a.time) >= static_cast<int64_t>(earliest)) {
+    detection_seconds_.Observe(absl::ToDoubleSeconds(a.time - absl::FromUnixSeconds(earliest)));
+  }
   Raise(std::move(a));
 }
 
@@ -759,6 +775,8 @@ CheckerStats Checker::Stats() const {
     out.targets.push_back(std::move(s));
   }
   out.unknown_tag_messages = unknown_tag_messages_;
+  out.compare_seconds = compare_seconds_.Get();
+  out.detection_seconds = detection_seconds_.Get();
   return out;
 }
 

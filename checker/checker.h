@@ -45,6 +45,7 @@
 #include "checker/change.h"
 #include "checker/segment.h"
 #include "util/clock.h"
+#include "util/histogram.h"
 
 namespace dcp::checker {
 
@@ -116,6 +117,11 @@ struct CheckerStats {
   std::vector<TagStats> tags;  // source first, then targets in configuration order
   std::vector<TargetStats> targets;
   uint64_t unknown_tag_messages = 0;
+  // Seconds spent comparing one window pair (processing time).
+  Histogram::Snapshot compare_seconds;
+  // Diff alarms: from the commit of the earliest differing change in the alarm's sample (its
+  // binlog timestamp, whole seconds) to the alarm.
+  Histogram::Snapshot detection_seconds;
 };
 
 class Checker {
@@ -239,6 +245,8 @@ class Checker {
   const CheckerOptions options_;
   Clock* const clock_;
   alarm::AlarmSink* const sink_;
+  Histogram compare_seconds_{Histogram::LatencyBounds()};
+  Histogram detection_seconds_{Histogram::LatencyBounds()};
 
   mutable absl::Mutex mu_;
   std::vector<TagState> tags_ ABSL_GUARDED_BY(mu_);  // [0] is the source

@@ -31,6 +31,8 @@ struct CollectorStatus {
   uint64_t reconnects = 0;
   uint64_t rejected = 0;  // pushed messages answered with an error code
   std::string position;   // where a restart would resume (binlog readers), else empty
+  std::string binlog_file;  // binlog readers: the file and offset of that position
+  uint64_t binlog_position = 0;
   std::string error;      // why the collector stopped, when it did
 };
 

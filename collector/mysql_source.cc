@@ -92,7 +92,10 @@ CollectorStatus MysqlSource::Status() const {
   c.messages = st.messages;
   c.barriers = st.barriers;
   c.reconnects = st.reconnects;
-  c.position = collector_->position().ToString();
+  const StartPoint position = collector_->position();
+  c.position = position.ToString();
+  c.binlog_file = position.file;
+  c.binlog_position = position.position;
   absl::MutexLock lock(&mu_);
   c.error = std::string(failure_.message());
   if (!failure_.ok()) c.connected = false;

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <deque>
 #include <atomic>
 #include <filesystem>
 #include <functional>
@@ -24,6 +25,7 @@
 #include "util/log.h"
 #include "util/status_macros.h"
 #include "util/url.h"
+#include "util/version.h"
 
 namespace dcp::daemon {
 namespace {
@@ -64,6 +66,9 @@ class CountingSink final : public alarm::AlarmSink {
     {
       absl::MutexLock lock(&mu_);
       ++counts_[std::string(alarm::AlarmKindName(alarm.kind))];
+      recent_.push_front(numbered);
+      if (recent_.size() > kRecentAlarms) recent_.pop_back();
+      last_by_target_[alarm.target_tag] = numbered;
     }
     DCP_LOG(WARNING) << "alarm " << numbered.sequence << ": " << alarm.Summary();
     next_->Emit(numbered);
@@ -72,12 +77,24 @@ class CountingSink final : public alarm::AlarmSink {
     absl::MutexLock lock(&mu_);
     return counts_;
   }
+  std::vector<alarm::Alarm> recent() const {
+    absl::MutexLock lock(&mu_);
+    return std::vector<alarm::Alarm>(recent_.begin(), recent_.end());
+  }
+  std::optional<alarm::Alarm> last(const std::string& target) const {
+    absl::MutexLock lock(&mu_);
+    auto it = last_by_target_.find(target);
+    if (it == last_by_target_.end()) return std::nullopt;
+    return it->second;
+  }
 
  private:
   alarm::AlarmSequence* const sequence_;
   alarm::AlarmSink* const next_;
   mutable absl::Mutex mu_;
   std::map<std::string, uint64_t> counts_ ABSL_GUARDED_BY(mu_);
+  std::deque<alarm::Alarm> recent_ ABSL_GUARDED_BY(mu_);  // newest first
+  std::map<std::string, alarm::Alarm> last_by_target_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -108,6 +125,15 @@ class Daemon::Impl {
   absl::Status BuildCollectors();
   void StartBarrier();
   void TickLoop();
+  void SampleHistory();
+  // /livez without taking any component's lock: only the tick loop's last turn.
+  std::pair<bool, std::string> Live() const {
+    StatusSnapshot s;
+    s.now = options_.clock->Now();
+    absl::MutexLock lock(&tick_mu_);
+    s.last_tick = last_tick_;
+    return Liveness(s);
+  }
   void PersistCheckpoints();
 
   Options options_;
@@ -133,6 +159,7 @@ class Daemon::Impl {
 
   mutable absl::Mutex checkpoint_mu_;
   std::optional<uint64_t> checkpoint_barrier_ ABSL_GUARDED_BY(checkpoint_mu_);
+  History history_;
   mutable absl::Mutex tick_mu_;
   absl::Time last_tick_ ABSL_GUARDED_BY(tick_mu_);
 };
@@ -242,14 +269,28 @@ absl::Status Daemon::Impl::Start() {
                                               HttpServer::Handlers{
                                                   [this] { return RenderMetrics(Snapshot()); },
                                                   [this] { return RenderStatusJson(Snapshot()); },
-                                                  [this] { return Liveness(Snapshot()); },
+                                                  [this] { return RenderStatusPage(Snapshot()); },
+                                                  [this] { return Live(); },
                                                   [this] { return Health(Snapshot()); }}));
     DCP_LOG(INFO) << "http: listening on " << http_->address()
-                  << " (/metrics /status /livez /readyz /healthz)";
+                  << " (/ /metrics /status /livez /readyz /healthz)";
   }
   running_ = true;
   DCP_LOG(INFO) << "dcp running";
   return absl::OkStatus();
+}
+
+void Daemon::Impl::SampleHistory() {
+  const absl::Time now = options_.clock->Now();
+  for (const std::string& target : config().checker.target_tags) {
+    const std::optional<absl::Duration> lag = lag_.CurrentLag(target, now);
+    history_.Add("lag:" + target, now,
+                 lag ? std::optional<double>(absl::ToDoubleSeconds(*lag)) : std::nullopt);
+  }
+  for (const Source& src : sources_) {
+    const collector::CollectorStatus c = src.collector->Status();
+    history_.Add("messages:" + c.name, now, static_cast<double>(c.messages));
+  }
 }
 
 void Daemon::Impl::TickLoop() {
@@ -260,6 +301,7 @@ void Daemon::Impl::TickLoop() {
     if (!reserved.ok()) {
       DCP_LOG_EVERY_N_SEC(ERROR, 30) << "cannot reserve alarm sequence numbers: " << reserved;
     }
+    SampleHistory();
     absl::MutexLock lock(&tick_mu_);
     last_tick_ = options_.clock->Now();
   }
@@ -353,7 +395,16 @@ StatusSnapshot Daemon::Impl::Snapshot() const {
     absl::MutexLock lock(&tick_mu_);
     s.last_tick = last_tick_;
   }
-  for (const Source& src : sources_) s.collectors.push_back(src.collector->Status());
+  s.version = std::string(Version());
+  s.revision = std::string(Revision());
+  s.process = ReadProcessStats();
+  for (const Source& src : sources_) {
+    s.collectors.push_back(src.collector->Status());
+    const std::string& name = s.collectors.back().name;
+    if (auto rate = history_.Rate("messages:" + name, absl::Minutes(1))) {
+      s.collector_rates[name] = *rate;
+    }
+  }
   if (checker_) {
     checker::CheckerStats cs = checker_->Stats();
     for (checker::TagStats& t : cs.tags) {
@@ -365,11 +416,18 @@ StatusSnapshot Daemon::Impl::Snapshot() const {
     for (checker::TargetStats& t : cs.targets) {
       TargetStatus ts;
       ts.lag = lag_.CurrentLag(t.tag, s.now);
+      ts.lag_history = history_.Get("lag:" + t.tag);
+      if (counting_) ts.last_alarm = counting_->last(t.tag);
       ts.stats = std::move(t);
       s.targets.push_back(std::move(ts));
     }
+    s.compare_seconds = std::move(cs.compare_seconds);
+    s.detection_seconds = std::move(cs.detection_seconds);
   }
-  if (counting_) s.alarms.raised = counting_->counts();
+  if (counting_) {
+    s.alarms.raised = counting_->counts();
+    s.alarms.recent = counting_->recent();
+  }
   for (const Sink& k : sinks_) s.alarms.sinks.push_back({k.name, k.type, k.sink->stats()});
   if (barrier_) {
     const barrier::BarrierWriter::Stats b = barrier_->stats();

@@ -49,7 +49,10 @@
 #include "checker/checker.h"
 #include "collector/collector.h"
 #include "daemon/config.h"
+#include "daemon/history.h"
 #include "util/clock.h"
+#include "util/histogram.h"
+#include "util/process_stats.h"
 
 namespace dcp::daemon {
 
@@ -67,6 +70,8 @@ using CollectorStatus = collector::CollectorStatus;
 struct TargetStatus {
   checker::TargetStats stats;
   std::optional<absl::Duration> lag;  // replication lag from the barrier heartbeat
+  std::vector<History::Point> lag_history;  // seconds, the last hour, oldest first
+  std::optional<alarm::Alarm> last_alarm;   // the latest alarm about this target
 };
 
 struct TagStatus {
@@ -83,12 +88,20 @@ struct SinkStatus {
 struct AlarmCounts {
   std::map<std::string, uint64_t> raised;  // by kind name ("diff", "timeout", ...)
   std::vector<SinkStatus> sinks;           // configured order
+  std::vector<alarm::Alarm> recent;        // the latest kRecentAlarms, newest first
 };
+inline constexpr size_t kRecentAlarms = 20;
 
 struct StatusSnapshot {
   absl::Time now;
   absl::Time started;
   absl::Time last_tick;  // when the tick loop last ran (started, before the first)
+  std::string version;
+  std::string revision;
+  std::optional<ProcessStats> process;
+  Histogram::Snapshot compare_seconds;    // checker::CheckerStats
+  Histogram::Snapshot detection_seconds;  // checker::CheckerStats
+  std::map<std::string, double> collector_rates;  // changes/s over the last minute, by name
   std::vector<CollectorStatus> collectors;
   std::vector<TagStatus> tags;
   std::vector<TargetStatus> targets;
@@ -103,8 +116,11 @@ struct StatusSnapshot {
 
 // Prometheus text exposition format (version 0.0.4).
 std::string RenderMetrics(const StatusSnapshot& s);
-// One JSON document for a person.
+// One JSON document (for scripts; docs/operations.md).
 std::string RenderStatusJson(const StatusSnapshot& s);
+// The status page at "/": one HTML document for a person, no external assets, refreshing
+// itself (docs/operations.md).
+std::string RenderStatusPage(const StatusSnapshot& s);
 // Readiness (/readyz, and /healthz): every collector is connected and no target is in
 // Timeout; else the reasons.
 std::pair<bool, std::string> Health(const StatusSnapshot& s);

@@ -41,8 +41,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string&
   s->server_->Get("/livez", probe(handlers.live));
   s->server_->Get("/readyz", probe(handlers.ready));
   s->server_->Get("/healthz", probe(handlers.ready));
-  s->server_->Get("/", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("dcp: /metrics /status /livez /readyz /healthz\n", "text/plain");
+  s->server_->Get("/", [h = handlers.page](const httplib::Request&, httplib::Response& res) {
+    res.set_content(h(), "text/html; charset=utf-8");
   });
   auto seconds = [](absl::Duration d) { return static_cast<time_t>(absl::ToInt64Seconds(d)); };
   s->server_->set_read_timeout(seconds(kReadTimeout));

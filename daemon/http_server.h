@@ -1,5 +1,5 @@
-// A small HTTP server for the daemon's endpoints (cpp-httplib): /metrics, /status, /livez,
-// /readyz and /healthz (an alias of /readyz).
+// A small HTTP server for the daemon's endpoints (cpp-httplib): the status page at /,
+// /metrics, /status, /livez, /readyz and /healthz (an alias of /readyz).
 //
 // Slow or idle clients cannot starve the probes: a request must arrive within
 // kReadTimeout, an answer leave within kWriteTimeout, and kWorkers threads serve connections
@@ -29,6 +29,7 @@ class HttpServer {
   struct Handlers {
     std::function<std::string()> metrics;  // Prometheus text
     std::function<std::string()> status;   // JSON
+    std::function<std::string()> page;     // HTML, at "/"
     // (ok, reason): 200 "ok" or 503 with the reason.
     std::function<std::pair<bool, std::string>()> live;
     std::function<std::pair<bool, std::string>()> ready;

@@ -49,6 +49,7 @@ HttpServer::Handlers Handlers() {
   HttpServer::Handlers h;
   h.metrics = [] { return std::string("dcp_up 1\n"); };
   h.status = [] { return std::string("{}"); };
+  h.page = [] { return std::string("<!doctype html><title>dcp</title>"); };
   h.live = [] { return std::make_pair(true, std::string()); };
   h.ready = [] { return std::make_pair(false, std::string("target 'dst' in timeout")); };
   return h;
@@ -62,6 +63,7 @@ TEST(HttpServer, LivenessAndReadinessAreSeparate) {
   EXPECT_THAT(Get(port, "/readyz"), ::testing::HasSubstr("503"));
   EXPECT_THAT(Get(port, "/healthz"), ::testing::HasSubstr("503"));  // an alias of /readyz
   EXPECT_EQ(Get(port, "/metrics"), "HTTP/1.1 200 OK");
+  EXPECT_EQ(Get(port, "/"), "HTTP/1.1 200 OK");
 }
 
 // Clients that open a connection and never finish their request hold a worker each until the

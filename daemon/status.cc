@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -52,6 +53,21 @@ class Metrics {
     absl::StrAppend(&out_, name, labels.empty() ? "" : absl::StrCat("{", labels, "}"), " ",
                     FormatNumber(value), "\n");
   }
+  // A histogram family: cumulative buckets, sum and count.
+  void Histogram(const std::string& name, const std::string& help, const std::string& labels,
+                 const dcp::Histogram::Snapshot& h) {
+    Family(name, "histogram", help);
+    const std::string prefix = labels.empty() ? "" : labels + ",";
+    uint64_t cumulative = 0;
+    if (h.counts.empty()) Sample(name + "_bucket", prefix + "le=\"+Inf\"", 0);
+    for (size_t i = 0; i < h.counts.size(); ++i) {
+      cumulative += h.counts[i];
+      const std::string le = i < h.bounds.size() ? FormatNumber(h.bounds[i]) : "+Inf";
+      Sample(name + "_bucket", prefix + "le=\"" + le + "\"", static_cast<double>(cumulative));
+    }
+    Sample(name + "_sum", labels, h.sum);
+    Sample(name + "_count", labels, static_cast<double>(h.count));
+  }
   std::string Take() { return std::move(out_); }
 
  private:
@@ -89,20 +105,63 @@ void OptNumber(std::string& out, const char* name, std::optional<double> value) 
                                         : std::string(":null");
 }
 
+void StringArray(std::string& out, const char* name, const std::vector<std::string>& values) {
+  out += ",";
+  json::AppendString(name, &out);
+  out += ":[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ",";
+    json::AppendString(values[i], &out);
+  }
+  out += "]";
+}
+
+// An alarm in /status: what a person needs to recognise it (the full document is in the
+// alarm sinks).
+void AlarmBrief(std::string& out, const alarm::Alarm& a) {
+  absl::StrAppend(&out, "{\"sequence\":", a.sequence);
+  Field(out, "kind", std::string(alarm::AlarmKindName(a.kind)));
+  Field(out, "time", absl::FormatTime(absl::RFC3339_sec, a.time, absl::UTCTimeZone()));
+  Field(out, "target", a.target_tag);
+  Field(out, "incident_key", a.IncidentKey());
+  Field(out, "summary", a.Summary());
+  std::vector<std::string> keys;
+  for (const alarm::KeyDiff& k : a.keys) keys.push_back(k.key);
+  StringArray(out, "keys", keys);
+  out += "}";
+}
+
 std::optional<double> Seconds(const std::optional<absl::Duration>& d) {
   if (!d) return std::nullopt;
   return absl::ToDoubleSeconds(*d);
 }
 
-}  // namespace
+void RenderProcessMetrics(Metrics& m, const StatusSnapshot& s) {
+  if (!s.process) return;
+  const ProcessStats& p = *s.process;
+  m.Family("process_start_time_seconds", "gauge", "Start time of the process since the epoch.");
+  m.Sample("process_start_time_seconds", "", p.start_time_seconds);
+  m.Family("process_cpu_seconds_total", "counter", "User and system CPU time spent.");
+  m.Sample("process_cpu_seconds_total", "", p.cpu_seconds);
+  m.Family("process_resident_memory_bytes", "gauge", "Resident memory size.");
+  m.Sample("process_resident_memory_bytes", "", static_cast<double>(p.resident_bytes));
+  m.Family("process_virtual_memory_bytes", "gauge", "Virtual memory size.");
+  m.Sample("process_virtual_memory_bytes", "", static_cast<double>(p.virtual_bytes));
+  m.Family("process_open_fds", "gauge", "Open file descriptors.");
+  m.Sample("process_open_fds", "", static_cast<double>(p.open_fds));
+  m.Family("process_max_fds", "gauge", "The limit of open file descriptors.");
+  m.Sample("process_max_fds", "", static_cast<double>(p.max_fds));
+}
 
-std::string RenderMetrics(const StatusSnapshot& s) {
-  Metrics m;
-  m.Family("dcp_up", "gauge", "1 while the daemon runs.");
-  m.Sample("dcp_up", "", 1);
-  m.Family("dcp_uptime_seconds", "gauge", "Seconds since the daemon started.");
-  m.Sample("dcp_uptime_seconds", "", absl::ToDoubleSeconds(s.now - s.started));
+// The number in a binlog file name ("mysql-bin.000123" -> 123), 0 when there is none.
+double BinlogFileNumber(const std::string& file) {
+  const size_t dot = file.rfind('.');
+  uint64_t n = 0;
+  if (dot == std::string::npos || !absl::SimpleAtoi(file.substr(dot + 1), &n)) return 0;
+  return static_cast<double>(n);
+}
 
+void RenderCollectorMetrics(Metrics& m, const StatusSnapshot& s) {
   struct CollectorMetric {
     const char* name;
     const char* type;
@@ -116,9 +175,9 @@ std::string RenderMetrics(const StatusSnapshot& s) {
        [](const CollectorStatus& c) { return static_cast<double>(c.events); }},
       {"dcp_collector_rows_total", "counter", "Rows read from row events.",
        [](const CollectorStatus& c) { return static_cast<double>(c.rows); }},
-      {"dcp_collector_messages_total", "counter", "Messages delivered to the checker.",
+      {"dcp_collector_messages_total", "counter", "Changes delivered to the checker.",
        [](const CollectorStatus& c) { return static_cast<double>(c.messages); }},
-      {"dcp_collector_barriers_total", "counter", "Barrier messages delivered.",
+      {"dcp_collector_barriers_total", "counter", "Barriers delivered.",
        [](const CollectorStatus& c) { return static_cast<double>(c.barriers); }},
       {"dcp_collector_reconnects_total", "counter", "Lost streams resumed.",
        [](const CollectorStatus& c) { return static_cast<double>(c.reconnects); }},
@@ -131,14 +190,25 @@ std::string RenderMetrics(const StatusSnapshot& s) {
       m.Sample(cm.name, absl::StrCat(L("collector", c.name), ",", L("type", c.type)), cm.get(c));
     }
   }
-  m.Family("dcp_collector_position_info", "gauge",
-           "The resume position after the last delivered transaction (label position).");
+  // The resume position as two gauges (a position label would start a new series with every
+  // transaction).
+  m.Family("dcp_collector_binlog_file_number", "gauge",
+           "Binlog readers: the number of the binlog file of the resume position.");
   for (const CollectorStatus& c : s.collectors) {
-    if (c.type != "mysql") continue;
-    m.Sample("dcp_collector_position_info",
-             absl::StrCat(L("collector", c.name), ",", L("position", c.position)), 1);
+    if (c.binlog_file.empty()) continue;
+    m.Sample("dcp_collector_binlog_file_number", L("collector", c.name),
+             BinlogFileNumber(c.binlog_file));
   }
+  m.Family("dcp_collector_binlog_position_bytes", "gauge",
+           "Binlog readers: the offset of the resume position in its file.");
+  for (const CollectorStatus& c : s.collectors) {
+    if (c.binlog_file.empty()) continue;
+    m.Sample("dcp_collector_binlog_position_bytes", L("collector", c.name),
+             static_cast<double>(c.binlog_position));
+  }
+}
 
+void RenderTagAndTargetMetrics(Metrics& m, const StatusSnapshot& s) {
   m.Family("dcp_tag_last_barrier", "gauge", "The last barrier offset the tag delivered.");
   for (const TagStatus& t : s.tags) {
     if (t.stats.last_barrier) {
@@ -151,11 +221,18 @@ std::string RenderMetrics(const StatusSnapshot& s) {
     m.Sample("dcp_tag_changes_total", L("tag", t.stats.tag), static_cast<double>(t.stats.changes));
   }
   m.Family("dcp_tag_lag_seconds", "gauge",
-           "Barrier commit on the source to its arrival in the tag's stream.");
+           "Barrier commit on the source to its arrival in the tag's stream: for a target tag, "
+           "its replication lag.");
   for (const TagStatus& t : s.tags) {
     if (t.lag) m.Sample("dcp_tag_lag_seconds", L("tag", t.stats.tag), ToDoubleSeconds(*t.lag));
   }
-
+  m.Family("dcp_target_windows_total", "counter", "Windows compared, by result (same, diff).");
+  for (const TargetStatus& t : s.targets) {
+    m.Sample("dcp_target_windows_total", absl::StrCat(L("target", t.stats.tag), ",", L("result", "same")),
+             static_cast<double>(t.stats.windows_same));
+    m.Sample("dcp_target_windows_total", absl::StrCat(L("target", t.stats.tag), ",", L("result", "diff")),
+             static_cast<double>(t.stats.windows_diff));
+  }
   struct TargetMetric {
     const char* name;
     const char* type;
@@ -163,12 +240,6 @@ std::string RenderMetrics(const StatusSnapshot& s) {
     double (*get)(const TargetStatus&);
   };
   const TargetMetric target_metrics[] = {
-      {"dcp_target_windows_compared_total", "counter", "Windows compared.",
-       [](const TargetStatus& t) { return static_cast<double>(t.stats.windows_compared); }},
-      {"dcp_target_windows_same_total", "counter", "Windows found equal.",
-       [](const TargetStatus& t) { return static_cast<double>(t.stats.windows_same); }},
-      {"dcp_target_windows_diff_total", "counter", "Windows with a Diff.",
-       [](const TargetStatus& t) { return static_cast<double>(t.stats.windows_diff); }},
       {"dcp_target_diff_keys_total", "counter", "Keys reported in Diff alarms.",
        [](const TargetStatus& t) { return static_cast<double>(t.stats.diff_keys); }},
       {"dcp_target_timeouts_total", "counter", "Timeout episodes.",
@@ -190,15 +261,9 @@ std::string RenderMetrics(const StatusSnapshot& s) {
     m.Family(tm.name, tm.type, tm.help);
     for (const TargetStatus& t : s.targets) m.Sample(tm.name, L("target", t.stats.tag), tm.get(t));
   }
-  m.Family("dcp_target_replication_lag_seconds", "gauge",
-           "Replication lag of the target from the barrier heartbeat.");
-  for (const TargetStatus& t : s.targets) {
-    if (t.lag) {
-      m.Sample("dcp_target_replication_lag_seconds", L("target", t.stats.tag),
-               absl::ToDoubleSeconds(*t.lag));
-    }
-  }
+}
 
+void RenderAlarmMetrics(Metrics& m, const StatusSnapshot& s) {
   m.Family("dcp_alarms_total", "counter", "Alarms raised, by kind.");
   for (const char* kind : {"diff", "timeout", "recovered", "gap", "overflow"}) {
     auto it = s.alarms.raised.find(kind);
@@ -228,6 +293,24 @@ std::string RenderMetrics(const StatusSnapshot& s) {
       m.Sample(sm.name, absl::StrCat(L("sink", k.name), ",", L("type", k.type)), sm.get(k.stats));
     }
   }
+}
+
+}  // namespace
+
+std::string RenderMetrics(const StatusSnapshot& s) {
+  Metrics m;
+  m.Family("dcp_build_info", "gauge", "Always 1; the labels say which dcp runs.");
+  m.Sample("dcp_build_info", absl::StrCat(L("version", s.version), ",", L("revision", s.revision)),
+           1);
+  RenderProcessMetrics(m, s);
+  RenderCollectorMetrics(m, s);
+  RenderTagAndTargetMetrics(m, s);
+  RenderAlarmMetrics(m, s);
+  m.Histogram("dcp_window_compare_seconds", "Processing time of one window comparison.",
+              "", s.compare_seconds);
+  m.Histogram("dcp_detection_latency_seconds",
+              "Diff alarms: commit of the earliest differing change to the alarm.", "",
+              s.detection_seconds);
   if (s.barrier) {
     m.Family("dcp_barrier_bumps_total", "counter", "Barriers written on the source.");
     m.Sample("dcp_barrier_bumps_total", "", static_cast<double>(s.barrier_bumps));
@@ -236,11 +319,10 @@ std::string RenderMetrics(const StatusSnapshot& s) {
     m.Family("dcp_barrier_connected", "gauge", "1 while the barrier writer is connected.");
     m.Sample("dcp_barrier_connected", "", s.barrier_connected ? 1 : 0);
   }
-  if (s.checkpoint_barrier) {
-    m.Family("dcp_checkpoint_barrier", "gauge",
-             "The barrier collectors resume before after a restart.");
-    m.Sample("dcp_checkpoint_barrier", "", static_cast<double>(*s.checkpoint_barrier));
-  }
+  m.Family("dcp_checkpoint_barrier", "gauge",
+           "The barrier collectors resume before after a restart (0: none saved yet).");
+  m.Sample("dcp_checkpoint_barrier", "",
+           static_cast<double>(s.checkpoint_barrier.value_or(0)));
   return m.Take();
 }
 
@@ -248,6 +330,8 @@ std::string RenderStatusJson(const StatusSnapshot& s) {
   const auto [healthy, reason] = Health(s);
   std::string out = "{";
   Field(out, "time", absl::FormatTime(absl::RFC3339_sec, s.now, absl::UTCTimeZone()), false);
+  Field(out, "version", s.version);
+  Field(out, "revision", s.revision);
   Field(out, "started", absl::FormatTime(absl::RFC3339_sec, s.started, absl::UTCTimeZone()));
   Bool(out, "healthy", healthy);
   Field(out, "health", healthy ? std::string("ok") : reason);
@@ -258,7 +342,7 @@ std::string RenderStatusJson(const StatusSnapshot& s) {
     Field(out, "name", c.name, false);
     Field(out, "type", c.type);
     Field(out, "address", c.address);
-    Field(out, "tags", absl::StrJoin(c.tags, ","));
+    StringArray(out, "tags", c.tags);
     Bool(out, "connected", c.connected);
     Number(out, "events", static_cast<double>(c.events));
     Number(out, "rows", static_cast<double>(c.rows));
@@ -266,6 +350,9 @@ std::string RenderStatusJson(const StatusSnapshot& s) {
     Number(out, "barriers", static_cast<double>(c.barriers));
     Number(out, "reconnects", static_cast<double>(c.reconnects));
     if (c.type == "mysql") Field(out, "position", c.position);
+    if (auto it = s.collector_rates.find(c.name); it != s.collector_rates.end()) {
+      Number(out, "messages_per_second", it->second);
+    }
     if (!c.error.empty()) Field(out, "error", c.error);
     out += "}";
   }
@@ -297,6 +384,10 @@ std::string RenderStatusJson(const StatusSnapshot& s) {
     Number(out, "buffered_changes", static_cast<double>(t.stats.buffered_changes));
     Bool(out, "in_timeout", t.stats.in_timeout);
     OptNumber(out, "replication_lag_seconds", Seconds(t.lag));
+    if (t.last_alarm) {
+      out += ",\"last_alarm\":";
+      AlarmBrief(out, *t.last_alarm);
+    }
     out += "}";
   }
   out += "],\"alarms\":{";
@@ -308,6 +399,12 @@ std::string RenderStatusJson(const StatusSnapshot& s) {
     absl::StrAppend(&out, ":", n);
   }
   out += "}";
+  out += ",\"recent_alarms\":[";
+  for (size_t i = 0; i < s.alarms.recent.size(); ++i) {
+    if (i > 0) out += ",";
+    AlarmBrief(out, s.alarms.recent[i]);
+  }
+  out += "]";
   out += ",\"alarm_sinks\":[";
   for (size_t i = 0; i < s.alarms.sinks.size(); ++i) {
     const SinkStatus& k = s.alarms.sinks[i];

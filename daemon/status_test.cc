@@ -1,5 +1,6 @@
 #include "daemon/daemon.h"
 #include "gmock/gmock.h"
+#include "nlohmann/json.hpp"
 #include "gtest/gtest.h"
 
 namespace dcp::daemon {
@@ -40,21 +41,52 @@ StatusSnapshot Sample() {
   return s;
 }
 
-TEST(StatusTest, MetricsCarryEveryFamilyWithLabels) {
-  const std::string m = RenderMetrics(Sample());
-  EXPECT_THAT(m, HasSubstr("dcp_collector_connected{collector=\"source\",type=\"mysql\"} 1\n"));
-  EXPECT_THAT(m,
-              HasSubstr("dcp_collector_reconnects_total{collector=\"source\",type=\"mysql\"} 1"));
+// Whether `m` holds the sample line `line` (a whole line).
+bool HasLine(const std::string& m, const std::string& line) {
+  return m.find("\n" + line + "\n") != std::string::npos || m.rfind(line + "\n", 0) == 0;
+}
+
+TEST(StatusTest, MetricsCarryEveryFamilyWithBoundedLabels) {
+  StatusSnapshot s = Sample();
+  s.collectors[0].binlog_file = "mysql-bin.000012";
+  s.collectors[0].binlog_position = 1234;
+  TagStatus dst;
+  dst.stats.tag = "dst";
+  dst.lag = absl::Milliseconds(1500);
+  s.tags.push_back(dst);
+  s.targets[0].stats.windows_same = 4;
+  s.version = "0.1.0";
+  s.revision = "abc123";
+  s.process = ProcessStats{1.7e9, 2.5, 30 << 20, 100 << 20, 12, 1024};
+  Histogram h(Histogram::LatencyBounds());
+  h.Observe(0.002);
+  h.Observe(3);
+  s.detection_seconds = h.Get();
+  const std::string m = RenderMetrics(s);
+  EXPECT_TRUE(HasLine(m, "dcp_build_info{version=\"0.1.0\",revision=\"abc123\"} 1"));
+  EXPECT_TRUE(HasLine(m, "dcp_collector_connected{collector=\"source\",type=\"mysql\"} 1"));
+  EXPECT_TRUE(HasLine(m, "dcp_collector_reconnects_total{collector=\"source\",type=\"mysql\"} 1"));
   EXPECT_THAT(m, HasSubstr("collector=\"re\\\"plica\""));
-  EXPECT_THAT(m, HasSubstr("position=\"bin.000001:1234\""));
-  EXPECT_THAT(m, HasSubstr("dcp_tag_last_barrier{tag=\"src\"} 9\n"));
-  EXPECT_THAT(m, HasSubstr("dcp_target_windows_compared_total{target=\"dst\"} 5\n"));
-  EXPECT_THAT(m, HasSubstr("dcp_target_replication_lag_seconds{target=\"dst\"} 1.5\n"));
-  EXPECT_THAT(m, HasSubstr("dcp_alarms_total{kind=\"diff\"} 1\n"));
-  EXPECT_THAT(m, HasSubstr("dcp_alarms_total{kind=\"timeout\"} 0\n"));
-  EXPECT_THAT(m,
-              HasSubstr("dcp_alarm_sink_delivered_total{sink=\"webhook\",type=\"webhook\"} 1\n"));
-  EXPECT_THAT(m, HasSubstr("# TYPE dcp_target_windows_compared_total counter\n"));
+  // The position as two gauges, never as a label.
+  EXPECT_TRUE(HasLine(m, "dcp_collector_binlog_file_number{collector=\"source\"} 12"));
+  EXPECT_TRUE(HasLine(m, "dcp_collector_binlog_position_bytes{collector=\"source\"} 1234"));
+  EXPECT_THAT(m, Not(HasSubstr("position=")));
+  EXPECT_TRUE(HasLine(m, "dcp_tag_last_barrier{tag=\"src\"} 9"));
+  EXPECT_TRUE(HasLine(m, "dcp_target_windows_total{target=\"dst\",result=\"same\"} 4"));
+  EXPECT_TRUE(HasLine(m, "dcp_target_windows_total{target=\"dst\",result=\"diff\"} 1"));
+  EXPECT_TRUE(HasLine(m, "dcp_tag_lag_seconds{tag=\"dst\"} 1.5"));  // the one lag family
+  EXPECT_THAT(m, Not(HasSubstr("replication_lag")));
+  EXPECT_TRUE(HasLine(m, "dcp_alarms_total{kind=\"diff\"} 1"));
+  EXPECT_TRUE(HasLine(m, "dcp_alarms_total{kind=\"timeout\"} 0"));
+  EXPECT_TRUE(
+      HasLine(m, "dcp_alarm_sink_delivered_total{sink=\"webhook\",type=\"webhook\"} 1"));
+  EXPECT_TRUE(HasLine(m, "process_resident_memory_bytes 31457280"));
+  EXPECT_TRUE(HasLine(m, "process_open_fds 12"));
+  EXPECT_TRUE(HasLine(m, "# TYPE dcp_detection_latency_seconds histogram"));
+  EXPECT_TRUE(HasLine(m, "dcp_detection_latency_seconds_bucket{le=\"0.0025\"} 1"));
+  EXPECT_TRUE(HasLine(m, "dcp_detection_latency_seconds_bucket{le=\"5\"} 2"));
+  EXPECT_TRUE(HasLine(m, "dcp_detection_latency_seconds_bucket{le=\"+Inf\"} 2"));
+  EXPECT_TRUE(HasLine(m, "dcp_detection_latency_seconds_count 2"));
 }
 
 // Counters past a million keep every digit (absl's default double formatting would print
@@ -63,16 +95,57 @@ TEST(StatusTest, LargeCountersKeepEveryDigit) {
   StatusSnapshot s = Sample();
   s.collectors[0].rows = 1234567;
   s.collectors[0].events = 9007199254740000;
-  s.targets[0].lag = absl::Milliseconds(1234567);
+  s.tags[0].lag = absl::Milliseconds(1234567);
   const std::string m = RenderMetrics(s);
-  EXPECT_THAT(m,
-              HasSubstr("dcp_collector_rows_total{collector=\"source\",type=\"mysql\"} 1234567\n"));
+  EXPECT_TRUE(HasLine(m, "dcp_collector_rows_total{collector=\"source\",type=\"mysql\"} 1234567"));
   EXPECT_THAT(m, HasSubstr("{collector=\"source\",type=\"mysql\"} 9007199254740000\n"));
-  EXPECT_THAT(m, HasSubstr("dcp_target_replication_lag_seconds{target=\"dst\"} 1234.567\n"));
+  EXPECT_TRUE(HasLine(m, "dcp_tag_lag_seconds{tag=\"src\"} 1234.567"));
   EXPECT_THAT(m, Not(HasSubstr("e+")));
   const std::string j = RenderStatusJson(s);
   EXPECT_THAT(j, HasSubstr("\"rows\":1234567"));
   EXPECT_THAT(j, Not(HasSubstr("e+")));
+}
+
+// /status is JSON with arrays where there are lists (tags, alarms, keys).
+TEST(StatusTest, StatusJsonHasProperArrays) {
+  StatusSnapshot s = Sample();
+  s.collectors[0].tags = {"src", "src2"};
+  alarm::Alarm a;
+  a.kind = alarm::AlarmKind::kDiff;
+  a.sequence = 7;
+  a.source_tag = "src";
+  a.target_tag = "dst";
+  alarm::KeyDiff k;
+  k.key = "[\"shop.orders\",\"n:3\"]";
+  a.keys = {k};
+  a.total_keys = 1;
+  s.alarms.recent = {a};
+  s.targets[0].last_alarm = a;
+  const nlohmann::json j = nlohmann::json::parse(RenderStatusJson(s));
+  EXPECT_EQ(j["collectors"][0]["tags"], nlohmann::json::array({"src", "src2"}));
+  EXPECT_EQ(j["recent_alarms"][0]["sequence"], 7);
+  EXPECT_EQ(j["recent_alarms"][0]["keys"][0], "[\"shop.orders\",\"n:3\"]");
+  EXPECT_EQ(j["targets"][0]["last_alarm"]["kind"], "diff");
+}
+
+// The status page: each target's state, a sparkline of its lag, collectors, recent alarms;
+// text is escaped.
+TEST(StatusTest, StatusPageShowsStatesAndEscapes) {
+  StatusSnapshot s = Sample();
+  s.targets[0].stats.in_timeout = true;
+  TargetStatus ok;
+  ok.stats.tag = "<dst2>";
+  for (int i = 0; i < 60; ++i) {
+    ok.lag_history.push_back({s.now - absl::Seconds(60 - i), i % 10 * 0.1});
+  }
+  s.targets.push_back(ok);
+  const std::string page = RenderStatusPage(s);
+  EXPECT_THAT(page, HasSubstr("data-target=\"dst\" data-state=\"timeout\""));
+  EXPECT_THAT(page, HasSubstr("data-target=\"&lt;dst2&gt;\" data-state=\"ok\""));
+  EXPECT_THAT(page, HasSubstr("data-points=\"60\""));
+  EXPECT_THAT(page, HasSubstr("<polyline points="));
+  EXPECT_THAT(page, HasSubstr("not ready: "));
+  EXPECT_THAT(page, Not(HasSubstr("<dst2>")));
 }
 
 TEST(StatusTest, HealthNeedsConnectedCollectorsAndNoTimeout) {

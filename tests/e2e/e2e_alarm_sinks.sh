@@ -37,7 +37,7 @@ log_metric() { metric "dcp_alarm_sink_$1{sink=\"log\",type=\"log\"}"; }
 start_dcp
 workload 5
 wait_replicated
-wait_for 30 "2 windows compared" ge x 2 metric 'dcp_target_windows_compared_total{target="dst"}'
+wait_for 30 "2 windows compared" ge x 2 compared
 diverge 3 1
 wait_for 20 "three alarms raised" ge x 3 metric 'dcp_alarms_total{kind="diff"}'
 if [ $full_disk = 1 ]; then

@@ -8,8 +8,8 @@ write_config 1s 1 10s
 start_dcp
 workload 30
 wait_replicated
-wait_for 30 "5 windows compared" ge x 5 metric 'dcp_target_windows_compared_total{target="dst"}'
-wait_for 10 "a lag figure" ge x 0 metric 'dcp_target_replication_lag_seconds{target="dst"}'
+wait_for 30 "5 windows compared" ge x 5 compared
+wait_for 10 "a lag figure" ge x 0 metric 'dcp_tag_lag_seconds{tag="dst"}'
 sleep 3
 [ "$(metric 'dcp_tag_changes_total{tag="dst"}')" -ge 60 ] || fail "the checker did not see the workload on dst"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/healthz")" = 200 ] || fail "/healthz not 200"
@@ -18,7 +18,7 @@ http_get /status | grep -q '"healthy":true' || fail "/status not healthy"
 for kind in diff timeout gap overflow; do
   [ "$(metric "dcp_alarms_total{kind=\"$kind\"}")" = 0 ] || fail "dcp_alarms_total{kind=$kind} not 0"
 done
-log "compared $(metric 'dcp_target_windows_compared_total{target="dst"}') windows, lag $(metric 'dcp_target_replication_lag_seconds{target="dst"}') s"
+log "compared $(compared) windows, lag $(metric 'dcp_tag_lag_seconds{tag="dst"}') s"
 start=$SECONDS
 rc=0
 stop_dcp TERM || rc=$?

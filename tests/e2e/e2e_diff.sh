@@ -9,7 +9,7 @@ write_config 1s 1 10s
 start_dcp
 workload 10
 wait_replicated
-wait_for 30 "2 windows compared" ge x 2 metric 'dcp_target_windows_compared_total{target="dst"}'
+wait_for 30 "2 windows compared" ge x 2 compared
 r "UPDATE shop.orders SET amount = -1 WHERE id = 3"
 written=$SECONDS
 wait_for $(((1 + 1) * 1 + 5)) "a Diff alarm" has_alarm diff

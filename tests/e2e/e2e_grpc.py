@@ -112,7 +112,7 @@ dir = "{WORK}/state"
                 or '"total_keys":1' not in lines[0]:
             fail("expected one Diff for t:2, got %r" % lines, log)
         metrics = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % http).read().decode()
-        if 'dcp_target_windows_compared_total{target="dst"} 1\n' not in metrics:
+        if 'dcp_target_windows_total{target="dst",result="diff"} 1\n' not in metrics:
             fail("windows compared not 1:\n" + metrics, log)
         if 'dcp_collector_messages_total{collector="pushed-dst",type="grpc"} 5\n' not in metrics:
             fail("pushed-dst messages not 5:\n" + metrics, log)

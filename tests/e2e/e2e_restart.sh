@@ -30,6 +30,6 @@ sleep 4
 [ "$(alarms_of_kind diff)" = 1 ] || fail "expected one Diff, got $(alarms_of_kind diff)"
 [ "$(alarms_of_kind gap)" = 0 ] || fail "a window went unchecked (Gap)"
 [ "$(alarms_of_kind timeout)" = 0 ] || fail "a Timeout"
-[ "$(metric 'dcp_target_windows_compared_total{target="dst"}')" -ge 3 ] || fail "few windows compared after restart"
+[ "$(compared)" -ge 3 ] || fail "few windows compared after restart"
 stop_dcp TERM || fail "dcp exited with $? on SIGTERM"
 echo "PASS"

@@ -8,7 +8,7 @@ write_config 1s 1 3s
 start_dcp
 workload 5
 wait_replicated
-wait_for 30 "2 windows compared" ge x 2 metric 'dcp_target_windows_compared_total{target="dst"}'
+wait_for 30 "2 windows compared" ge x 2 compared
 r "STOP SLAVE SQL_THREAD"
 workload 10
 wait_for 20 "a Timeout alarm" has_alarm timeout

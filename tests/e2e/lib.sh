@@ -98,6 +98,11 @@ stop_dcp() {
 http_get() { curl -s --max-time 5 "http://127.0.0.1:$HTTP_PORT$1"; }
 # metric NAME_WITH_LABELS: the sample's value, empty when absent.
 metric() { http_get /metrics | awk -v n="$1" '$1 == n { print $2 }'; }
+# compared [TARGET]: windows compared for the target (same + diff).
+compared() {
+  http_get /metrics | awk -v t="target=\"${1:-dst}\"" \
+    'index($1, "dcp_target_windows_total{" t ",") == 1 { n += $2 } END { print n + 0 }'
+}
 
 # wait_for SECONDS DESCRIPTION COMMAND...: polls every 0.5 s.
 wait_for() {

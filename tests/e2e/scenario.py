@@ -203,6 +203,12 @@ class Dcp:
         with self.lock:
             return sum(self.cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
 
+    def compared(self, target="dst"):
+        """Windows compared for the target (same + diff), None when dcp does not answer."""
+        same = self.metric(f'dcp_target_windows_total{{target="{target}",result="same"}}')
+        diff = self.metric(f'dcp_target_windows_total{{target="{target}",result="diff"}}')
+        return None if same is None or diff is None else same + diff
+
     def metric(self, name):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{self.http_port}/metrics",
@@ -315,10 +321,10 @@ class Scenario:
         return cfg
 
     def wait_windows(self, n, secs=60):
-        start = self.dcp.metric('dcp_target_windows_compared_total{target="dst"}') or 0
+        start = self.dcp.compared() or 0
         deadline = time.time() + secs
         while time.time() < deadline:
-            v = self.dcp.metric('dcp_target_windows_compared_total{target="dst"}')
+            v = self.dcp.compared()
             if v is not None and v >= start + n:
                 return
             time.sleep(0.25)

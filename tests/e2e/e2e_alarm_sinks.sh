@@ -46,14 +46,15 @@ if [ $full_disk = 1 ]; then
   ge x 1 log_metric pending || fail "no alarm waits for room"
   rm -f "$alarm_dir/filler"
   diverge 1 10  # the next alarm writes what waited, then itself
-  wait_for 20 "every alarm written" test "$(log_metric pending)" = 0
+  wait_for 20 "every alarm written" eq x 0 log_metric pending
 fi
-wait_for 20 "the alarm log has every alarm" test "$(alarm_lines)" -ge "$(metric 'dcp_alarms_total{kind="diff"}')"
+all_written() { [ "$(alarm_lines)" -ge "$(metric 'dcp_alarms_total{kind="diff"}')" ]; }
+wait_for 20 "the alarm log has every alarm" all_written
 cp "$alarm_dir/alarms.jsonl" "$WORK/alarms.before"
 stop_dcp TERM || fail "dcp exited with $? on SIGTERM"
 start_dcp
 diverge 2 30
-wait_for 20 "Diffs after the restart" test "$(alarm_lines)" -gt "$(wc -l < "$WORK/alarms.before")"
+wait_for 20 "Diffs after the restart" ge x $(($(lines_of "$WORK/alarms.before") + 1)) alarm_lines
 sleep 2
 stop_dcp TERM || fail "dcp exited with $? on SIGTERM"
 
@@ -71,5 +72,5 @@ print(f"{len(docs)} alarms, valid JSON lines, sequences {seqs}")
 PY
 grep -q "SLACKTOKEN\|QUERYSECRET\|/services/" "$WORK/dcp.log" && fail "the webhook URL's secret was logged"
 grep -q "alarm sink webhook: webhook http://127.0.0.1:" "$WORK/dcp.log" || fail "the webhook sink's line"
-wait_for 10 "the webhook got the alarms" test "$(wc -l < "$WORK/webhook.jsonl")" -ge 4
+wait_for 10 "the webhook got the alarms" ge x 4 lines_of "$WORK/webhook.jsonl"
 echo "PASS"

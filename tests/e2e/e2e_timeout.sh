@@ -25,6 +25,7 @@ sleep 4
 [ "$(alarms_of_kind recovered)" = 1 ] || fail "expected one Recovered"
 [ "$(alarms_of_kind diff)" = 0 ] || fail "a Diff after a late but consistent replica"
 [ "$(alarms_of_kind gap)" = 0 ] || fail "a Gap after a late replica"
-wait_for 10 "/healthz 200 again" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/healthz")" = 200
+healthz_ok() { [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HTTP_PORT/healthz")" = 200 ]; }
+wait_for 10 "/healthz 200 again" healthz_ok
 stop_dcp TERM || fail "dcp exited with $? on SIGTERM"
 echo "PASS"

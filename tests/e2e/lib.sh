@@ -116,7 +116,11 @@ wait_for() {
   fail "timed out after ${secs}s waiting for: $what"
 }
 
+# ge x N COMMAND...: COMMAND's output is a number >= N; eq x V COMMAND...: it is V. Conditions
+# for wait_for, which re-runs COMMAND (an argument "$(...)" would be expanded only once).
 ge() { local v; v=$("${@:3}"); [ -n "$v" ] && awk -v a="$v" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+eq() { local v; v=$("${@:3}"); [ "$v" = "$2" ]; }
+lines_of() { wc -l < "$1" 2>/dev/null || echo 0; }
 alarms_of_kind() { grep -c "\"kind\":\"$1\"" "$WORK/alarms.jsonl" 2>/dev/null || true; }
 has_alarm() { [ "$(alarms_of_kind "$1")" -ge "${2:-1}" ]; }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "daemon/daemon.h"
 
@@ -89,11 +90,13 @@ std::string AlarmLine(const alarm::Alarm& a) {
     keys.push_back(absl::StrCat("<code>", Html(k.key), "</code> ",
                                 Html(alarm::KeyDiffKindName(k.kind))));
   }
+  const std::string kind = absl::AsciiStrToUpper(alarm::AlarmKindName(a.kind));
+  const std::string summary = a.Summary();  // starts with the kind, shown in bold instead
   return absl::StrCat(
       "<li class=\"alarm ", alarm::AlarmKindName(a.kind), "\"><span class=\"time\">",
       Html(absl::FormatTime("%Y-%m-%d %H:%M:%S", a.time, absl::UTCTimeZone())), "</span> #",
-      a.sequence, " <b>", Html(absl::AsciiStrToUpper(alarm::AlarmKindName(a.kind))), "</b> ",
-      Html(a.Summary()), keys.empty() ? "" : "<br>", absl::StrJoin(keys, ", "), "</li>");
+      a.sequence, " <b>", Html(kind), "</b> ", Html(absl::StripPrefix(summary, kind + " ")),
+      keys.empty() ? "" : "<br>", absl::StrJoin(keys, ", "), "</li>");
 }
 
 constexpr char kStyle[] = R"(

@@ -21,6 +21,7 @@
 #include "mysql/binlog/value.h"
 #include "util/atomic_file.h"
 #include "util/glob.h"
+#include "util/json.h"
 #include "util/status_macros.h"
 #include "verifier/json.h"
 
@@ -106,13 +107,13 @@ std::string Stats::ToJson() const {
                   ",\n  \"UnknownRows\": ", unknown_rows, ",\n  \"ConflictsByKind\": {");
   bool first = true;
   for (const auto& [kind, n] : conflicts_by_kind) {
-    absl::StrAppend(&out, first ? "" : ", ", verifier::JsonString(kind), ": ", n);
+    absl::StrAppend(&out, first ? "" : ", ", json::Quote(kind), ": ", n);
     first = false;
   }
   absl::StrAppend(&out, "},\n  \"Tables\": {");
   first = true;
   for (const auto& [name, c] : tables) {
-    absl::StrAppend(&out, first ? "\n" : ",\n", "    ", verifier::JsonString(name),
+    absl::StrAppend(&out, first ? "\n" : ",\n", "    ", json::Quote(name),
                     ": {\"inserts\": ", c.inserts, ", \"updates\": ", c.updates,
                     ", \"deletes\": ", c.deletes, ", \"applied\": ", c.applied,
                     ", \"already_applied\": ", c.already_applied, ", \"conflicts\": ", c.conflicts,
@@ -238,7 +239,7 @@ std::string ParamJson(const Param& p) {
     case Param::Kind::kDouble:
       return p.ToString();
     default:
-      return verifier::JsonString(p.ToString());
+      return verifier::ValueJson(p.ToString());
   }
 }
 
@@ -246,7 +247,7 @@ std::string ImageJson(const TableInfo& t, const Image& image, bool key_only) {
   std::vector<std::string> parts;
   auto add = [&](size_t k) {
     if (k >= image.size() || !image[k].has_value()) return;
-    parts.push_back(absl::StrCat(verifier::JsonString(t.columns[k]), ":", ParamJson(*image[k])));
+    parts.push_back(absl::StrCat(json::Quote(t.columns[k]), ":", ParamJson(*image[k])));
   };
   if (key_only && !t.key.empty()) {
     for (size_t k : t.key) add(k);
@@ -815,8 +816,8 @@ class Engine::Impl {
       if (row.has_value()) {
         std::vector<std::string> parts;
         for (size_t k = 0; k < row->size() && k < t.columns.size(); ++k) {
-          parts.push_back(absl::StrCat(verifier::JsonString(t.columns[k]), ":",
-                                       verifier::JsonValue((*row)[k])));
+          parts.push_back(
+              absl::StrCat(json::Quote(t.columns[k]), ":", verifier::ValueOrNullJson((*row)[k])));
         }
         target_json = absl::StrCat("{", absl::StrJoin(parts, ","), "}");
       }
@@ -824,7 +825,7 @@ class Engine::Impl {
                        : c.op == bl::RowOp::kUpdate ? "update"
                                                     : "delete";
       std::string line =
-          absl::StrCat("{\"table\":", verifier::JsonString(t.QualifiedName()), ",\"kind\":\"", kind,
+          absl::StrCat("{\"table\":", json::Quote(t.QualifiedName()), ",\"kind\":\"", kind,
                        "\",\"op\":\"", op, "\",\"key\":", ImageJson(t, key_image, true),
                        ",\"before\":", c.before.empty() ? "null" : ImageJson(t, c.before, false),
                        ",\"after\":", c.after.empty() ? "null" : ImageJson(t, c.after, false),

@@ -5,6 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "mysql/connection.h"
+#include "util/json.h"
 #include "verifier/json.h"
 
 namespace dcp::verifier {
@@ -48,6 +49,69 @@ std::string QuoteTable(const std::string& qualified) {
   size_t dot = qualified.find('.');
   return absl::StrCat(mysql::QuoteIdentifier(qualified.substr(0, dot)), ".",
                       mysql::QuoteIdentifier(qualified.substr(dot + 1)));
+}
+
+std::string NamesJson(const std::vector<std::string>& names) {
+  std::vector<std::string> q;
+  for (const std::string& s : names) q.push_back(json::Quote(s));
+  return absl::StrCat("[", absl::StrJoin(q, ","), "]");
+}
+
+void WriteDifferenceJson(const TableResult& t, const RowDifference& d, std::ostream& out) {
+  out << "\n {\"kind\":\"" << RowDifference::KindName(d.kind) << "\",\"key\":";
+  if (t.key_columns.empty()) {
+    // Full-scan tables: every value of the row.
+    std::vector<std::string> values;
+    for (const std::string& v : d.key) values.push_back(ValueJson(v));
+    out << "[" << absl::StrJoin(values, ",") << "]";
+  } else {
+    out << "{";
+    for (size_t i = 0; i < d.key.size() && i < t.key_columns.size(); ++i) {
+      out << (i > 0 ? "," : "") << json::Quote(t.key_columns[i]) << ":" << ValueJson(d.key[i]);
+    }
+    out << "}";
+  }
+  out << ",\"columns\":[";
+  for (size_t i = 0; i < d.columns.size(); ++i) {
+    const ColumnDifference& c = d.columns[i];
+    out << (i > 0 ? "," : "") << "{\"column\":" << json::Quote(c.column)
+        << ",\"source\":" << ValueOrNullJson(c.source)
+        << ",\"target\":" << ValueOrNullJson(c.target) << "}";
+  }
+  out << "]";
+  if (!d.source_values.empty() && d.source_values.size() == t.fix_columns.size()) {
+    out << ",\"source_row\":{";
+    for (size_t i = 0; i < d.source_values.size(); ++i) {
+      out << (i > 0 ? "," : "") << json::Quote(t.fix_columns[i]) << ":";
+      if (t.fix_kinds[i] == 'x' && d.source_values[i]) {
+        out << "{\"hex\":" << json::Quote(*d.source_values[i]) << "}";  // HEX() of the column
+      } else {
+        out << ValueOrNullJson(d.source_values[i]);
+      }
+    }
+    out << "}";
+  }
+  out << "}";
+}
+
+void WriteTableJson(const TableResult& t, std::ostream& out) {
+  out << "\n{\"source_table\":" << json::Quote(t.source_table)
+      << ",\"target_table\":" << json::Quote(t.target_table)
+      << ",\"status\":" << json::Quote(Status(t))
+      << ",\"error\":" << (t.error.empty() ? "null" : json::Quote(t.error))
+      << ",\"key_columns\":" << NamesJson(t.key_columns)
+      << ",\"compared_columns\":" << NamesJson(t.compared_columns)
+      << ",\"one_side_columns\":" << NamesJson(t.one_side_columns)
+      << ",\"source_rows\":" << t.source_rows << ",\"target_rows\":" << t.target_rows
+      << ",\"chunks\":" << t.chunks << ",\"mismatched_chunks\":" << t.mismatched_chunks
+      << ",\"differences\":[";
+  bool first = true;
+  for (const RowDifference& d : t.differences) {
+    out << (first ? "" : ",");
+    first = false;
+    WriteDifferenceJson(t, d, out);
+  }
+  out << "]}";
 }
 
 std::string FixValue(char kind, const std::optional<std::string>& v) {
@@ -129,64 +193,13 @@ void WriteDataJson(const DataReport& report, std::ostream& out) {
       << absl::StrFormat(",\"elapsed_seconds\":%.3f", absl::ToDoubleSeconds(report.elapsed))
       << ",\"snapshot_position\":"
       << (report.snapshot_position.empty() ? std::string("null")
-                                           : JsonString(report.snapshot_position))
-      << ",\"checksum\":" << JsonString(report.checksum) << ",\"tables\":[";
-  bool first_table = true;
+                                           : json::Quote(report.snapshot_position))
+      << ",\"checksum\":" << json::Quote(report.checksum) << ",\"tables\":[";
+  bool first = true;
   for (const TableResult& t : report.tables) {
-    if (!first_table) out << ",";
-    first_table = false;
-    auto list = [](const std::vector<std::string>& v) {
-      std::vector<std::string> q;
-      for (const std::string& s : v) q.push_back(JsonString(s));
-      return absl::StrCat("[", absl::StrJoin(q, ","), "]");
-    };
-    out << "\n{\"source_table\":" << JsonString(t.source_table)
-        << ",\"target_table\":" << JsonString(t.target_table)
-        << ",\"status\":" << JsonString(Status(t))
-        << ",\"error\":" << (t.error.empty() ? "null" : JsonString(t.error))
-        << ",\"key_columns\":" << list(t.key_columns)
-        << ",\"compared_columns\":" << list(t.compared_columns)
-        << ",\"one_side_columns\":" << list(t.one_side_columns)
-        << ",\"source_rows\":" << t.source_rows << ",\"target_rows\":" << t.target_rows
-        << ",\"chunks\":" << t.chunks << ",\"mismatched_chunks\":" << t.mismatched_chunks
-        << ",\"differences\":[";
-    bool first = true;
-    for (const RowDifference& d : t.differences) {
-      if (!first) out << ",";
-      first = false;
-      out << "\n {\"kind\":\"" << RowDifference::KindName(d.kind) << "\",\"key\":";
-      if (t.key_columns.empty()) {
-        out << list(d.key);
-      } else {
-        out << "{";
-        for (size_t i = 0; i < d.key.size() && i < t.key_columns.size(); ++i) {
-          out << (i > 0 ? "," : "") << JsonString(t.key_columns[i]) << ":" << JsonString(d.key[i]);
-        }
-        out << "}";
-      }
-      out << ",\"columns\":[";
-      for (size_t i = 0; i < d.columns.size(); ++i) {
-        const ColumnDifference& c = d.columns[i];
-        out << (i > 0 ? "," : "") << "{\"column\":" << JsonString(c.column)
-            << ",\"source\":" << JsonValue(c.source) << ",\"target\":" << JsonValue(c.target)
-            << "}";
-      }
-      out << "]";
-      if (!d.source_values.empty() && d.source_values.size() == t.fix_columns.size()) {
-        out << ",\"source_row\":{";
-        for (size_t i = 0; i < d.source_values.size(); ++i) {
-          out << (i > 0 ? "," : "") << JsonString(t.fix_columns[i]) << ":";
-          if (t.fix_kinds[i] == 'x' && d.source_values[i]) {
-            out << "{\"hex\":" << JsonString(*d.source_values[i]) << "}";
-          } else {
-            out << JsonValue(d.source_values[i]);
-          }
-        }
-        out << "}";
-      }
-      out << "}";
-    }
-    out << "]}";
+    out << (first ? "" : ",");
+    first = false;
+    WriteTableJson(t, out);
   }
   out << "]}\n";
 }

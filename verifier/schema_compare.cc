@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "util/json.h"
 #include "util/status_macros.h"
 #include "verifier/json.h"
 
@@ -85,11 +86,12 @@ void WriteSchemaReport(const SchemaReport& report, OutputFormat format, std::ost
     for (const SchemaDifference& d : report.differences) {
       if (!first) out << ",";
       first = false;
-      out << "\n{\"class\":" << JsonString(d.diff_class)
-          << ",\"source_table\":" << JsonString(d.source_table)
-          << ",\"target_table\":" << JsonString(d.target_table)
-          << ",\"object\":" << JsonString(d.object) << ",\"source\":" << JsonValue(d.source_value)
-          << ",\"target\":" << JsonValue(d.target_value) << "}";
+      out << "\n{\"class\":" << json::Quote(d.diff_class)
+          << ",\"source_table\":" << json::Quote(d.source_table)
+          << ",\"target_table\":" << json::Quote(d.target_table)
+          << ",\"object\":" << json::Quote(d.object)
+          << ",\"source\":" << ValueOrNullJson(d.source_value)
+          << ",\"target\":" << ValueOrNullJson(d.target_value) << "}";
     }
     out << "]}\n";
     return;

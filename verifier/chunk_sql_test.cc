@@ -31,9 +31,11 @@ TablePlan Plan() {
   return p;
 }
 
-TEST(ChunkSql, Literals) {
-  EXPECT_EQ(SqlLiteral("it's", false), "'it\\'s'");
-  EXPECT_EQ(SqlLiteral(std::string("a\0\\", 3), true), "_binary'a\\0\\\\'");
+TEST(ChunkSql, KeyLiteralsAreHexWhateverTheBytes) {
+  TablePlan p = Plan();
+  EXPECT_EQ(RangePredicate(p, KeyValue{"it's", std::string("a\0\\", 3)}, std::nullopt),
+            "((`a` > _utf8mb4 X'69742773') OR (`a` = _utf8mb4 X'69742773' AND `b` > _binary "
+            "X'61005c'))");
 }
 
 TEST(ChunkSql, Normalisation) {
@@ -61,9 +63,9 @@ TEST(ChunkSql, CompositeRange) {
   TablePlan p = Plan();
   EXPECT_EQ(RangePredicate(p, std::nullopt, std::nullopt), "1");
   EXPECT_EQ(RangePredicate(p, KeyValue{"1", "x"}, std::nullopt),
-            "((`a` > '1') OR (`a` = '1' AND `b` > _binary'x'))");
+            "((`a` > _utf8mb4 X'31') OR (`a` = _utf8mb4 X'31' AND `b` > _binary X'78'))");
   EXPECT_EQ(RangePredicate(p, std::nullopt, KeyValue{"2", "y"}),
-            "((`a` < '2') OR (`a` = '2' AND `b` <= _binary'y'))");
+            "((`a` < _utf8mb4 X'32') OR (`a` = _utf8mb4 X'32' AND `b` <= _binary X'79'))");
 }
 
 TEST(ChunkSql, ChecksumHasNullMarkersAndOneAggregate) {
@@ -144,8 +146,8 @@ TEST(ChunkSql, BoundaryAndFetch) {
   EXPECT_THAT(FetchRowsSql(p, p.target_table, std::nullopt, std::nullopt, {"HEX(`b`)"}),
               HasSubstr("SELECT `a`, `b`, CAST(`v` AS DOUBLE), HEX(`b`) FROM"));
   EXPECT_THAT(FetchKeysSql(p, p.target_table, {{"1", "x"}, {"2", "y"}}, {}),
-              HasSubstr("WHERE (`a` = '1' AND `b` = _binary'x') OR (`a` = '2' AND `b` = "
-                        "_binary'y') ORDER BY"));
+              HasSubstr("WHERE (`a` = _utf8mb4 X'31' AND `b` = _binary X'78') OR (`a` = "
+                        "_utf8mb4 X'32' AND `b` = _binary X'79') ORDER BY"));
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 #include "util/log.h"
 #include "util/status_macros.h"
 #include "verifier/schema_compare.h"
+#include "verifier/session.h"
 #include "verifier/snapshot.h"
 
 namespace dcp::verifier {
@@ -739,8 +740,8 @@ void Engine::ProgressLoop() {
 absl::StatusOr<DataReport> Engine::Run() {
   if (options_.parallel < 1) return absl::InvalidArgumentError("--parallel must be at least 1");
   const absl::Time start = options_.clock->Now();
-  ASSIGN_OR_RETURN(Connection source, Connection::Open(options_.source));
-  ASSIGN_OR_RETURN(Connection target, Connection::Open(options_.target));
+  ASSIGN_OR_RETURN(Connection source, OpenSession(options_.source));
+  ASSIGN_OR_RETURN(Connection target, OpenSession(options_.target));
   ASSIGN_OR_RETURN(TablePairing pairing,
                    PairTables(source, target, options_.tables, options_.exclude, options_.maps));
   ASSIGN_OR_RETURN(const bool source_crc32c, HasCrc32c(source));
@@ -750,8 +751,8 @@ absl::StatusOr<DataReport> Engine::Run() {
 
   std::vector<Workers> workers;
   for (int i = 0; i < options_.parallel; ++i) {
-    ASSIGN_OR_RETURN(Connection s, Connection::Open(options_.source));
-    ASSIGN_OR_RETURN(Connection t, Connection::Open(options_.target));
+    ASSIGN_OR_RETURN(Connection s, OpenSession(options_.source));
+    ASSIGN_OR_RETURN(Connection t, OpenSession(options_.target));
     workers.push_back(Workers{std::move(s), std::move(t)});
   }
   DataReport report;

@@ -6,6 +6,7 @@
 #include "util/json.h"
 #include "util/status_macros.h"
 #include "verifier/json.h"
+#include "verifier/session.h"
 
 namespace dcp::verifier {
 
@@ -47,8 +48,8 @@ absl::StatusOr<TablePairing> PairTables(mysql::Connection& source_conn,
 }
 
 absl::StatusOr<SchemaReport> CompareSchemas(const SchemaOptions& options) {
-  ASSIGN_OR_RETURN(mysql::Connection source, mysql::Connection::Open(options.source));
-  ASSIGN_OR_RETURN(mysql::Connection target, mysql::Connection::Open(options.target));
+  ASSIGN_OR_RETURN(mysql::Connection source, OpenSession(options.source));
+  ASSIGN_OR_RETURN(mysql::Connection target, OpenSession(options.target));
   ASSIGN_OR_RETURN(TablePairing pairing,
                    PairTables(source, target, options.tables, options.exclude, options.maps));
   std::set<std::string> ignore = options.ignore;

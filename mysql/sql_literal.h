@@ -7,13 +7,15 @@
 // digits between its quotes and reads the same in every mode, with or without the connection's
 // escaping rules; these functions write every value that way.
 //
-// X'...' alone is a binary string, and in numeric context (MySQL) a number: compared with a
-// character column it compares bytes, not by the column's collation ('a' = X'41' is false).
-// With a character set introducer it is a character string with the coercibility of an
-// ordinary literal, so `col = _utf8mb4 X'41'` compares (and converts to the column's character
-// set) exactly as `col = 'A'` does on a utf8mb4 connection, and the column's collation decides.
-// Checked on MariaDB 10.11 (tests/verifier/verifier_sql_mode_test.cc); the forms are MySQL's
-// too (5.5 and later).
+// X'...' alone is a binary string, read differently by MariaDB and MySQL in numeric context
+// (X'31' + 0 is 1 on MariaDB 10.11, 49 on MySQL, whose manual reads it as a BIGINT UNSIGNED
+// there) and refused by MySQL where it wants text (a JSON column). With a character set
+// introducer it is a character string on both, with the coercibility of a quoted literal:
+// compared with a column it is converted to the column's character set and compared in the
+// column's collation, and converted for a numeric or temporal column, exactly as `col = 'A'`
+// is on a utf8mb4 connection. _binary X'...' is a binary string everywhere. Checked on
+// MariaDB 10.11 under several sql_modes (tests/verifier/verifier_sql_mode_test.cc); no MySQL
+// server was at hand to run it against.
 //
 // Pure functions; thread-safe.
 #ifndef DCP_MYSQL_SQL_LITERAL_H_
@@ -25,8 +27,8 @@
 
 namespace dcp::mysql {
 
-// X'<hex>' (X'' for no bytes): a binary string literal of `bytes`. For string context only
-// (INSERT into a binary or BIT column, comparison with one); elsewhere use BinaryLiteral().
+// X'<hex>' (X'' for no bytes): a binary string literal of `bytes`. For binary and BIT columns
+// only (INSERT into one, comparison with one); elsewhere BinaryLiteral() or Utf8mb4Literal().
 std::string HexLiteral(absl::string_view bytes);
 
 // _binary X'<hex>': a binary string in every context (also where MySQL would read X'...' as a

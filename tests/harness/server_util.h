@@ -67,8 +67,8 @@ inline absl::Status ExecOnBoth(const ServerPair& pair, const std::vector<std::st
 }
 
 // Every file of `server`'s binlog index, in order (full paths).
-inline absl::StatusOr<std::vector<std::string>> BinlogFiles(const MariaDbServer& server,
-                                                            mysql::Connection& conn) {
+inline absl::StatusOr<std::vector<std::string>> ListBinlogFiles(const MariaDbServer& server,
+                                                                mysql::Connection& conn) {
   absl::StatusOr<mysql::ResultSet> rs = conn.Query("SHOW BINARY LOGS");
   if (!rs.ok()) return rs.status();
   std::vector<std::string> files;

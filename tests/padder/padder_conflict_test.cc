@@ -49,12 +49,9 @@ class PadderConflictTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    auto sc = source_->Connect();
-    ASSERT_TRUE(sc.ok()) << sc.status();
-    src_ = std::make_unique<mysql::Connection>(*std::move(sc));
-    auto tc = target_->Connect();
-    ASSERT_TRUE(tc.ok()) << tc.status();
-    dst_ = std::make_unique<mysql::Connection>(*std::move(tc));
+    src_ = testing_util::Connected(*source_);
+    dst_ = testing_util::Connected(*target_);
+    ASSERT_TRUE(src_ != nullptr && dst_ != nullptr);
     dir_ = testing_util::TempDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
   }
 

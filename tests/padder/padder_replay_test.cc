@@ -33,26 +33,16 @@ using testing_util::TempDir;
 
 class PadderReplayTest : public ::testing::Test {
  protected:
-  void StartServers(std::vector<std::string> source_args) {
-    testing::MariaDbServer::Options so;
-    so.server_id = 91;
-    so.extra_args = std::move(source_args);
-    so.extra_args.push_back("--max-allowed-packet=64M");
-    auto s = testing::MariaDbServer::Start(so);
-    ASSERT_TRUE(s.ok()) << s.status();
-    source_ = *std::move(s);
-    testing::MariaDbServer::Options to;
-    to.server_id = 92;
-    to.extra_args = {"--max-allowed-packet=64M"};
-    auto t = testing::MariaDbServer::Start(to);
-    ASSERT_TRUE(t.ok()) << t.status();
-    target_ = *std::move(t);
-    auto sc = source_->Connect();
-    ASSERT_TRUE(sc.ok()) << sc.status();
-    src_ = std::make_unique<mysql::Connection>(*std::move(sc));
-    auto tc = target_->Connect();
-    ASSERT_TRUE(tc.ok()) << tc.status();
-    dst_ = std::make_unique<mysql::Connection>(*std::move(tc));
+  // A source and a target server (`args` and a larger packet size on both).
+  void StartServers(std::vector<std::string> args) {
+    args.push_back("--max-allowed-packet=64M");
+    auto pair = testing::StartServerPair(91, std::move(args));
+    ASSERT_TRUE(pair.ok()) << pair.status();
+    source_ = std::move(pair->source);
+    target_ = std::move(pair->target);
+    src_ = testing_util::Connected(*source_);
+    dst_ = testing_util::Connected(*target_);
+    ASSERT_TRUE(src_ != nullptr && dst_ != nullptr);
     Exec("SET SESSION sql_mode=''");
     Exec("CREATE DATABASE w");
     dir_ = TempDir("replay");

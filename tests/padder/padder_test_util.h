@@ -47,6 +47,13 @@ inline std::string TempDir(const std::string& name) {
   return dir;
 }
 
+// A connection to `server` as the test user; nullptr (and a test failure) when it fails.
+inline std::unique_ptr<mysql::Connection> Connected(const testing::MariaDbServer& server) {
+  absl::StatusOr<mysql::Connection> conn = server.Connect();
+  EXPECT_TRUE(conn.ok()) << conn.status();
+  return conn.ok() ? std::make_unique<mysql::Connection>(*std::move(conn)) : nullptr;
+}
+
 // Every binlog file of `server`, in order (full paths); a test failure when they cannot be
 // listed.
 inline std::vector<std::string> BinlogFiles(const testing::MariaDbServer& server,

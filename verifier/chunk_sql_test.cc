@@ -3,22 +3,14 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/verifier/verifier_test_util.h"
 
 namespace dcp::verifier {
 namespace {
 
 using ::testing::HasSubstr;
 
-mysql::ColumnSchema Col(const std::string& name, const std::string& data_type,
-                        const std::string& column_type,
-                        std::optional<std::string> charset = std::nullopt) {
-  mysql::ColumnSchema c;
-  c.name = name;
-  c.data_type = data_type;
-  c.column_type = column_type;
-  c.charset = charset;
-  return c;
-}
+using testing_util::ColumnOf;
 
 TablePlan Plan() {
   TablePlan p;
@@ -39,23 +31,25 @@ TEST(ChunkSql, KeyLiteralsAreHexWhateverTheBytes) {
 }
 
 TEST(ChunkSql, Normalisation) {
-  EXPECT_EQ(NormalizedExpr(Col("i", "int", "int(11)"), Col("i", "bigint", "bigint(20)")), "`i`");
-  EXPECT_EQ(
-      NormalizedExpr(Col("d", "decimal", "decimal(10,2)"), Col("d", "decimal", "decimal(12,4)")),
-      "CAST(`d` AS DECIMAL(65,4))");
-  EXPECT_EQ(
-      NormalizedExpr(Col("d", "decimal", "decimal(10,2)"), Col("d", "decimal", "decimal(10,2)")),
-      "`d`");
-  EXPECT_EQ(NormalizedExpr(Col("f", "float", "float"), Col("f", "float", "float")),
+  EXPECT_EQ(NormalizedExpr(ColumnOf("i", "int", "int(11)"), ColumnOf("i", "bigint", "bigint(20)")),
+            "`i`");
+  EXPECT_EQ(NormalizedExpr(ColumnOf("d", "decimal", "decimal(10,2)"),
+                           ColumnOf("d", "decimal", "decimal(12,4)")),
+            "CAST(`d` AS DECIMAL(65,4))");
+  EXPECT_EQ(NormalizedExpr(ColumnOf("d", "decimal", "decimal(10,2)"),
+                           ColumnOf("d", "decimal", "decimal(10,2)")),
+            "`d`");
+  EXPECT_EQ(NormalizedExpr(ColumnOf("f", "float", "float"), ColumnOf("f", "float", "float")),
             "CAST(`f` AS DOUBLE)");
-  EXPECT_EQ(NormalizedExpr(Col("t", "datetime", "datetime"), Col("t", "datetime", "datetime(3)")),
+  EXPECT_EQ(NormalizedExpr(ColumnOf("t", "datetime", "datetime"),
+                           ColumnOf("t", "datetime", "datetime(3)")),
             "CAST(`t` AS DATETIME(3))");
-  EXPECT_EQ(NormalizedExpr(Col("t", "time", "time(1)"), Col("t", "time", "time(2)")),
+  EXPECT_EQ(NormalizedExpr(ColumnOf("t", "time", "time(1)"), ColumnOf("t", "time", "time(2)")),
             "CAST(`t` AS TIME(2))");
-  EXPECT_EQ(NormalizedExpr(Col("s", "varchar", "varchar(5)", "utf8mb3"),
-                           Col("s", "varchar", "varchar(5)", "utf8mb4")),
+  EXPECT_EQ(NormalizedExpr(ColumnOf("s", "varchar", "varchar(5)", "utf8mb3"),
+                           ColumnOf("s", "varchar", "varchar(5)", "utf8mb4")),
             "CONVERT(`s` USING utf8mb4)");
-  EXPECT_EQ(NormalizedExpr(Col("b", "bit", "bit(8)"), Col("b", "bit", "bit(8)")),
+  EXPECT_EQ(NormalizedExpr(ColumnOf("b", "bit", "bit(8)"), ColumnOf("b", "bit", "bit(8)")),
             "CAST(`b` AS UNSIGNED)");
 }
 
@@ -99,20 +93,21 @@ TEST(ChunkSql, ChecksumHasNullMarkersAndOneAggregate) {
 }
 
 TEST(ChunkSql, SeparatorOnlyInBinaryAndNonUtf8Text) {
-  const auto utf8 = Col("s", "varchar", "varchar(10)", "utf8mb4");
-  const auto latin1 = Col("s", "varchar", "varchar(10)", "latin1");
-  const auto blob = Col("s", "blob", "blob");
-  const auto num = Col("n", "int", "int(11)");
+  const auto utf8 = ColumnOf("s", "varchar", "varchar(10)", "utf8mb4");
+  const auto latin1 = ColumnOf("s", "varchar", "varchar(10)", "latin1");
+  const auto blob = ColumnOf("s", "blob", "blob");
+  const auto num = ColumnOf("n", "int", "int(11)");
   EXPECT_FALSE(MayContainSeparator(utf8, utf8));
-  EXPECT_FALSE(MayContainSeparator(Col("s", "char", "char(3)", "utf8mb3"), utf8));
-  EXPECT_FALSE(MayContainSeparator(Col("s", "enum", "enum('a')", "ascii"), utf8));
+  EXPECT_FALSE(MayContainSeparator(ColumnOf("s", "char", "char(3)", "utf8mb3"), utf8));
+  EXPECT_FALSE(MayContainSeparator(ColumnOf("s", "enum", "enum('a')", "ascii"), utf8));
   EXPECT_FALSE(MayContainSeparator(num, num));
-  EXPECT_FALSE(MayContainSeparator(Col("d", "datetime", "datetime(3)"), Col("d", "date", "date")));
-  EXPECT_FALSE(MayContainSeparator(Col("b", "bit", "bit(8)"), blob));  // CAST AS UNSIGNED
-  EXPECT_FALSE(MayContainSeparator(latin1, utf8));                     // CONVERT USING utf8mb4
+  EXPECT_FALSE(
+      MayContainSeparator(ColumnOf("d", "datetime", "datetime(3)"), ColumnOf("d", "date", "date")));
+  EXPECT_FALSE(MayContainSeparator(ColumnOf("b", "bit", "bit(8)"), blob));  // CAST AS UNSIGNED
+  EXPECT_FALSE(MayContainSeparator(latin1, utf8));                          // CONVERT USING utf8mb4
   EXPECT_TRUE(MayContainSeparator(latin1, latin1));
   EXPECT_TRUE(MayContainSeparator(blob, blob));
-  EXPECT_TRUE(MayContainSeparator(Col("s", "varbinary", "varbinary(4)"), utf8));
+  EXPECT_TRUE(MayContainSeparator(ColumnOf("s", "varbinary", "varbinary(4)"), utf8));
   EXPECT_TRUE(MayContainSeparator(num, blob));  // a type change: the blob side's text
 }
 

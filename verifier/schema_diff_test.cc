@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/verifier/verifier_test_util.h"
 
 namespace dcp::verifier {
 namespace {
@@ -14,11 +15,8 @@ using mysql::TableSchema;
 
 ColumnSchema Column(const std::string& name, int ordinal, const std::string& data_type,
                     const std::string& column_type) {
-  ColumnSchema c;
-  c.name = name;
+  ColumnSchema c = testing_util::ColumnOf(name, data_type, column_type);
   c.ordinal = ordinal;
-  c.data_type = data_type;
-  c.column_type = column_type;
   return c;
 }
 

@@ -2,7 +2,9 @@
 // replay what the server wrote (binlog decoding, padder replay): NULLs; minimums and
 // negatives; maximums; zeros, zero dates and empty strings; 4-byte UTF-8, binary bytes with
 // quotes and backslashes, big blobs. The table is `w.all_types` keyed by `id`; the rows go in
-// with one multi-row INSERT after a single-row one (id 1, NULLs). Header-only.
+// with one multi-row INSERT after a single-row one (id 1, NULLs), then are updated. From the
+// binlog decoder's live test (tests/integration/binlog_live_test.cc), which can use it too.
+// Header-only.
 #ifndef DCP_TESTS_HARNESS_EVERY_TYPE_ROWS_H_
 #define DCP_TESTS_HARNESS_EVERY_TYPE_ROWS_H_
 
@@ -133,6 +135,18 @@ inline std::vector<std::string> EveryTypeInserts() {
       " x'5c27220a', x'00', x'ff', x'80', '😀', '\\\\ \\\" \\n \\t', 'x', 'y', 'b', 'y,w', 1, 256,"
       " 9223372036854775808, ST_GeomFromText('LINESTRING(0 0,1 1)'), NULL,"
       " '\"str\\\\u00e9\"', 'fe80::1', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', x'e9e8')"};
+}
+
+// Updates of those rows: one row to NULLs, NULLs to values, a multi-row update, a key change
+// (id 2 becomes 6).
+inline std::vector<std::string> EveryTypeUpdates() {
+  return {
+      "UPDATE w.all_types SET ti=ti+1, d=d/3, vc=CONCAT(vc,'!'), dtt6='2001-02-03 04:05:06.7' "
+      "WHERE id IN (4, 5)",
+      "UPDATE w.all_types SET i=NULL, lb=NULL, j=NULL WHERE id=3",
+      "UPDATE w.all_types SET i=42, lb=REPEAT(x'01', 100000), s='x' WHERE id=1",
+      "UPDATE w.all_types SET id=6 WHERE id=2",
+  };
 }
 
 }  // namespace dcp::testing

@@ -69,12 +69,7 @@ class PadderReplayTest : public ::testing::Test {
   // without a key, generated columns, MINIMAL/NOBLOB images and a file rotation.
   void Workload(bool with_deletes) {
     for (const std::string& sql : testing::EveryTypeInserts()) Exec(sql);
-    Exec(
-        "UPDATE w.all_types SET ti=ti+1, d=d/3, vc=CONCAT(vc,'!'), dtt6='2001-02-03 04:05:06.7' "
-        "WHERE id IN (4, 5)");
-    Exec("UPDATE w.all_types SET i=NULL, lb=NULL, j=NULL WHERE id=3");
-    Exec("UPDATE w.all_types SET i=42, lb=REPEAT(x'01', 100000), s='x' WHERE id=1");
-    Exec("UPDATE w.all_types SET id=6 WHERE id=2");
+    for (const std::string& sql : testing::EveryTypeUpdates()) Exec(sql);
     std::vector<std::string> values;
     for (int i = 0; i < 300; ++i) {
       values.push_back(

@@ -2,12 +2,14 @@
 #ifndef DCP_TESTS_VERIFIER_VERIFIER_TEST_UTIL_H_
 #define DCP_TESTS_VERIFIER_VERIFIER_TEST_UTIL_H_
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "mysql/schema.h"
 #include "verifier/data_compare.h"
 
 namespace dcp::verifier::testing_util {
@@ -31,6 +33,18 @@ inline const TableResult* FindTable(const DataReport& r, const std::string& tabl
     if (t.source_table == table || (t.source_table.empty() && t.target_table == table)) return &t;
   }
   return nullptr;
+}
+
+// A column description as information_schema would give it.
+inline mysql::ColumnSchema ColumnOf(const std::string& name, const std::string& data_type,
+                                    const std::string& column_type,
+                                    std::optional<std::string> charset = std::nullopt) {
+  mysql::ColumnSchema c;
+  c.name = name;
+  c.data_type = data_type;
+  c.column_type = column_type;
+  c.charset = std::move(charset);
+  return c;
 }
 
 }  // namespace dcp::verifier::testing_util

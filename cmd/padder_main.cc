@@ -123,7 +123,8 @@ int Repair(int argc, char** argv) {
   const absl::Status st = dcp::padder::RunRepair(o, std::cout);
   if (!st.ok()) {
     std::cerr << "padder repair: " << st.message() << "\n";
-    return absl::IsInvalidArgument(st) ? 2 : 1;
+    // A report that is no report, or a corrupt one: nothing was done, an input error.
+    return absl::IsInvalidArgument(st) || absl::IsDataLoss(st) ? 2 : 1;
   }
   return 0;
 }

@@ -43,6 +43,36 @@ Param KeyParam(const TableInfo& t, size_t col, const Param& p) {
   return p;
 }
 
+// `schema`.`table`
+std::string TableRef(const TableInfo& t) {
+  return absl::StrCat(QuoteIdentifier(t.schema), ".", QuoteIdentifier(t.name));
+}
+
+// "INSERT INTO `db`.`t` (<present columns>) VALUES (?, ...), ..." for `rows`, which share
+// their present columns, appending every row's values to `params`.
+std::string MultiRowInsert(const TableInfo& t, const std::vector<const Image*>& rows,
+                           std::vector<Param>& params) {
+  std::vector<std::string> cols, marks;
+  const Image& first = *rows[0];
+  for (size_t k = 0; k < first.size() && k < t.columns.size(); ++k) {
+    if (!first[k].has_value() || t.generated[k]) continue;
+    cols.push_back(QuoteIdentifier(t.columns[k]));
+    marks.push_back("?");
+  }
+  const std::string tuple = absl::StrCat("(", absl::StrJoin(marks, ", "), ")");
+  std::string sql =
+      absl::StrCat("INSERT INTO ", TableRef(t), " (", absl::StrJoin(cols, ", "), ") VALUES ");
+  for (size_t r = 0; r < rows.size(); ++r) {
+    absl::StrAppend(&sql, r > 0 ? ", " : "", tuple);
+    const Image& row = *rows[r];
+    for (size_t k = 0; k < row.size() && k < t.columns.size(); ++k) {
+      if (!row[k].has_value() || t.generated[k]) continue;
+      params.push_back(*row[k]);
+    }
+  }
+  return sql;
+}
+
 }  // namespace
 
 TableInfo TableInfoFromSchema(const mysql::TableSchema& schema) {
@@ -150,10 +180,9 @@ absl::StatusOr<Match> MysqlTarget::Probe(const TableInfo& t, const Image& key_fr
   }
   const std::string select = eq.empty() ? "1" : absl::StrJoin(eq, " AND ");
   const std::string where = KeyWhere(t, key_from, params);
-  ASSIGN_OR_RETURN(
-      mysql::Statement * stmt,
-      Prepared(absl::StrCat("SELECT ", select, " FROM ", QuoteIdentifier(t.schema), ".",
-                            QuoteIdentifier(t.name), " WHERE ", where, " LIMIT 1")));
+  ASSIGN_OR_RETURN(mysql::Statement * stmt,
+                   Prepared(absl::StrCat("SELECT ", select, " FROM ", TableRef(t), " WHERE ", where,
+                                         " LIMIT 1")));
   ASSIGN_OR_RETURN(std::vector<mysql::Row> rows, stmt->Query(params));
   if (rows.empty()) return Match::kMissing;
   return rows[0][0].has_value() && *rows[0][0] == "1" ? Match::kEqual : Match::kDiffers;
@@ -167,8 +196,7 @@ absl::StatusOr<std::optional<mysql::Row>> MysqlTarget::Read(const TableInfo& t,
   const std::string where = KeyWhere(t, key_from, params);
   ASSIGN_OR_RETURN(mysql::Statement * stmt,
                    Prepared(absl::StrCat("SELECT ", absl::StrJoin(cols, ", "), " FROM ",
-                                         QuoteIdentifier(t.schema), ".", QuoteIdentifier(t.name),
-                                         " WHERE ", where, " LIMIT 1")));
+                                         TableRef(t), " WHERE ", where, " LIMIT 1")));
   ASSIGN_OR_RETURN(std::vector<mysql::Row> rows, stmt->Query(params));
   if (rows.empty()) return std::nullopt;
   return rows[0];
@@ -184,10 +212,10 @@ absl::StatusOr<uint64_t> MysqlTarget::InsertRow(const TableInfo& t, const Image&
     marks.push_back("?");
     params.push_back(*row[k]);
   }
-  ASSIGN_OR_RETURN(mysql::Statement * stmt,
-                   Prepared(absl::StrCat(verb, " INTO ", QuoteIdentifier(t.schema), ".",
-                                         QuoteIdentifier(t.name), " (", absl::StrJoin(cols, ", "),
-                                         ") VALUES (", absl::StrJoin(marks, ", "), ")")));
+  ASSIGN_OR_RETURN(
+      mysql::Statement * stmt,
+      Prepared(absl::StrCat(verb, " INTO ", TableRef(t), " (", absl::StrJoin(cols, ", "),
+                            ") VALUES (", absl::StrJoin(marks, ", "), ")")));
   RETURN_IF_ERROR(stmt->Execute(params));
   return stmt->affected_rows();
 }
@@ -204,26 +232,7 @@ absl::StatusOr<bool> MysqlTarget::InsertIfAbsent(const TableInfo& t, const Image
 absl::Status MysqlTarget::InsertMany(const TableInfo& t, const std::vector<const Image*>& rows) {
   if (rows.empty()) return absl::OkStatus();
   std::vector<Param> params;
-  std::vector<std::string> cols, marks;
-  const Image& first = *rows[0];
-  for (size_t k = 0; k < first.size() && k < t.columns.size(); ++k) {
-    if (!first[k].has_value() || t.generated[k]) continue;
-    cols.push_back(QuoteIdentifier(t.columns[k]));
-    marks.push_back("?");
-  }
-  const std::string tuple = absl::StrCat("(", absl::StrJoin(marks, ", "), ")");
-  std::string sql =
-      absl::StrCat("INSERT INTO ", QuoteIdentifier(t.schema), ".", QuoteIdentifier(t.name), " (",
-                   absl::StrJoin(cols, ", "), ") VALUES ");
-  for (size_t r = 0; r < rows.size(); ++r) {
-    absl::StrAppend(&sql, r > 0 ? ", " : "", tuple);
-    const Image& row = *rows[r];
-    for (size_t k = 0; k < row.size() && k < t.columns.size(); ++k) {
-      if (!row[k].has_value() || t.generated[k]) continue;
-      params.push_back(*row[k]);
-    }
-  }
-  ASSIGN_OR_RETURN(mysql::Statement * stmt, Prepared(sql));
+  ASSIGN_OR_RETURN(mysql::Statement * stmt, Prepared(MultiRowInsert(t, rows, params)));
   return stmt->Execute(params);
 }
 
@@ -237,19 +246,17 @@ absl::Status MysqlTarget::Update(const TableInfo& t, const Image& key_from, cons
   }
   if (sets.empty()) return absl::OkStatus();
   const std::string where = KeyWhere(t, key_from, params);
-  ASSIGN_OR_RETURN(
-      mysql::Statement * stmt,
-      Prepared(absl::StrCat("UPDATE ", QuoteIdentifier(t.schema), ".", QuoteIdentifier(t.name),
-                            " SET ", absl::StrJoin(sets, ", "), " WHERE ", where, " LIMIT 1")));
+  ASSIGN_OR_RETURN(mysql::Statement * stmt,
+                   Prepared(absl::StrCat("UPDATE ", TableRef(t), " SET ", absl::StrJoin(sets, ", "),
+                                         " WHERE ", where, " LIMIT 1")));
   return stmt->Execute(params);
 }
 
 absl::Status MysqlTarget::Delete(const TableInfo& t, const Image& key_from) {
   std::vector<Param> params;
   const std::string where = KeyWhere(t, key_from, params);
-  ASSIGN_OR_RETURN(mysql::Statement * stmt,
-                   Prepared(absl::StrCat("DELETE FROM ", QuoteIdentifier(t.schema), ".",
-                                         QuoteIdentifier(t.name), " WHERE ", where, " LIMIT 1")));
+  ASSIGN_OR_RETURN(mysql::Statement * stmt, Prepared(absl::StrCat("DELETE FROM ", TableRef(t),
+                                                                  " WHERE ", where, " LIMIT 1")));
   return stmt->Execute(params);
 }
 
@@ -259,9 +266,8 @@ absl::StatusOr<uint64_t> MysqlTarget::CountEqual(const TableInfo& t,
   // count is the number of images whose row exists and is equal. The index hint keeps the
   // access one point of the key per image, whatever indexes the other columns have.
   std::vector<Param> params;
-  const std::string from =
-      absl::StrCat("SELECT COUNT(*) FROM ", QuoteIdentifier(t.schema), ".", QuoteIdentifier(t.name),
-                   " FORCE INDEX (", QuoteIdentifier(t.key_index), ")");
+  const std::string from = absl::StrCat("SELECT COUNT(*) FROM ", TableRef(t), " FORCE INDEX (",
+                                        QuoteIdentifier(t.key_index), ")");
   bool any_null = false;
   for (const Image* image : images) {
     for (const std::optional<Param>& p : *image) any_null = any_null || (p && p->is_null());
@@ -319,32 +325,19 @@ absl::Status MysqlTarget::UpdateMany(const TableInfo& t, const std::vector<const
   // INSERT ... ON DUPLICATE KEY UPDATE: every key exists (the contract), so every row takes
   // the UPDATE branch, and with no other unique key the duplicate is always the row's own.
   // VALUES(col) is the value converted to the column exactly as an INSERT would store it.
-  std::vector<Param> params;
-  std::vector<std::string> cols, marks, sets;
-  const Image& first = *afters[0];
   std::vector<bool> is_key(t.columns.size(), false);
   for (size_t k : t.key) is_key[k] = true;
+  std::vector<std::string> sets;
+  const Image& first = *afters[0];
   for (size_t k = 0; k < first.size() && k < t.columns.size(); ++k) {
-    if (!first[k].has_value() || t.generated[k]) continue;
+    if (!first[k].has_value() || t.generated[k] || is_key[k]) continue;
     const std::string col = QuoteIdentifier(t.columns[k]);
-    cols.push_back(col);
-    marks.push_back("?");
-    if (!is_key[k]) sets.push_back(absl::StrCat(col, " = VALUES(", col, ")"));
+    sets.push_back(absl::StrCat(col, " = VALUES(", col, ")"));
   }
   if (sets.empty()) return absl::OkStatus();  // nothing but the key, which stays
-  const std::string tuple = absl::StrCat("(", absl::StrJoin(marks, ", "), ")");
-  std::string sql =
-      absl::StrCat("INSERT INTO ", QuoteIdentifier(t.schema), ".", QuoteIdentifier(t.name), " (",
-                   absl::StrJoin(cols, ", "), ") VALUES ");
-  for (size_t r = 0; r < afters.size(); ++r) {
-    absl::StrAppend(&sql, r > 0 ? ", " : "", tuple);
-    const Image& row = *afters[r];
-    for (size_t k = 0; k < row.size() && k < t.columns.size(); ++k) {
-      if (!row[k].has_value() || t.generated[k]) continue;
-      params.push_back(*row[k]);
-    }
-  }
-  absl::StrAppend(&sql, " ON DUPLICATE KEY UPDATE ", absl::StrJoin(sets, ", "));
+  std::vector<Param> params;
+  const std::string sql = absl::StrCat(MultiRowInsert(t, afters, params),
+                                       " ON DUPLICATE KEY UPDATE ", absl::StrJoin(sets, ", "));
   ASSIGN_OR_RETURN(mysql::Statement * stmt, Prepared(sql));
   return stmt->Execute(params);
 }
@@ -369,8 +362,7 @@ absl::StatusOr<uint64_t> MysqlTarget::DeleteMany(const TableInfo& t,
     where = absl::StrJoin(parts, " OR ");
   }
   ASSIGN_OR_RETURN(mysql::Statement * stmt,
-                   Prepared(absl::StrCat("DELETE FROM ", QuoteIdentifier(t.schema), ".",
-                                         QuoteIdentifier(t.name), " WHERE ", where)));
+                   Prepared(absl::StrCat("DELETE FROM ", TableRef(t), " WHERE ", where)));
   RETURN_IF_ERROR(stmt->Execute(params));
   return stmt->affected_rows();
 }

@@ -57,51 +57,8 @@ absl::StatusOr<std::vector<std::string>> StringList(const toml::table& t, const 
   return out;
 }
 
-}  // namespace
-
-absl::StatusOr<ConflictPolicy> ParseConflictPolicy(absl::string_view text) {
-  if (text == "skip") return ConflictPolicy::kSkip;
-  if (text == "override") return ConflictPolicy::kOverride;
-  if (text == "fail") return ConflictPolicy::kFail;
-  return absl::InvalidArgumentError(
-      absl::StrCat("conflict policy '", text, "' is not one of skip, override, fail"));
-}
-
-absl::string_view ConflictPolicyName(ConflictPolicy p) {
-  switch (p) {
-    case ConflictPolicy::kSkip:
-      return "skip";
-    case ConflictPolicy::kOverride:
-      return "override";
-    case ConflictPolicy::kFail:
-      return "fail";
-  }
-  return "";
-}
-
-absl::StatusOr<Options> ParseConfigFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseConfigText(ss.str(), path);
-}
-
-absl::StatusOr<Options> ParseConfigText(absl::string_view text, const std::string& origin) {
-  toml::table root;
-  try {
-    root = toml::parse(std::string_view(text.data(), text.size()), std::string_view(origin));
-  } catch (const toml::parse_error& e) {
-    return absl::InvalidArgumentError(absl::StrCat(origin, ":", e.source().begin.line, ":",
-                                                   e.source().begin.column, ": ",
-                                                   std::string(e.description())));
-  }
-  const toml::table* padder = root["padder"].as_table();
-  if (padder == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(origin, ": [padder] is missing"));
-  }
-  const toml::table& p = *padder;
-  Options o;
+// The keys of [padder] itself: the binlog list, policies, limits, files, table selection.
+absl::Status ParsePadderKeys(const toml::table& p, const std::string& origin, Options& o) {
   ASSIGN_OR_RETURN(o.binlog_files, StringList(p, "binlog-list", origin, "padder."));
   o.enable_delete = p["enable-delete"].value_or(false);
   if (auto v = p["conflict-policy"].value<std::string>()) {
@@ -147,20 +104,12 @@ absl::StatusOr<Options> ParseConfigText(absl::string_view text, const std::strin
       o.rename[std::string(k.str())] = *s;
     }
   }
+  return absl::OkStatus();
+}
 
-  const toml::table* mysql = p["mysql"].as_table();
-  if (mysql == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(origin, ": [padder.mysql.target] is missing"));
-  }
-  const toml::table* target = (*mysql)["target"].as_table();
-  if (target == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(origin, ": [padder.mysql.target] is missing"));
-  }
-  ASSIGN_OR_RETURN(o.target, ServerConfig(*target, origin, "padder.mysql.target"));
-  const std::string schema = (*target)["schema"].value_or(std::string());
-  if (o.include.empty() && !schema.empty()) o.include.push_back(schema + ".*");
-
-  if (const toml::table* start = (*mysql)["start-position"].as_table()) {
+// [padder.mysql.start-position], [padder.mysql.stop-position], [padder.mysql.gtid-range].
+absl::Status ParseRange(const toml::table& mysql, const std::string& origin, Options& o) {
+  if (const toml::table* start = mysql["start-position"].as_table()) {
     o.start_file = (*start)["binlog-name"].value_or(std::string());
     const int64_t pos = (*start)["binlog-pos"].value_or(int64_t{4});
     if (pos < 4) {
@@ -169,7 +118,7 @@ absl::StatusOr<Options> ParseConfigText(absl::string_view text, const std::strin
     }
     o.start_position = static_cast<uint64_t>(pos);
   }
-  if (const toml::table* stop = (*mysql)["stop-position"].as_table()) {
+  if (const toml::table* stop = mysql["stop-position"].as_table()) {
     o.stop_file = (*stop)["binlog-name"].value_or(std::string());
     if (auto pos = (*stop)["binlog-pos"].value<int64_t>()) o.stop_position = *pos;
     if (o.stop_file.empty() || !o.stop_position.has_value()) {
@@ -177,11 +126,16 @@ absl::StatusOr<Options> ParseConfigText(absl::string_view text, const std::strin
           absl::StrCat(origin, ": [padder.mysql.stop-position] needs binlog-name and binlog-pos"));
     }
   }
-  if (const toml::table* gtid = (*mysql)["gtid-range"].as_table()) {
+  if (const toml::table* gtid = mysql["gtid-range"].as_table()) {
     o.gtid_start = (*gtid)["start"].value_or(std::string());
     o.gtid_stop = (*gtid)["stop"].value_or(std::string());
   }
-  if (const toml::table* source = (*mysql)["source"].as_table()) {
+  return absl::OkStatus();
+}
+
+// [padder.mysql.source], a live server read as a replica, or else the binlog list.
+absl::Status ParseSource(const toml::table& mysql, const std::string& origin, Options& o) {
+  if (const toml::table* source = mysql["source"].as_table()) {
     ASSIGN_OR_RETURN(o.source, ServerConfig(*source, origin, "padder.mysql.source"));
     const int64_t id = (*source)["server-id"].value_or(int64_t{0});
     if (id <= 0 || id > 0xffffffffLL) {
@@ -193,6 +147,64 @@ absl::StatusOr<Options> ParseConfigText(absl::string_view text, const std::strin
     return absl::InvalidArgumentError(
         absl::StrCat(origin, ": padder.binlog-list or [padder.mysql.source] is required"));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ConflictPolicy> ParseConflictPolicy(absl::string_view text) {
+  if (text == "skip") return ConflictPolicy::kSkip;
+  if (text == "override") return ConflictPolicy::kOverride;
+  if (text == "fail") return ConflictPolicy::kFail;
+  return absl::InvalidArgumentError(
+      absl::StrCat("conflict policy '", text, "' is not one of skip, override, fail"));
+}
+
+absl::string_view ConflictPolicyName(ConflictPolicy p) {
+  switch (p) {
+    case ConflictPolicy::kSkip:
+      return "skip";
+    case ConflictPolicy::kOverride:
+      return "override";
+    case ConflictPolicy::kFail:
+      return "fail";
+  }
+  return "";
+}
+
+absl::StatusOr<Options> ParseConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfigText(ss.str(), path);
+}
+
+absl::StatusOr<Options> ParseConfigText(absl::string_view text, const std::string& origin) {
+  toml::table root;
+  try {
+    root = toml::parse(std::string_view(text.data(), text.size()), std::string_view(origin));
+  } catch (const toml::parse_error& e) {
+    return absl::InvalidArgumentError(absl::StrCat(origin, ":", e.source().begin.line, ":",
+                                                   e.source().begin.column, ": ",
+                                                   std::string(e.description())));
+  }
+  const toml::table* padder = root["padder"].as_table();
+  if (padder == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(origin, ": [padder] is missing"));
+  }
+  Options o;
+  RETURN_IF_ERROR(ParsePadderKeys(*padder, origin, o));
+  const toml::table* mysql = (*padder)["mysql"].as_table();
+  const toml::table* target = mysql == nullptr ? nullptr : (*mysql)["target"].as_table();
+  if (target == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(origin, ": [padder.mysql.target] is missing"));
+  }
+  ASSIGN_OR_RETURN(o.target, ServerConfig(*target, origin, "padder.mysql.target"));
+  const std::string schema = (*target)["schema"].value_or(std::string());
+  if (o.include.empty() && !schema.empty()) o.include.push_back(schema + ".*");
+  RETURN_IF_ERROR(ParseRange(*mysql, origin, o));
+  RETURN_IF_ERROR(ParseSource(*mysql, origin, o));
   return o;
 }
 

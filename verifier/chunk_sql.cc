@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "mysql/sql_literal.h"
 
 namespace dcp::verifier {
 namespace {
@@ -11,6 +12,13 @@ namespace {
 using mysql::QuoteIdentifier;
 
 bool IsCharacter(const mysql::ColumnSchema& c) { return c.charset.has_value(); }
+
+// Key values as the server printed them (utf8mb4 text, or the bytes of a binary column), in a
+// form that reads the same under every sql_mode (mysql/sql_literal.h) and compares in the key
+// column's collation, as a quoted literal on the utf8mb4 connection did.
+std::string KeyLiteral(absl::string_view value, bool binary) {
+  return mysql::StringLiteral(value, binary);
+}
 
 std::string Where(const TablePlan& plan, const std::string& range) {
   if (plan.where.empty()) return range;
@@ -37,48 +45,17 @@ std::string Compare(const TablePlan& plan, const KeyValue& v, const char* op, co
     std::vector<std::string> parts;
     for (size_t j = 0; j < i; ++j) {
       parts.push_back(absl::StrCat(QuoteIdentifier(plan.key_columns[j]), " = ",
-                                   SqlLiteral(v[j], plan.key_binary[j])));
+                                   KeyLiteral(v[j], plan.key_binary[j])));
     }
     parts.push_back(absl::StrCat(QuoteIdentifier(plan.key_columns[i]), " ",
                                  i + 1 == n ? last_op : op, " ",
-                                 SqlLiteral(v[i], plan.key_binary[i])));
+                                 KeyLiteral(v[i], plan.key_binary[i])));
     terms.push_back(absl::StrCat("(", absl::StrJoin(parts, " AND "), ")"));
   }
   return absl::StrCat("(", absl::StrJoin(terms, " OR "), ")");
 }
 
 }  // namespace
-
-std::string SqlLiteral(absl::string_view value, bool binary) {
-  std::string out = binary ? "_binary'" : "'";
-  out.reserve(out.size() + value.size() + 8);
-  for (char c : value) {
-    switch (c) {
-      case '\0':
-        out += "\\0";
-        break;
-      case '\'':
-        out += "\\'";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\032':
-        out += "\\Z";
-        break;
-      default:
-        out += c;
-    }
-  }
-  out += "'";
-  return out;
-}
 
 std::string NormalizedExpr(const mysql::ColumnSchema& s, const mysql::ColumnSchema& t) {
   const std::string c = QuoteIdentifier(s.name);
@@ -198,7 +175,7 @@ std::string FetchKeysSql(const TablePlan& plan, const std::string& table,
     std::vector<std::string> parts;
     for (size_t i = 0; i < plan.key_columns.size(); ++i) {
       parts.push_back(absl::StrCat(QuoteIdentifier(plan.key_columns[i]), " = ",
-                                   SqlLiteral(k[i], plan.key_binary[i])));
+                                   KeyLiteral(k[i], plan.key_binary[i])));
     }
     terms.push_back(absl::StrCat("(", absl::StrJoin(parts, " AND "), ")"));
   }

@@ -48,12 +48,9 @@
 
 namespace dcp::verifier {
 
-// A key tuple: one text value per key column, as the server prints it.
+// A key tuple: one text value per key column, as the server prints it. Written into SQL as
+// mysql::StringLiteral (hex, the same under every sql_mode; _binary for binary columns).
 using KeyValue = std::vector<std::string>;
-
-// Quotes `value` as a string literal (backslash escaping, the server's default sql_mode);
-// `binary` adds the _binary introducer so arbitrary bytes survive a utf8mb4 connection.
-std::string SqlLiteral(absl::string_view value, bool binary);
 
 // The expression that normalises column `source` (compared with `target`) on either side.
 std::string NormalizedExpr(const mysql::ColumnSchema& source, const mysql::ColumnSchema& target);

@@ -3,22 +3,14 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/verifier/verifier_test_util.h"
 
 namespace dcp::verifier {
 namespace {
 
 using ::testing::HasSubstr;
 
-mysql::ColumnSchema Col(const std::string& name, const std::string& data_type,
-                        const std::string& column_type,
-                        std::optional<std::string> charset = std::nullopt) {
-  mysql::ColumnSchema c;
-  c.name = name;
-  c.data_type = data_type;
-  c.column_type = column_type;
-  c.charset = charset;
-  return c;
-}
+using testing_util::ColumnOf;
 
 TablePlan Plan() {
   TablePlan p;
@@ -31,29 +23,33 @@ TablePlan Plan() {
   return p;
 }
 
-TEST(ChunkSql, Literals) {
-  EXPECT_EQ(SqlLiteral("it's", false), "'it\\'s'");
-  EXPECT_EQ(SqlLiteral(std::string("a\0\\", 3), true), "_binary'a\\0\\\\'");
+TEST(ChunkSql, KeyLiteralsAreHexWhateverTheBytes) {
+  TablePlan p = Plan();
+  EXPECT_EQ(RangePredicate(p, KeyValue{"it's", std::string("a\0\\", 3)}, std::nullopt),
+            "((`a` > _utf8mb4 X'69742773') OR (`a` = _utf8mb4 X'69742773' AND `b` > _binary "
+            "X'61005c'))");
 }
 
 TEST(ChunkSql, Normalisation) {
-  EXPECT_EQ(NormalizedExpr(Col("i", "int", "int(11)"), Col("i", "bigint", "bigint(20)")), "`i`");
-  EXPECT_EQ(
-      NormalizedExpr(Col("d", "decimal", "decimal(10,2)"), Col("d", "decimal", "decimal(12,4)")),
-      "CAST(`d` AS DECIMAL(65,4))");
-  EXPECT_EQ(
-      NormalizedExpr(Col("d", "decimal", "decimal(10,2)"), Col("d", "decimal", "decimal(10,2)")),
-      "`d`");
-  EXPECT_EQ(NormalizedExpr(Col("f", "float", "float"), Col("f", "float", "float")),
+  EXPECT_EQ(NormalizedExpr(ColumnOf("i", "int", "int(11)"), ColumnOf("i", "bigint", "bigint(20)")),
+            "`i`");
+  EXPECT_EQ(NormalizedExpr(ColumnOf("d", "decimal", "decimal(10,2)"),
+                           ColumnOf("d", "decimal", "decimal(12,4)")),
+            "CAST(`d` AS DECIMAL(65,4))");
+  EXPECT_EQ(NormalizedExpr(ColumnOf("d", "decimal", "decimal(10,2)"),
+                           ColumnOf("d", "decimal", "decimal(10,2)")),
+            "`d`");
+  EXPECT_EQ(NormalizedExpr(ColumnOf("f", "float", "float"), ColumnOf("f", "float", "float")),
             "CAST(`f` AS DOUBLE)");
-  EXPECT_EQ(NormalizedExpr(Col("t", "datetime", "datetime"), Col("t", "datetime", "datetime(3)")),
+  EXPECT_EQ(NormalizedExpr(ColumnOf("t", "datetime", "datetime"),
+                           ColumnOf("t", "datetime", "datetime(3)")),
             "CAST(`t` AS DATETIME(3))");
-  EXPECT_EQ(NormalizedExpr(Col("t", "time", "time(1)"), Col("t", "time", "time(2)")),
+  EXPECT_EQ(NormalizedExpr(ColumnOf("t", "time", "time(1)"), ColumnOf("t", "time", "time(2)")),
             "CAST(`t` AS TIME(2))");
-  EXPECT_EQ(NormalizedExpr(Col("s", "varchar", "varchar(5)", "utf8mb3"),
-                           Col("s", "varchar", "varchar(5)", "utf8mb4")),
+  EXPECT_EQ(NormalizedExpr(ColumnOf("s", "varchar", "varchar(5)", "utf8mb3"),
+                           ColumnOf("s", "varchar", "varchar(5)", "utf8mb4")),
             "CONVERT(`s` USING utf8mb4)");
-  EXPECT_EQ(NormalizedExpr(Col("b", "bit", "bit(8)"), Col("b", "bit", "bit(8)")),
+  EXPECT_EQ(NormalizedExpr(ColumnOf("b", "bit", "bit(8)"), ColumnOf("b", "bit", "bit(8)")),
             "CAST(`b` AS UNSIGNED)");
 }
 
@@ -61,9 +57,9 @@ TEST(ChunkSql, CompositeRange) {
   TablePlan p = Plan();
   EXPECT_EQ(RangePredicate(p, std::nullopt, std::nullopt), "1");
   EXPECT_EQ(RangePredicate(p, KeyValue{"1", "x"}, std::nullopt),
-            "((`a` > '1') OR (`a` = '1' AND `b` > _binary'x'))");
+            "((`a` > _utf8mb4 X'31') OR (`a` = _utf8mb4 X'31' AND `b` > _binary X'78'))");
   EXPECT_EQ(RangePredicate(p, std::nullopt, KeyValue{"2", "y"}),
-            "((`a` < '2') OR (`a` = '2' AND `b` <= _binary'y'))");
+            "((`a` < _utf8mb4 X'32') OR (`a` = _utf8mb4 X'32' AND `b` <= _binary X'79'))");
 }
 
 TEST(ChunkSql, ChecksumHasNullMarkersAndOneAggregate) {
@@ -97,20 +93,21 @@ TEST(ChunkSql, ChecksumHasNullMarkersAndOneAggregate) {
 }
 
 TEST(ChunkSql, SeparatorOnlyInBinaryAndNonUtf8Text) {
-  const auto utf8 = Col("s", "varchar", "varchar(10)", "utf8mb4");
-  const auto latin1 = Col("s", "varchar", "varchar(10)", "latin1");
-  const auto blob = Col("s", "blob", "blob");
-  const auto num = Col("n", "int", "int(11)");
+  const auto utf8 = ColumnOf("s", "varchar", "varchar(10)", "utf8mb4");
+  const auto latin1 = ColumnOf("s", "varchar", "varchar(10)", "latin1");
+  const auto blob = ColumnOf("s", "blob", "blob");
+  const auto num = ColumnOf("n", "int", "int(11)");
   EXPECT_FALSE(MayContainSeparator(utf8, utf8));
-  EXPECT_FALSE(MayContainSeparator(Col("s", "char", "char(3)", "utf8mb3"), utf8));
-  EXPECT_FALSE(MayContainSeparator(Col("s", "enum", "enum('a')", "ascii"), utf8));
+  EXPECT_FALSE(MayContainSeparator(ColumnOf("s", "char", "char(3)", "utf8mb3"), utf8));
+  EXPECT_FALSE(MayContainSeparator(ColumnOf("s", "enum", "enum('a')", "ascii"), utf8));
   EXPECT_FALSE(MayContainSeparator(num, num));
-  EXPECT_FALSE(MayContainSeparator(Col("d", "datetime", "datetime(3)"), Col("d", "date", "date")));
-  EXPECT_FALSE(MayContainSeparator(Col("b", "bit", "bit(8)"), blob));  // CAST AS UNSIGNED
-  EXPECT_FALSE(MayContainSeparator(latin1, utf8));                     // CONVERT USING utf8mb4
+  EXPECT_FALSE(
+      MayContainSeparator(ColumnOf("d", "datetime", "datetime(3)"), ColumnOf("d", "date", "date")));
+  EXPECT_FALSE(MayContainSeparator(ColumnOf("b", "bit", "bit(8)"), blob));  // CAST AS UNSIGNED
+  EXPECT_FALSE(MayContainSeparator(latin1, utf8));                          // CONVERT USING utf8mb4
   EXPECT_TRUE(MayContainSeparator(latin1, latin1));
   EXPECT_TRUE(MayContainSeparator(blob, blob));
-  EXPECT_TRUE(MayContainSeparator(Col("s", "varbinary", "varbinary(4)"), utf8));
+  EXPECT_TRUE(MayContainSeparator(ColumnOf("s", "varbinary", "varbinary(4)"), utf8));
   EXPECT_TRUE(MayContainSeparator(num, blob));  // a type change: the blob side's text
 }
 
@@ -144,8 +141,8 @@ TEST(ChunkSql, BoundaryAndFetch) {
   EXPECT_THAT(FetchRowsSql(p, p.target_table, std::nullopt, std::nullopt, {"HEX(`b`)"}),
               HasSubstr("SELECT `a`, `b`, CAST(`v` AS DOUBLE), HEX(`b`) FROM"));
   EXPECT_THAT(FetchKeysSql(p, p.target_table, {{"1", "x"}, {"2", "y"}}, {}),
-              HasSubstr("WHERE (`a` = '1' AND `b` = _binary'x') OR (`a` = '2' AND `b` = "
-                        "_binary'y') ORDER BY"));
+              HasSubstr("WHERE (`a` = _utf8mb4 X'31' AND `b` = _binary X'78') OR (`a` = "
+                        "_utf8mb4 X'32' AND `b` = _binary X'79') ORDER BY"));
 }
 
 }  // namespace

@@ -109,6 +109,21 @@ absl::StatusOr<OutputFormat> ParseFormat(const Args& args) {
   return absl::InvalidArgumentError(absl::StrCat("--format must be text or json, not '", f, "'"));
 }
 
+// What every comparison command takes: both sides and the output format.
+struct CommonFlags {
+  mysql::Dsn source;
+  mysql::Dsn target;
+  OutputFormat format = OutputFormat::kText;
+};
+
+absl::StatusOr<CommonFlags> ParseCommonFlags(const Args& args) {
+  CommonFlags f;
+  ASSIGN_OR_RETURN(f.source, RequiredDsn(args, "source"));
+  ASSIGN_OR_RETURN(f.target, RequiredDsn(args, "target"));
+  ASSIGN_OR_RETURN(f.format, ParseFormat(args));
+  return f;
+}
+
 int Fail(std::ostream& err, const absl::Status& status) {
   err << "verifier: " << status.message() << "\n";
   return 2;
@@ -119,16 +134,12 @@ int RunSchema(const std::vector<std::string>& args, std::ostream& out, std::ostr
                             {"source", "target", "format"});
   if (!parsed.ok()) return Fail(err, parsed.status());
   SchemaOptions options;
-  auto source = RequiredDsn(*parsed, "source");
-  if (!source.ok()) return Fail(err, source.status());
-  auto target = RequiredDsn(*parsed, "target");
-  if (!target.ok()) return Fail(err, target.status());
-  auto format = ParseFormat(*parsed);
-  if (!format.ok()) return Fail(err, format.status());
+  auto common = ParseCommonFlags(*parsed);
+  if (!common.ok()) return Fail(err, common.status());
   auto ignore = ParseIgnoreClasses(parsed->List("ignore"));
   if (!ignore.ok()) return Fail(err, ignore.status());
-  options.source = *source;
-  options.target = *target;
+  options.source = common->source;
+  options.target = common->target;
   options.tables = parsed->List("tables");
   options.exclude = parsed->List("exclude");
   options.maps = parsed->List("map");
@@ -140,7 +151,7 @@ int RunSchema(const std::vector<std::string>& args, std::ostream& out, std::ostr
     // A filter that matches nothing must not pass in CI as "identical".
     return Fail(err, absl::NotFoundError("no table matched the filters on either side"));
   }
-  WriteSchemaReport(*report, *format, out);
+  WriteSchemaReport(*report, common->format, out);
   return report->differences.empty() ? 0 : 1;
 }
 
@@ -160,6 +171,51 @@ absl::StatusOr<int> ParseIntFlag(const std::string& name, const std::string& v) 
   return n;
 }
 
+// The tuning flags of `verifier data`: parallelism, chunk sizes, rechecks.
+absl::Status ParseTuningFlags(const Args& args, DataOptions& options) {
+  if (auto v = args.Value("parallel")) {
+    ASSIGN_OR_RETURN(options.parallel, ParseIntFlag("parallel", *v));
+    if (options.parallel < 1) return absl::InvalidArgumentError("--parallel must be at least 1");
+  }
+  if (auto v = args.Value("chunk-time")) {
+    ASSIGN_OR_RETURN(options.chunk_time, ParseDurationFlag("chunk-time", *v));
+    if (options.chunk_time <= absl::ZeroDuration()) {
+      return absl::InvalidArgumentError("--chunk-time must be positive");
+    }
+  }
+  if (auto v = args.Value("row-fetch-limit")) {
+    ASSIGN_OR_RETURN(const int n, ParseIntFlag("row-fetch-limit", *v));
+    options.row_fetch_limit = std::max(1, n);
+  }
+  if (auto v = args.Value("recheck")) {
+    ASSIGN_OR_RETURN(options.recheck_rounds, ParseIntFlag("recheck", *v));
+    options.recheck_delay = absl::Seconds(1);
+  }
+  if (auto v = args.Value("recheck-delay")) {
+    ASSIGN_OR_RETURN(options.recheck_delay, ParseDurationFlag("recheck-delay", *v));
+  }
+  return absl::OkStatus();
+}
+
+// Writes the report as `format` to `out` and the files asked for (--fix-sql, --junit).
+absl::Status WriteDataOutputs(const DataReport& report, OutputFormat format, const Args& args,
+                              std::ostream& out) {
+  if (format == OutputFormat::kJson) {
+    WriteDataJson(report, out);
+  } else {
+    WriteDataText(report, out);
+  }
+  for (const auto& [flag, write] :
+       {std::pair{"fix-sql", &WriteFixSql}, std::pair{"junit", &WriteDataJunit}}) {
+    const std::optional<std::string> path = args.Value(flag);
+    if (!path) continue;
+    std::ofstream f(*path, std::ios::trunc);
+    write(report, f);
+    if (!f.good()) return absl::UnavailableError(absl::StrCat("cannot write ", *path));
+  }
+  return absl::OkStatus();
+}
+
 int RunData(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   auto parsed =
       Args::Parse(args, 1, {"snapshot", "full-scan", "no-progress"},
@@ -167,15 +223,11 @@ int RunData(const std::vector<std::string>& args, std::ostream& out, std::ostrea
                   {"source", "target", "format", "where", "parallel", "chunk-time", "fix-sql",
                    "resume", "recheck", "recheck-delay", "junit", "row-fetch-limit"});
   if (!parsed.ok()) return Fail(err, parsed.status());
+  auto common = ParseCommonFlags(*parsed);
+  if (!common.ok()) return Fail(err, common.status());
   DataOptions options;
-  auto source = RequiredDsn(*parsed, "source");
-  if (!source.ok()) return Fail(err, source.status());
-  auto target = RequiredDsn(*parsed, "target");
-  if (!target.ok()) return Fail(err, target.status());
-  auto format = ParseFormat(*parsed);
-  if (!format.ok()) return Fail(err, format.status());
-  options.source = *source;
-  options.target = *target;
+  options.source = common->source;
+  options.target = common->target;
   options.tables = parsed->List("tables");
   options.exclude = parsed->List("exclude");
   options.maps = parsed->List("map");
@@ -184,39 +236,9 @@ int RunData(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   options.where = parsed->Value("where").value_or("");
   options.snapshot = parsed->Has("snapshot");
   options.allow_full_scan = parsed->Has("full-scan");
-  if (auto v = parsed->Value("parallel")) {
-    auto n = ParseIntFlag("parallel", *v);
-    if (!n.ok()) return Fail(err, n.status());
-    if (*n < 1) return Fail(err, absl::InvalidArgumentError("--parallel must be at least 1"));
-    options.parallel = *n;
-  }
-  if (auto v = parsed->Value("chunk-time")) {
-    auto d = ParseDurationFlag("chunk-time", *v);
-    if (!d.ok()) return Fail(err, d.status());
-    if (*d <= absl::ZeroDuration()) {
-      return Fail(err, absl::InvalidArgumentError("--chunk-time must be positive"));
-    }
-    options.chunk_time = *d;
-  }
-  if (auto v = parsed->Value("row-fetch-limit")) {
-    auto n = ParseIntFlag("row-fetch-limit", *v);
-    if (!n.ok()) return Fail(err, n.status());
-    options.row_fetch_limit = std::max(1, *n);
-  }
-  if (auto v = parsed->Value("recheck")) {
-    auto n = ParseIntFlag("recheck", *v);
-    if (!n.ok()) return Fail(err, n.status());
-    options.recheck_rounds = *n;
-    options.recheck_delay = absl::Seconds(1);
-  }
-  if (auto v = parsed->Value("recheck-delay")) {
-    auto d = ParseDurationFlag("recheck-delay", *v);
-    if (!d.ok()) return Fail(err, d.status());
-    options.recheck_delay = *d;
-  }
-  const std::optional<std::string> fix_sql = parsed->Value("fix-sql");
-  const std::optional<std::string> junit = parsed->Value("junit");
-  options.collect_fix_values = fix_sql.has_value() || *format == OutputFormat::kJson;
+  if (absl::Status s = ParseTuningFlags(*parsed, options); !s.ok()) return Fail(err, s);
+  options.collect_fix_values =
+      parsed->Value("fix-sql").has_value() || common->format == OutputFormat::kJson;
   options.resume_file = parsed->Value("resume").value_or("");
   if (!parsed->Has("no-progress") && isatty(STDERR_FILENO) && &err == &std::cerr) {
     options.progress = &err;
@@ -226,23 +248,8 @@ int RunData(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (report->tables.empty()) {
     return Fail(err, absl::NotFoundError("no table matched the filters on either side"));
   }
-  if (*format == OutputFormat::kJson) {
-    WriteDataJson(*report, out);
-  } else {
-    WriteDataText(*report, out);
-  }
-  if (fix_sql) {
-    std::ofstream f(*fix_sql, std::ios::trunc);
-    WriteFixSql(*report, f);
-    if (!f.good()) {
-      return Fail(err, absl::UnavailableError(absl::StrCat("cannot write ", *fix_sql)));
-    }
-  }
-  if (junit) {
-    std::ofstream f(*junit, std::ios::trunc);
-    WriteDataJunit(*report, f);
-    if (!f.good()) return Fail(err, absl::UnavailableError(absl::StrCat("cannot write ", *junit)));
-  }
+  const absl::Status written = WriteDataOutputs(*report, common->format, *parsed, out);
+  if (!written.ok()) return Fail(err, written);
   if (report->has_error()) return 2;
   return report->identical() ? 0 : 1;
 }

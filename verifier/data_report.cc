@@ -1,10 +1,16 @@
 #include "verifier/data_report.h"
 
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "mysql/connection.h"
+#include "mysql/sql_literal.h"
+#include "util/json.h"
 #include "verifier/json.h"
 
 namespace dcp::verifier {
@@ -50,11 +56,142 @@ std::string QuoteTable(const std::string& qualified) {
                       mysql::QuoteIdentifier(qualified.substr(dot + 1)));
 }
 
-std::string FixValue(char kind, const std::optional<std::string>& v) {
+std::string NamesJson(const std::vector<std::string>& names) {
+  std::vector<std::string> q;
+  for (const std::string& s : names) q.push_back(json::Quote(s));
+  return absl::StrCat("[", absl::StrJoin(q, ","), "]");
+}
+
+void WriteDifferenceJson(const TableResult& t, const RowDifference& d, std::ostream& out) {
+  out << "\n {\"kind\":\"" << RowDifference::KindName(d.kind) << "\",\"key\":";
+  if (t.key_columns.empty()) {
+    // Full-scan tables: every value of the row.
+    std::vector<std::string> values;
+    for (const std::string& v : d.key) values.push_back(ValueJson(v));
+    out << "[" << absl::StrJoin(values, ",") << "]";
+  } else {
+    out << "{";
+    for (size_t i = 0; i < d.key.size() && i < t.key_columns.size(); ++i) {
+      out << (i > 0 ? "," : "") << json::Quote(t.key_columns[i]) << ":" << ValueJson(d.key[i]);
+    }
+    out << "}";
+  }
+  out << ",\"columns\":[";
+  for (size_t i = 0; i < d.columns.size(); ++i) {
+    const ColumnDifference& c = d.columns[i];
+    out << (i > 0 ? "," : "") << "{\"column\":" << json::Quote(c.column)
+        << ",\"source\":" << ValueOrNullJson(c.source)
+        << ",\"target\":" << ValueOrNullJson(c.target) << "}";
+  }
+  out << "]";
+  if (!d.source_values.empty() && d.source_values.size() == t.fix_columns.size()) {
+    out << ",\"source_row\":{";
+    for (size_t i = 0; i < d.source_values.size(); ++i) {
+      out << (i > 0 ? "," : "") << json::Quote(t.fix_columns[i]) << ":";
+      if (t.fix_kinds[i] == 'x' && d.source_values[i]) {
+        out << "{\"hex\":" << json::Quote(*d.source_values[i]) << "}";  // HEX() of the column
+      } else {
+        out << ValueOrNullJson(d.source_values[i]);
+      }
+    }
+    out << "}";
+  }
+  out << "}";
+}
+
+void WriteTableJson(const TableResult& t, std::ostream& out) {
+  out << "\n{\"source_table\":" << json::Quote(t.source_table)
+      << ",\"target_table\":" << json::Quote(t.target_table)
+      << ",\"status\":" << json::Quote(Status(t))
+      << ",\"error\":" << (t.error.empty() ? "null" : json::Quote(t.error))
+      << ",\"key_columns\":" << NamesJson(t.key_columns)
+      << ",\"compared_columns\":" << NamesJson(t.compared_columns)
+      << ",\"one_side_columns\":" << NamesJson(t.one_side_columns)
+      << ",\"source_rows\":" << t.source_rows << ",\"target_rows\":" << t.target_rows
+      << ",\"chunks\":" << t.chunks << ",\"mismatched_chunks\":" << t.mismatched_chunks
+      << ",\"differences\":[";
+  bool first = true;
+  for (const RowDifference& d : t.differences) {
+    out << (first ? "" : ",");
+    first = false;
+    WriteDifferenceJson(t, d, out);
+  }
+  out << "]}";
+}
+
+// An SQL comment line: "-- " and `text` with line breaks and other control characters
+// written as \xNN, so that nothing in it (a key, a table name) can end the comment.
+std::string Comment(absl::string_view text) {
+  std::string out = "-- ";
+  for (const char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == 0x7f) {
+      absl::StrAppendFormat(&out, "\\x%02x", b);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('\n');
+  return out;
+}
+
+bool IsHexDigits(absl::string_view s) {
+  return s.size() % 2 == 0 && std::all_of(s.begin(), s.end(), [](char c) {
+           return absl::ascii_isxdigit(static_cast<unsigned char>(c));
+         });
+}
+
+bool IsDigits(absl::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return absl::ascii_isdigit(static_cast<unsigned char>(c));
+  });
+}
+
+// A source value of fix SQL as a literal that reads the same under every sql_mode
+// (mysql/sql_literal.h), or std::nullopt when the server's text is not of the expected form.
+std::optional<std::string> FixValue(char kind, const std::optional<std::string>& v) {
   if (!v) return "NULL";
-  if (kind == 'x') return absl::StrCat("X'", *v, "'");
-  if (kind == 'n') return *v;
-  return SqlLiteral(*v, false);
+  if (kind == 'x') {  // HEX() of a binary column
+    if (!IsHexDigits(*v)) return std::nullopt;
+    return mysql::HexLiteral(absl::HexStringToBytes(*v));
+  }
+  if (kind == 'n') {  // CAST(bit AS UNSIGNED)
+    if (!IsDigits(*v)) return std::nullopt;
+    return *v;
+  }
+  return mysql::Utf8mb4Literal(*v);
+}
+
+// DELETE of a row extra on the target, or REPLACE of a row missing or different.
+void WriteFixStatement(const TableResult& t, const RowDifference& d, std::ostream& out) {
+  const std::string table = QuoteTable(t.target_table);
+  if (d.kind == RowDifference::Kind::kExtra) {
+    std::vector<std::string> conds;
+    for (size_t i = 0; i < t.key_columns.size(); ++i) {
+      conds.push_back(absl::StrCat(mysql::QuoteIdentifier(t.key_columns[i]), " = ",
+                                   mysql::StringLiteral(d.key[i], t.key_binary[i])));
+    }
+    out << "DELETE FROM " << table << " WHERE " << absl::StrJoin(conds, " AND ") << ";\n";
+    return;
+  }
+  if (d.source_values.size() != t.fix_columns.size()) {
+    out << Comment(
+        absl::StrCat(t.source_table, " ", KeyText(t, d.key), ": source values not collected"));
+    return;
+  }
+  std::vector<std::string> cols, values;
+  for (size_t i = 0; i < d.source_values.size(); ++i) {
+    std::optional<std::string> v = FixValue(t.fix_kinds[i], d.source_values[i]);
+    if (!v) {
+      out << Comment(absl::StrCat(t.source_table, " ", KeyText(t, d.key), ": column ",
+                                  t.fix_columns[i], " has an unexpected value; row not written"));
+      return;
+    }
+    cols.push_back(mysql::QuoteIdentifier(t.fix_columns[i]));
+    values.push_back(*std::move(v));
+  }
+  out << "REPLACE INTO " << table << " (" << absl::StrJoin(cols, ", ") << ") VALUES ("
+      << absl::StrJoin(values, ", ") << ");\n";
 }
 
 }  // namespace
@@ -129,64 +266,13 @@ void WriteDataJson(const DataReport& report, std::ostream& out) {
       << absl::StrFormat(",\"elapsed_seconds\":%.3f", absl::ToDoubleSeconds(report.elapsed))
       << ",\"snapshot_position\":"
       << (report.snapshot_position.empty() ? std::string("null")
-                                           : JsonString(report.snapshot_position))
-      << ",\"checksum\":" << JsonString(report.checksum) << ",\"tables\":[";
-  bool first_table = true;
+                                           : json::Quote(report.snapshot_position))
+      << ",\"checksum\":" << json::Quote(report.checksum) << ",\"tables\":[";
+  bool first = true;
   for (const TableResult& t : report.tables) {
-    if (!first_table) out << ",";
-    first_table = false;
-    auto list = [](const std::vector<std::string>& v) {
-      std::vector<std::string> q;
-      for (const std::string& s : v) q.push_back(JsonString(s));
-      return absl::StrCat("[", absl::StrJoin(q, ","), "]");
-    };
-    out << "\n{\"source_table\":" << JsonString(t.source_table)
-        << ",\"target_table\":" << JsonString(t.target_table)
-        << ",\"status\":" << JsonString(Status(t))
-        << ",\"error\":" << (t.error.empty() ? "null" : JsonString(t.error))
-        << ",\"key_columns\":" << list(t.key_columns)
-        << ",\"compared_columns\":" << list(t.compared_columns)
-        << ",\"one_side_columns\":" << list(t.one_side_columns)
-        << ",\"source_rows\":" << t.source_rows << ",\"target_rows\":" << t.target_rows
-        << ",\"chunks\":" << t.chunks << ",\"mismatched_chunks\":" << t.mismatched_chunks
-        << ",\"differences\":[";
-    bool first = true;
-    for (const RowDifference& d : t.differences) {
-      if (!first) out << ",";
-      first = false;
-      out << "\n {\"kind\":\"" << RowDifference::KindName(d.kind) << "\",\"key\":";
-      if (t.key_columns.empty()) {
-        out << list(d.key);
-      } else {
-        out << "{";
-        for (size_t i = 0; i < d.key.size() && i < t.key_columns.size(); ++i) {
-          out << (i > 0 ? "," : "") << JsonString(t.key_columns[i]) << ":" << JsonString(d.key[i]);
-        }
-        out << "}";
-      }
-      out << ",\"columns\":[";
-      for (size_t i = 0; i < d.columns.size(); ++i) {
-        const ColumnDifference& c = d.columns[i];
-        out << (i > 0 ? "," : "") << "{\"column\":" << JsonString(c.column)
-            << ",\"source\":" << JsonValue(c.source) << ",\"target\":" << JsonValue(c.target)
-            << "}";
-      }
-      out << "]";
-      if (!d.source_values.empty() && d.source_values.size() == t.fix_columns.size()) {
-        out << ",\"source_row\":{";
-        for (size_t i = 0; i < d.source_values.size(); ++i) {
-          out << (i > 0 ? "," : "") << JsonString(t.fix_columns[i]) << ":";
-          if (t.fix_kinds[i] == 'x' && d.source_values[i]) {
-            out << "{\"hex\":" << JsonString(*d.source_values[i]) << "}";
-          } else {
-            out << JsonValue(d.source_values[i]);
-          }
-        }
-        out << "}";
-      }
-      out << "}";
-    }
-    out << "]}";
+    out << (first ? "" : ",");
+    first = false;
+    WriteTableJson(t, out);
   }
   out << "]}\n";
 }
@@ -233,39 +319,17 @@ void WriteDataJunit(const DataReport& report, std::ostream& out) {
 
 void WriteFixSql(const DataReport& report, std::ostream& out) {
   out << "-- verifier fix SQL: run on the target to make it equal to the source.\n"
-      << "SET NAMES utf8mb4;\nSET time_zone = '+00:00';\n";
+      << "-- Values are hex literals, read alike under every sql_mode. The SET statements below\n"
+      << "-- change the session that runs this file and are not undone at its end.\n"
+      << "SET SESSION sql_mode = '';\nSET NAMES utf8mb4;\nSET time_zone = '+00:00';\n";
   for (const TableResult& t : report.tables) {
     if (t.differences.empty()) continue;
     if (t.key_columns.empty()) {
-      out << "-- " << t.source_table << ": no row key; " << t.differences.size()
-          << " difference(s) not written as SQL\n";
+      out << Comment(absl::StrCat(t.source_table, ": no row key; ", t.differences.size(),
+                                  " difference(s) not written as SQL"));
       continue;
     }
-    const std::string table = QuoteTable(t.target_table);
-    std::vector<std::string> cols;
-    for (const std::string& c : t.fix_columns) cols.push_back(mysql::QuoteIdentifier(c));
-    for (const RowDifference& d : t.differences) {
-      if (d.kind == RowDifference::Kind::kExtra) {
-        std::vector<std::string> conds;
-        for (size_t i = 0; i < t.key_columns.size(); ++i) {
-          conds.push_back(absl::StrCat(mysql::QuoteIdentifier(t.key_columns[i]), " = ",
-                                       SqlLiteral(d.key[i], t.key_binary[i])));
-        }
-        out << "DELETE FROM " << table << " WHERE " << absl::StrJoin(conds, " AND ") << ";\n";
-        continue;
-      }
-      if (d.source_values.size() != t.fix_columns.size()) {
-        out << "-- " << t.source_table << " " << KeyText(t, d.key)
-            << ": source values not collected\n";
-        continue;
-      }
-      std::vector<std::string> values;
-      for (size_t i = 0; i < d.source_values.size(); ++i) {
-        values.push_back(FixValue(t.fix_kinds[i], d.source_values[i]));
-      }
-      out << "REPLACE INTO " << table << " (" << absl::StrJoin(cols, ", ") << ") VALUES ("
-          << absl::StrJoin(values, ", ") << ");\n";
-    }
+    for (const RowDifference& d : t.differences) WriteFixStatement(t, d, out);
   }
 }
 

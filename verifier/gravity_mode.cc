@@ -12,7 +12,9 @@
 #include "absl/time/time.h"
 #include "mysql/connection.h"
 #include "mysql/schema.h"
+#include "mysql/sql_literal.h"
 #include "util/status_macros.h"
+#include "verifier/session.h"
 #include "verifier/table_filter.h"
 
 namespace dcp::verifier {
@@ -56,9 +58,9 @@ struct Codec {
   std::string prefix;
   size_t width = 0;  // digits of string values (zero padded)
 
-  std::string Literal(mysql::Connection& c, int64_t v) const {
+  std::string Literal(int64_t v) const {
     if (type == "int") return absl::StrCat(v);
-    return c.Quote(Text(v));
+    return mysql::Utf8mb4Literal(Text(v));
   }
   std::string Text(int64_t v) const {
     if (type == "int") return absl::StrCat(v);
@@ -74,8 +76,8 @@ struct Codec {
 // Compares one table pair; appends its report lines. Returns whether it differs.
 absl::StatusOr<bool> CompareTable(const GravityConfig& cfg, const std::string& source_table,
                                   const std::string& target_table, std::string* lines) {
-  ASSIGN_OR_RETURN(mysql::Connection s, mysql::Connection::Open(cfg.source));
-  ASSIGN_OR_RETURN(mysql::Connection t, mysql::Connection::Open(cfg.target));
+  ASSIGN_OR_RETURN(mysql::Connection s, OpenSession(cfg.source));
+  ASSIGN_OR_RETURN(mysql::Connection t, OpenSession(cfg.target));
   const std::string col = mysql::QuoteIdentifier(cfg.col_name);
   const std::string sq = absl::StrCat(mysql::QuoteIdentifier(cfg.source.database), ".",
                                       mysql::QuoteIdentifier(source_table));
@@ -113,10 +115,10 @@ absl::StatusOr<bool> CompareTable(const GravityConfig& cfg, const std::string& s
     int64_t n[2] = {0, 0};
     int i = 0;
     for (auto [conn, table] : {std::pair{&s, sq}, std::pair{&t, tq}}) {
-      ASSIGN_OR_RETURN(std::optional<std::string> v,
-                       conn->QueryValue(absl::StrCat("SELECT count(*) FROM ", table, " WHERE ", col,
-                                                     " BETWEEN ", codec.Literal(*conn, a), " AND ",
-                                                     codec.Literal(*conn, b))));
+      ASSIGN_OR_RETURN(
+          std::optional<std::string> v,
+          conn->QueryValue(absl::StrCat("SELECT count(*) FROM ", table, " WHERE ", col, " BETWEEN ",
+                                        codec.Literal(a), " AND ", codec.Literal(b))));
       absl::SimpleAtoi(v.value_or("0"), &n[i++]);
     }
     return std::make_pair(n[0], n[1]);
@@ -192,8 +194,8 @@ absl::StatusOr<std::vector<CountRange>> BisectCounts(int64_t lo, int64_t hi,
 int RunGravityMode(const GravityConfig& cfg, std::ostream& out, std::ostream& err) {
   std::vector<std::pair<std::string, std::string>> pairs;
   if (cfg.shading) {
-    auto s = mysql::Connection::Open(cfg.source);
-    auto t = s.ok() ? mysql::Connection::Open(cfg.target) : s.status();
+    auto s = OpenSession(cfg.source);
+    auto t = s.ok() ? OpenSession(cfg.target) : s.status();
     if (!s.ok() || !t.ok()) {
       err << "verifier: " << (s.ok() ? t.status() : s.status()).message() << "\n";
       return 2;

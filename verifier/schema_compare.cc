@@ -3,8 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "util/json.h"
 #include "util/status_macros.h"
 #include "verifier/json.h"
+#include "verifier/session.h"
 
 namespace dcp::verifier {
 
@@ -46,8 +48,8 @@ absl::StatusOr<TablePairing> PairTables(mysql::Connection& source_conn,
 }
 
 absl::StatusOr<SchemaReport> CompareSchemas(const SchemaOptions& options) {
-  ASSIGN_OR_RETURN(mysql::Connection source, mysql::Connection::Open(options.source));
-  ASSIGN_OR_RETURN(mysql::Connection target, mysql::Connection::Open(options.target));
+  ASSIGN_OR_RETURN(mysql::Connection source, OpenSession(options.source));
+  ASSIGN_OR_RETURN(mysql::Connection target, OpenSession(options.target));
   ASSIGN_OR_RETURN(TablePairing pairing,
                    PairTables(source, target, options.tables, options.exclude, options.maps));
   std::set<std::string> ignore = options.ignore;
@@ -85,11 +87,12 @@ void WriteSchemaReport(const SchemaReport& report, OutputFormat format, std::ost
     for (const SchemaDifference& d : report.differences) {
       if (!first) out << ",";
       first = false;
-      out << "\n{\"class\":" << JsonString(d.diff_class)
-          << ",\"source_table\":" << JsonString(d.source_table)
-          << ",\"target_table\":" << JsonString(d.target_table)
-          << ",\"object\":" << JsonString(d.object) << ",\"source\":" << JsonValue(d.source_value)
-          << ",\"target\":" << JsonValue(d.target_value) << "}";
+      out << "\n{\"class\":" << json::Quote(d.diff_class)
+          << ",\"source_table\":" << json::Quote(d.source_table)
+          << ",\"target_table\":" << json::Quote(d.target_table)
+          << ",\"object\":" << json::Quote(d.object)
+          << ",\"source\":" << ValueOrNullJson(d.source_value)
+          << ",\"target\":" << ValueOrNullJson(d.target_value) << "}";
     }
     out << "]}\n";
     return;

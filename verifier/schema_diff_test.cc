@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/verifier/verifier_test_util.h"
 
 namespace dcp::verifier {
 namespace {
@@ -12,31 +13,25 @@ using mysql::ColumnSchema;
 using mysql::IndexSchema;
 using mysql::TableSchema;
 
+ColumnSchema Column(const std::string& name, int ordinal, const std::string& data_type,
+                    const std::string& column_type) {
+  ColumnSchema c = testing_util::ColumnOf(name, data_type, column_type);
+  c.ordinal = ordinal;
+  return c;
+}
+
 TableSchema Base() {
   TableSchema t;
   t.schema = "shop";
   t.name = "orders";
-  ColumnSchema id;
-  id.name = "id";
-  id.ordinal = 1;
-  id.data_type = "int";
-  id.column_type = "int(11)";
+  ColumnSchema id = Column("id", 1, "int", "int(11)");
   id.nullable = false;
   id.extra = "auto_increment";
-  ColumnSchema name;
-  name.name = "name";
-  name.ordinal = 2;
-  name.data_type = "varchar";
-  name.column_type = "varchar(20)";
+  ColumnSchema name = Column("name", 2, "varchar", "varchar(20)");
   name.default_value = "'x'";
   name.charset = "utf8mb4";
   name.collation = "utf8mb4_general_ci";
-  ColumnSchema total;
-  total.name = "total";
-  total.ordinal = 3;
-  total.data_type = "decimal";
-  total.column_type = "decimal(10,2)";
-  t.columns = {id, name, total};
+  t.columns = {id, name, Column("total", 3, "decimal", "decimal(10,2)")};
   IndexSchema pk;
   pk.name = "PRIMARY";
   pk.unique = true;

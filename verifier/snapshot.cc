@@ -23,6 +23,16 @@ absl::StatusOr<bool> SqlThreadRunning(mysql::Connection& replica) {
   return rs.rows[0][*col].value_or("") == "Yes";
 }
 
+// A GTID position as a quoted literal (START SLAVE UNTIL takes no other form of string): its
+// characters are checked to be digits, '-' and ',' only, which read the same under every
+// sql_mode.
+absl::StatusOr<std::string> GtidLiteral(absl::string_view gtid) {
+  if (gtid.find_first_not_of("0123456789-,") != absl::string_view::npos) {
+    return absl::InternalError(absl::StrCat("--snapshot: unexpected GTID position '", gtid, "'"));
+  }
+  return absl::StrCat("'", gtid, "'");
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> OpenReplicaSnapshot(mysql::Connection& primary,
@@ -49,14 +59,16 @@ absl::StatusOr<std::string> OpenReplicaSnapshot(mysql::Connection& primary,
   if (!st.ok()) return restart(st);
   if (!unlock.ok()) return restart(unlock);
   const std::string gtid = pos->value_or("");
+  const absl::StatusOr<std::string> literal = GtidLiteral(gtid);
+  if (!literal.ok()) return restart(literal.status());
 
   if (!gtid.empty()) {
     absl::Status until =
-        replica.Execute(absl::StrCat("START SLAVE UNTIL master_gtid_pos = ", replica.Quote(gtid)));
+        replica.Execute(absl::StrCat("START SLAVE UNTIL master_gtid_pos = ", *literal));
     if (!until.ok()) return restart(until);
   }
-  auto waited = replica.QueryValue(absl::StrCat("SELECT MASTER_GTID_WAIT(", replica.Quote(gtid),
-                                                ", ", absl::ToInt64Seconds(timeout), ")"));
+  auto waited = replica.QueryValue(
+      absl::StrCat("SELECT MASTER_GTID_WAIT(", *literal, ", ", absl::ToInt64Seconds(timeout), ")"));
   if (!waited.ok()) return restart(waited.status());
   if (waited->value_or("-1") != "0") {
     return restart(

@@ -19,6 +19,7 @@
 #include "padder/engine.h"
 #include "padder/mysql_target.h"
 #include "tests/harness/mariadb_server.h"
+#include "tests/harness/server_util.h"
 #include "tests/padder/padder_test_util.h"
 #include "util/atomic_file.h"
 
@@ -30,25 +31,17 @@ using testing_util::BinlogFiles;
 using testing_util::MasterPosition;
 using testing_util::Pairs;
 using testing_util::ReadFile;
+using testing_util::RunEngine;
 
-std::string PadderBinary() {
-  const char* build = std::getenv("DCP_BUILD_DIR");
-  return absl::StrCat(build != nullptr ? build : ".", "/bin/padder");
-}
+std::string PadderBinary() { return testing::ToolPath("padder"); }
 
 class PadderConflictTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    testing::MariaDbServer::Options so;
-    so.server_id = 93;
-    auto s = testing::MariaDbServer::Start(so);
-    ASSERT_TRUE(s.ok()) << s.status();
-    source_ = s->release();
-    testing::MariaDbServer::Options to;
-    to.server_id = 94;
-    auto t = testing::MariaDbServer::Start(to);
-    ASSERT_TRUE(t.ok()) << t.status();
-    target_ = t->release();
+    auto pair = testing::StartServerPair(93);
+    ASSERT_TRUE(pair.ok()) << pair.status();
+    source_ = pair->source.release();
+    target_ = pair->target.release();
   }
   static void TearDownTestSuite() {
     delete source_;
@@ -56,12 +49,9 @@ class PadderConflictTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    auto sc = source_->Connect();
-    ASSERT_TRUE(sc.ok()) << sc.status();
-    src_ = std::make_unique<mysql::Connection>(*std::move(sc));
-    auto tc = target_->Connect();
-    ASSERT_TRUE(tc.ok()) << tc.status();
-    dst_ = std::make_unique<mysql::Connection>(*std::move(tc));
+    src_ = testing_util::Connected(*source_);
+    dst_ = testing_util::Connected(*target_);
+    ASSERT_TRUE(src_ != nullptr && dst_ != nullptr);
     dir_ = testing_util::TempDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
   }
 
@@ -121,23 +111,6 @@ class PadderConflictTest : public ::testing::Test {
     return o;
   }
 
-  Engine::Result Run(const Options& o) {
-    auto target = MysqlTarget::Open(o.target);
-    EXPECT_TRUE(target.ok()) << target.status();
-    if (!target.ok()) return {target.status(), {}};
-    std::optional<Checkpoint> checkpoint;
-    if (!o.checkpoint_file.empty()) {
-      auto text = ReadFileIfExists(o.checkpoint_file);
-      if (text.ok() && text->has_value()) checkpoint = *Checkpoint::Parse(**text);
-    }
-    mysql::binlog::Decoder::Options dopts;
-    auto source = BuildSource(o, checkpoint, dopts);
-    EXPECT_TRUE(source.ok()) << source.status();
-    if (!source.ok()) return {source.status(), {}};
-    Engine engine(o, target->get());
-    return engine.Run(source->get(), dopts);
-  }
-
   std::vector<std::string> LogKinds(const std::string& path) {
     std::vector<std::string> kinds;
     for (absl::string_view line : absl::StrSplit(ReadFile(path), '\n', absl::SkipEmpty())) {
@@ -168,7 +141,7 @@ const std::vector<std::string> kAllKinds = {"insert_exists", "update_missing", "
 TEST_F(PadderConflictTest, SkipWithDeletes) {
   SeedSource();
   SeedTarget();
-  Engine::Result r = Run(Base(ConflictPolicy::kSkip, true));
+  Engine::Result r = RunEngine(Base(ConflictPolicy::kSkip, true));
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(Pairs(*dst_, "c.c"), "1:a 2:X 4:Y 6:Z");
   EXPECT_EQ(r.stats.conflicts, 5u);
@@ -191,14 +164,14 @@ TEST_F(PadderConflictTest, SkipWithDeletes) {
 TEST_F(PadderConflictTest, OverrideWithDeletesThenIdempotentRerun) {
   SeedSource();
   SeedTarget();
-  Engine::Result r = Run(Base(ConflictPolicy::kOverride, true));
+  Engine::Result r = RunEngine(Base(ConflictPolicy::kOverride, true));
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(Pairs(*dst_, "c.c"), "1:a 2:b 3:c2 4:d2");
   EXPECT_EQ(r.stats.conflicts, 5u);
   EXPECT_EQ(LogKinds(dir_ + "/conflict.log"), kAllKinds);
   // The target now equals the source: the same range again leaves it so.
   EXPECT_EQ(Pairs(*dst_, "c.c"), Pairs(*src_, "c.c"));
-  Engine::Result again = Run(Base(ConflictPolicy::kSkip, true));
+  Engine::Result again = RunEngine(Base(ConflictPolicy::kSkip, true));
   ASSERT_TRUE(again.status.ok()) << again.status;
   EXPECT_EQ(Pairs(*dst_, "c.c"), "1:a 2:b 3:c2 4:d2");
   EXPECT_EQ(again.stats.already_applied, 4u);  // T1 T2 T3 T4
@@ -207,13 +180,13 @@ TEST_F(PadderConflictTest, OverrideWithDeletesThenIdempotentRerun) {
 TEST_F(PadderConflictTest, DeletesOnlyWithEnableDelete) {
   SeedSource();
   SeedTarget();
-  Engine::Result r = Run(Base(ConflictPolicy::kOverride, false));
+  Engine::Result r = RunEngine(Base(ConflictPolicy::kOverride, false));
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(Pairs(*dst_, "c.c"), "1:a 2:b 3:c2 4:d2 6:Z 7:g");
   EXPECT_EQ(r.stats.conflicts, 3u);
   EXPECT_EQ(r.stats.tables["c.c"].deletes_skipped, 3u);
   SeedTarget();
-  Engine::Result s = Run(Base(ConflictPolicy::kSkip, false));
+  Engine::Result s = RunEngine(Base(ConflictPolicy::kSkip, false));
   ASSERT_TRUE(s.status.ok()) << s.status;
   EXPECT_EQ(Pairs(*dst_, "c.c"), "1:a 2:X 4:Y 6:Z 7:g");
 }
@@ -236,7 +209,7 @@ TEST_F(PadderConflictTest, FailStopsAtEachKindWithCheckpointAtLastApplied) {
                                             "1:a 2:b 3:c2 4:d2 6:Z"};  // T5 applied
   for (size_t i = 0; i < steps.size(); ++i) {
     SCOPED_TRACE(steps[i].first);
-    Engine::Result r = Run(o);
+    Engine::Result r = RunEngine(o);
     EXPECT_TRUE(absl::IsAborted(r.status)) << r.status;
     EXPECT_THAT(std::string(r.status.message()), HasSubstr(steps[i].first));
     EXPECT_EQ(LogKinds(dir_ + "/conflict.log").back(), steps[i].first);
@@ -247,7 +220,7 @@ TEST_F(PadderConflictTest, FailStopsAtEachKindWithCheckpointAtLastApplied) {
     EXPECT_EQ(c->transactions, i + 1);
     Exec(*dst_, steps[i].second);
   }
-  Engine::Result done = Run(o);
+  Engine::Result done = RunEngine(o);
   ASSERT_TRUE(done.status.ok()) << done.status;
   EXPECT_EQ(Pairs(*dst_, "c.c"), "1:a 2:b 3:c2 4:d2");
   EXPECT_EQ(Pairs(*dst_, "c.c"), Pairs(*src_, "c.c"));
@@ -463,7 +436,7 @@ Position PadderBatchTest::batch_start_, PadderBatchTest::batch_end_;
 TEST_F(PadderBatchTest, CleanRunsApplyExactly) {
   SeedBatchSource();
   SeedBatchTarget(false);
-  Engine::Result r = Run(BatchOptions(ConflictPolicy::kFail));
+  Engine::Result r = RunEngine(BatchOptions(ConflictPolicy::kFail));
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(r.stats.conflicts, 0u);
   EXPECT_EQ(r.stats.write_events, 19u);
@@ -473,7 +446,7 @@ TEST_F(PadderBatchTest, CleanRunsApplyExactly) {
   testing_util::ExpectSameTable(*src_, *dst_, "b.u", "id");
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/conflict.log"));
   // Again with the checkpoint: nothing left to apply.
-  Engine::Result r2 = Run(BatchOptions(ConflictPolicy::kFail));
+  Engine::Result r2 = RunEngine(BatchOptions(ConflictPolicy::kFail));
   ASSERT_TRUE(r2.status.ok()) << r2.status;
   EXPECT_EQ(r2.stats.write_events, 0u);
   testing_util::ExpectSameTable(*src_, *dst_, "b.b", "id");
@@ -482,7 +455,7 @@ TEST_F(PadderBatchTest, CleanRunsApplyExactly) {
 TEST_F(PadderBatchTest, ConflictsInsideRunsSkip) {
   SeedBatchSource();
   SeedBatchTarget(true);
-  Engine::Result r = Run(BatchOptions(ConflictPolicy::kSkip));
+  Engine::Result r = RunEngine(BatchOptions(ConflictPolicy::kSkip));
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(LogKinds(dir_ + "/conflict.log"),
             (std::vector<std::string>{"update_missing", "update_differs", "delete_missing",
@@ -501,7 +474,7 @@ TEST_F(PadderBatchTest, ConflictsInsideRunsSkip) {
 TEST_F(PadderBatchTest, ConflictsInsideRunsOverride) {
   SeedBatchSource();
   SeedBatchTarget(true);
-  Engine::Result r = Run(BatchOptions(ConflictPolicy::kOverride));
+  Engine::Result r = RunEngine(BatchOptions(ConflictPolicy::kOverride));
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(r.stats.conflicts, 5u);
   testing_util::ExpectSameTable(*src_, *dst_, "b.b", "id");
@@ -512,7 +485,7 @@ TEST_F(PadderBatchTest, ConflictInsideRunFailsWithNothingOfTheTransactionApplied
   SeedBatchSource();
   SeedBatchTarget(true);
   Options o = BatchOptions(ConflictPolicy::kFail);
-  Engine::Result r = Run(o);
+  Engine::Result r = RunEngine(o);
   EXPECT_TRUE(absl::IsAborted(r.status)) << r.status;
   EXPECT_THAT(std::string(r.status.message()), HasSubstr("update_missing on b.b key {\"id\":4}"));
   // Rows 1..3 come before the missing row in T1's run: rolled back with it.
@@ -521,7 +494,7 @@ TEST_F(PadderBatchTest, ConflictInsideRunFailsWithNothingOfTheTransactionApplied
   EXPECT_FALSE(std::filesystem::exists(o.checkpoint_file));
   // The operator restores row 4; the re-run stops at the next conflict, inside the same run.
   Exec(*dst_, "INSERT INTO b.b VALUES (4, 'v4', 4)");
-  r = Run(o);
+  r = RunEngine(o);
   EXPECT_TRUE(absl::IsAborted(r.status)) << r.status;
   EXPECT_THAT(std::string(r.status.message()), HasSubstr("update_differs on b.b key {\"id\":6}"));
   EXPECT_EQ(Pairs(*dst_, "b.b"), "1:v1 2:v2 3:v3 4:v4 5:v5 6:X 7:v7 8:v8 9:v9 11:Y 12:v12");

@@ -1,8 +1,7 @@
 // padder repair against real servers: a diverged source/target pair, the verifier's JSON
 // report of it, `padder repair --dry-run` (prints SQL, changes nothing), `padder repair`,
-// then `verifier data` exits 0. Also a dcp Diff alarm document as the report.
-#include <sys/wait.h>
-
+// then `verifier data` exits 0. Also a dcp Diff alarm document as the report, and keys and
+// values holding quotes, backslashes and SQL under NO_BACKSLASH_ESCAPES (hardening, defect 4).
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -10,39 +9,30 @@
 #include "gtest/gtest.h"
 #include "padder/repair.h"
 #include "tests/harness/mariadb_server.h"
+#include "tests/harness/quote_rows.h"
+#include "tests/harness/server_util.h"
 #include "tests/padder/padder_test_util.h"
 #include "util/atomic_file.h"
 
 namespace dcp::padder {
 namespace {
 
+using testing::DsnUrl;
 using ::testing::HasSubstr;
+using testing::ShellExitCode;
+using testing::ToolPath;
 using testing_util::ReadFile;
 
-std::string Bin(const std::string& tool) {
-  const char* build = std::getenv("DCP_BUILD_DIR");
-  return absl::StrCat(build != nullptr ? build : ".", "/bin/", tool);
-}
-
-int Exit(const std::string& cmd) {
-  const int rc = std::system(cmd.c_str());
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-std::string DsnText(const testing::MariaDbServer& s) {
-  return absl::StrCat("mysql://dcp:dcp@127.0.0.1:", s.port());
+// " --source DSN --target DSN" of `servers`.
+std::string PairArgs(const testing::ServerPair& servers) {
+  return absl::StrCat(" --source ", DsnUrl(*servers.source), " --target ", DsnUrl(*servers.target));
 }
 
 TEST(PadderRepair, VerifierReportThenVerifierPasses) {
-  testing::MariaDbServer::Options so;
-  so.server_id = 95;
-  auto source = testing::MariaDbServer::Start(so);
-  ASSERT_TRUE(source.ok()) << source.status();
-  so.server_id = 96;
-  auto target = testing::MariaDbServer::Start(so);
-  ASSERT_TRUE(target.ok()) << target.status();
-  auto src = (*source)->Connect();
-  auto dst = (*target)->Connect();
+  auto servers = testing::StartServerPair(95);
+  ASSERT_TRUE(servers.ok()) << servers.status();
+  auto src = servers->source->Connect();
+  auto dst = servers->target->Connect();
   ASSERT_TRUE(src.ok() && dst.ok());
   const std::string dir = testing_util::TempDir("repair");
   for (mysql::Connection* c : {&*src, &*dst}) {
@@ -69,12 +59,11 @@ TEST(PadderRepair, VerifierReportThenVerifierPasses) {
         "UPDATE r.ck SET x = 30 WHERE a = 2"}) {
     ASSERT_TRUE(dst->Execute(sql).ok()) << sql;
   }
-  const std::string pair =
-      absl::StrCat(" --source ", DsnText(**source), " --target ", DsnText(**target));
+  const std::string pair = PairArgs(*servers);
   const std::string verify =
-      absl::StrCat(Bin("verifier"), " data", pair, " --tables 'r.*' --format json > ", dir,
+      absl::StrCat(ToolPath("verifier"), " data", pair, " --tables 'r.*' --format json > ", dir,
                    "/report.json 2>", dir, "/verifier.err");
-  ASSERT_NE(Exit(verify), 0) << ReadFile(dir + "/verifier.err");
+  ASSERT_NE(ShellExitCode(verify), 0) << ReadFile(dir + "/verifier.err");
   const std::string report = ReadFile(dir + "/report.json");
   ASSERT_THAT(report, HasSubstr("\"differences\""));
 
@@ -86,23 +75,23 @@ TEST(PadderRepair, VerifierReportThenVerifierPasses) {
   EXPECT_EQ(keys, 6u);
 
   // --dry-run prints the SQL and changes nothing.
-  const std::string base = absl::StrCat(Bin("padder"), " repair --report ", dir, "/report.json",
-                                        pair, " --batch-size 2");
-  ASSERT_EQ(Exit(absl::StrCat(base, " --dry-run > ", dir, "/dry.sql 2>&1")), 0)
+  const std::string base = absl::StrCat(ToolPath("padder"), " repair --report ", dir,
+                                        "/report.json", pair, " --batch-size 2");
+  ASSERT_EQ(ShellExitCode(absl::StrCat(base, " --dry-run > ", dir, "/dry.sql 2>&1")), 0)
       << ReadFile(dir + "/dry.sql");
   const std::string dry = ReadFile(dir + "/dry.sql");
   EXPECT_THAT(dry, HasSubstr("REPLACE INTO `r`.`t` (`id`, `v`, `b`, `f`, `d`, `n`, `j`) VALUES"));
-  EXPECT_THAT(dry, HasSubstr("DELETE FROM `r`.`t` WHERE (`id`) IN (('100'))"));
+  EXPECT_THAT(dry, HasSubstr("DELETE FROM `r`.`t` WHERE (`id`) IN ((_utf8mb4 X'313030'))"));
   EXPECT_THAT(dry, HasSubstr("REPLACE INTO `r`.`ck`"));
   EXPECT_EQ(*dst->QueryValue("SELECT v FROM r.t WHERE id = 1"), "changed");
-  ASSERT_NE(Exit(verify), 0);
+  ASSERT_NE(ShellExitCode(verify), 0);
 
   // The repair, then the verifier finds nothing.
-  ASSERT_EQ(Exit(absl::StrCat(base, " > ", dir, "/repair.out 2>&1")), 0)
+  ASSERT_EQ(ShellExitCode(absl::StrCat(base, " > ", dir, "/repair.out 2>&1")), 0)
       << ReadFile(dir + "/repair.out");
   EXPECT_THAT(ReadFile(dir + "/repair.out"),
               HasSubstr("r.t -> r.t: 4 keys, 3 replaced, 1 deleted"));
-  EXPECT_EQ(Exit(verify), 0) << ReadFile(dir + "/report.json");
+  EXPECT_EQ(ShellExitCode(verify), 0) << ReadFile(dir + "/report.json");
   testing_util::ExpectSameTable(*src, *dst, "r.t", "id");
   testing_util::ExpectSameTable(*src, *dst, "r.ck", "a, s");
 
@@ -117,17 +106,67 @@ TEST(PadderRepair, VerifierReportThenVerifierPasses) {
       "{\"key\":\"r.ck:1,\\\"x\\\"\",\"table\":\"r.ck\",\"what\":\"different\","
       "\"source\":{},\"target\":{}}]}\n";
   ASSERT_TRUE(WriteFileAtomically(dir + "/alarm.json", alarm).ok());
-  ASSERT_EQ(Exit(absl::StrCat(Bin("padder"), " repair --report ", dir, "/alarm.json", pair, " > ",
-                              dir, "/alarm.out 2>&1")),
+  ASSERT_EQ(ShellExitCode(absl::StrCat(ToolPath("padder"), " repair --report ", dir, "/alarm.json",
+                                       pair, " > ", dir, "/alarm.out 2>&1")),
             0)
       << ReadFile(dir + "/alarm.out");
-  EXPECT_EQ(Exit(verify), 0) << ReadFile(dir + "/report.json");
+  EXPECT_EQ(ShellExitCode(verify), 0) << ReadFile(dir + "/report.json");
 
   // Not a report: a usage error.
   ASSERT_TRUE(WriteFileAtomically(dir + "/bad.json", "[1, 2]").ok());
-  EXPECT_EQ(Exit(absl::StrCat(Bin("padder"), " repair --report ", dir, "/bad.json", pair,
-                              " 2>/dev/null")),
+  EXPECT_EQ(ShellExitCode(absl::StrCat(ToolPath("padder"), " repair --report ", dir, "/bad.json",
+                                       pair, " 2>/dev/null")),
             2);
+}
+
+TEST(PadderRepair, QuotesAndBackslashesUnderNoBackslashEscapes) {
+  auto servers = testing::StartServerPair(97);
+  ASSERT_TRUE(servers.ok()) << servers.status();
+  for (const auto* server : {servers->source.get(), servers->target.get()}) {
+    auto conn = server->Connect();
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    const absl::Status s = testing::CreateQuoteRows(*conn);
+    ASSERT_TRUE(s.ok()) << s;
+    ASSERT_TRUE(conn->Execute("SET GLOBAL sql_mode = 'NO_BACKSLASH_ESCAPES'").ok());
+  }
+  auto dst = servers->target->Connect();
+  ASSERT_TRUE(dst.ok()) << dst.status();
+  const std::string dir = testing_util::TempDir("repair-quotes");
+  const std::string pair = PairArgs(*servers);
+  const std::string verify =
+      absl::StrCat(ToolPath("verifier"), " data", pair, " --tables 'inj.*' --format json > ", dir,
+                   "/report.json 2>", dir, "/verifier.err");
+  auto victim_rows = [&] {
+    auto n = dst->QueryValue("SELECT COUNT(*) FROM inj.victim");
+    return n.ok() && n->has_value() ? **n : std::string("gone");
+  };
+
+  // The --dry-run SQL, run by a client in NO_BACKSLASH_ESCAPES, going on after errors.
+  ASSERT_TRUE(testing::DivergeQuoteRows(*dst).ok());
+  ASSERT_EQ(ShellExitCode(verify), 1) << ReadFile(dir + "/verifier.err");
+  const std::string repair = absl::StrCat(ToolPath("padder"), " repair --report ", dir,
+                                          "/report.json", pair, " --batch-size 3");
+  ASSERT_EQ(ShellExitCode(absl::StrCat(repair, " --dry-run > ", dir, "/dry.sql 2>&1")), 0)
+      << ReadFile(dir + "/dry.sql");
+  EXPECT_THAT(ReadFile(dir + "/dry.sql"), Not(HasSubstr("DROP")));
+  ASSERT_EQ(ShellExitCode(absl::StrCat(testing::ClientCommand(*servers->target), " --force < ", dir,
+                                       "/dry.sql > ", dir, "/apply.txt 2>&1")),
+            0)
+      << ReadFile(dir + "/apply.txt");
+  EXPECT_EQ(victim_rows(), "2");
+  EXPECT_EQ(ShellExitCode(verify), 0) << ReadFile(dir + "/report.json");
+
+  // The repair itself.
+  ASSERT_TRUE(testing::DivergeQuoteRows(*dst).ok());
+  ASSERT_EQ(ShellExitCode(verify), 1) << ReadFile(dir + "/verifier.err");
+  ASSERT_EQ(ShellExitCode(absl::StrCat(repair, " > ", dir, "/repair.out 2>&1")), 0)
+      << ReadFile(dir + "/repair.out");
+  EXPECT_THAT(ReadFile(dir + "/repair.out"),
+              HasSubstr("inj.t -> inj.t: 7 keys, 6 replaced, 1 deleted"));
+  EXPECT_THAT(ReadFile(dir + "/repair.out"),
+              HasSubstr("inj.b -> inj.b: 3 keys, 2 replaced, 1 deleted"));
+  EXPECT_EQ(victim_rows(), "2");
+  EXPECT_EQ(ShellExitCode(verify), 0) << ReadFile(dir + "/report.json");
 }
 
 }  // namespace

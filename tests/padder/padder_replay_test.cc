@@ -15,6 +15,7 @@
 #include "mysql/statement.h"
 #include "padder/engine.h"
 #include "padder/mysql_target.h"
+#include "tests/harness/every_type_rows.h"
 #include "tests/harness/mariadb_server.h"
 #include "tests/padder/padder_test_util.h"
 #include "util/atomic_file.h"
@@ -27,93 +28,21 @@ using testing_util::BinlogFiles;
 using testing_util::CopyTable;
 using testing_util::ExpectSameTable;
 using testing_util::MasterPosition;
+using testing_util::RunEngine;
 using testing_util::TempDir;
-
-struct Col {
-  std::string name, type;
-};
-
-const std::vector<Col>& AllTypes() {
-  static const auto* cols = new std::vector<Col>{
-      {"id", "INT NOT NULL"},
-      {"ti", "TINYINT"},
-      {"tiu", "TINYINT UNSIGNED"},
-      {"si", "SMALLINT"},
-      {"siu", "SMALLINT UNSIGNED"},
-      {"mi", "MEDIUMINT"},
-      {"miu", "MEDIUMINT UNSIGNED"},
-      {"i", "INT"},
-      {"iu", "INT UNSIGNED"},
-      {"bi", "BIGINT"},
-      {"biu", "BIGINT UNSIGNED"},
-      {"f", "FLOAT"},
-      {"d", "DOUBLE"},
-      {"dec1", "DECIMAL(10,2)"},
-      {"dec2", "DECIMAL(65,30)"},
-      {"dec3", "DECIMAL(5,0)"},
-      {"dec4", "DECIMAL(19,9) UNSIGNED"},
-      {"dt", "DATE"},
-      {"tm", "TIME"},
-      {"tm1", "TIME(1)"},
-      {"tm3", "TIME(3)"},
-      {"tm6", "TIME(6)"},
-      {"dtt", "DATETIME"},
-      {"dtt2", "DATETIME(2)"},
-      {"dtt6", "DATETIME(6)"},
-      {"ts", "TIMESTAMP NULL DEFAULT NULL"},
-      {"ts4", "TIMESTAMP(4) NULL DEFAULT NULL"},
-      {"yr", "YEAR"},
-      {"c", "CHAR(10)"},
-      {"c255", "CHAR(255)"},
-      {"vc", "VARCHAR(100)"},
-      {"vcl", "VARCHAR(2000)"},
-      {"bn", "BINARY(8)"},
-      {"vb", "VARBINARY(300)"},
-      {"tb", "TINYBLOB"},
-      {"b", "BLOB"},
-      {"mb", "MEDIUMBLOB"},
-      {"lb", "LONGBLOB"},
-      {"tt", "TINYTEXT"},
-      {"t", "TEXT"},
-      {"mt", "MEDIUMTEXT"},
-      {"lt", "LONGTEXT"},
-      {"e", "ENUM('a','b','ç','')"},
-      {"s", "SET('x','y','z','w')"},
-      {"bit1", "BIT(1)"},
-      {"bit9", "BIT(9)"},
-      {"bit64", "BIT(64)"},
-      {"g", "GEOMETRY"},
-      {"pt", "POINT"},
-      {"j", "JSON"},
-      {"i6", "INET6"},
-      {"u", "UUID"},
-      {"latin", "VARCHAR(20) CHARACTER SET latin1"},
-  };
-  return *cols;
-}
 
 class PadderReplayTest : public ::testing::Test {
  protected:
-  void StartServers(std::vector<std::string> source_args) {
-    testing::MariaDbServer::Options so;
-    so.server_id = 91;
-    so.extra_args = std::move(source_args);
-    so.extra_args.push_back("--max-allowed-packet=64M");
-    auto s = testing::MariaDbServer::Start(so);
-    ASSERT_TRUE(s.ok()) << s.status();
-    source_ = *std::move(s);
-    testing::MariaDbServer::Options to;
-    to.server_id = 92;
-    to.extra_args = {"--max-allowed-packet=64M"};
-    auto t = testing::MariaDbServer::Start(to);
-    ASSERT_TRUE(t.ok()) << t.status();
-    target_ = *std::move(t);
-    auto sc = source_->Connect();
-    ASSERT_TRUE(sc.ok()) << sc.status();
-    src_ = std::make_unique<mysql::Connection>(*std::move(sc));
-    auto tc = target_->Connect();
-    ASSERT_TRUE(tc.ok()) << tc.status();
-    dst_ = std::make_unique<mysql::Connection>(*std::move(tc));
+  // A source and a target server (`args` and a larger packet size on both).
+  void StartServers(std::vector<std::string> args) {
+    args.push_back("--max-allowed-packet=64M");
+    auto pair = testing::StartServerPair(91, std::move(args));
+    ASSERT_TRUE(pair.ok()) << pair.status();
+    source_ = std::move(pair->source);
+    target_ = std::move(pair->target);
+    src_ = testing_util::Connected(*source_);
+    dst_ = testing_util::Connected(*target_);
+    ASSERT_TRUE(src_ != nullptr && dst_ != nullptr);
     Exec("SET SESSION sql_mode=''");
     Exec("CREATE DATABASE w");
     dir_ = TempDir("replay");
@@ -125,10 +54,7 @@ class PadderReplayTest : public ::testing::Test {
   }
 
   void CreateTables() {
-    std::vector<std::string> defs;
-    for (const Col& c : AllTypes()) defs.push_back(absl::StrCat("`", c.name, "` ", c.type));
-    Exec(absl::StrCat("CREATE TABLE w.all_types (", absl::StrJoin(defs, ", "),
-                      ", PRIMARY KEY (id)) ENGINE=InnoDB"));
+    Exec(testing::EveryTypeCreateTable());
     Exec(
         "CREATE TABLE w.ck (a INT NOT NULL, b VARCHAR(20) NOT NULL, v BIGINT UNSIGNED, "
         "w DECIMAL(30,5), PRIMARY KEY (a, b)) ENGINE=InnoDB");
@@ -142,53 +68,8 @@ class PadderReplayTest : public ::testing::Test {
   // The every-type workload of the binlog decoder's live test, plus composite keys, a table
   // without a key, generated columns, MINIMAL/NOBLOB images and a file rotation.
   void Workload(bool with_deletes) {
-    Exec("INSERT INTO w.all_types (id) VALUES (1)");
-    Exec(
-        "INSERT INTO w.all_types VALUES "
-        "(2, -128, 0, -32768, 0, -8388608, 0, -2147483648, 0, -9223372036854775808, 0,"
-        " -3.40282e38, -1.7976931348623157e308, -99999999.99,"
-        " -99999999999999999999999999999999999.999999999999999999999999999999, -99999, 0,"
-        " '1000-01-01', '-838:59:59', '-00:00:00.1', '-12:34:56.789', '-00:00:01.000001',"
-        " '1000-01-01 00:00:00', '1000-01-01 00:00:00.01', '1000-01-01 00:00:00.000001',"
-        " '1970-01-01 00:00:01', '1970-01-01 00:00:01.0001', 1901, 'a', 'b', 'c', 'd',"
-        " x'00', x'', x'00', x'01', x'02', x'03', 'x', 'y', 'z', 'w', 'a', 'x', 0, 0, 0,"
-        " ST_GeomFromText('POINT(-1 -2)'), ST_GeomFromText('POINT(0 0)'), '[]', '::', "
-        " '00000000-0000-0000-0000-000000000000', 'abc'),"
-        "(3, 127, 255, 32767, 65535, 8388607, 16777215, 2147483647, 4294967295,"
-        " 9223372036854775807, 18446744073709551615, 3.40282e38, 1.7976931348623157e308,"
-        " 99999999.99, 99999999999999999999999999999999999.999999999999999999999999999999,"
-        " 99999, 9999999999.999999999, '9999-12-31', '838:59:59', '838:59:59.9',"
-        " '838:59:59.999', '838:59:59.999999', '9999-12-31 23:59:59', '9999-12-31 23:59:59.99',"
-        " '9999-12-31 23:59:59.999999', '2038-01-19 03:14:07', '2038-01-19 03:14:07.9999', 2155,"
-        " REPEAT('z', 10), REPEAT('€', 255), REPEAT('y', 100), REPEAT('ß', 2000),"
-        " x'ffffffffffffffff', REPEAT(x'ff', 300), REPEAT(x'ee', 255), REPEAT(x'dd', 65535),"
-        " REPEAT(x'cc', 70000), REPEAT(x'bb', 3000000), REPEAT('t', 255), REPEAT('u', 20000),"
-        " REPEAT('v', 70000), REPEAT('w', 2000000), 'ç', 'x,y,z,w', 1, 511, 18446744073709551615,"
-        " ST_GeomFromText('POLYGON((0 0,10 0,10 10,0 10,0 0))'), ST_GeomFromText('POINT(1e300 "
-        "-1e-300)'),"
-        " '{\"a\": [1, 2.5, \"x\", null, true], \"b\": {\"c\": -1}}',"
-        " 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'ffffffff-ffff-ffff-ffff-ffffffffffff',"
-        " 'ÿÿÿ'),"
-        "(4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '0000-00-00', '00:00:00',"
-        " '00:00:00', '00:00:00', '00:00:00', '0000-00-00 00:00:00', '0000-00-00 00:00:00',"
-        " '0000-00-00 00:00:00', '0000-00-00 00:00:00', '0000-00-00 00:00:00', 0, '', '', '', '',"
-        " '', '', '', '', '', '', '', '', '', '', '', '', 0, 0, 0, NULL, NULL, '{}', '::1',"
-        " '123e4567-e89b-12d3-a456-426614174000', ''),"
-        "(5, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, 1.5, -0.1, -0.25, "
-        "-0.000000000000000000000000000001,"
-        " -1, 0.000000001, '2024-02-29', '-00:00:00.5', '-00:00:00.5', '-00:00:00.5',"
-        " '-00:00:00.500001', '2024-02-29 12:34:56', '2024-02-29 12:34:56.78',"
-        " '2024-02-29 12:34:56.123456', '2024-02-29 12:34:56', '2024-02-29 12:34:56.5678', 2000,"
-        " '😀 a', 'Ω😀', 'κόσμε 😀', '日本語 😀', x'00ff0a0d', x'000102030405',"
-        " x'5c27220a', x'00', x'ff', x'80', '😀', '\\\\ \\\" \\n \\t', 'x', 'y', 'b', 'y,w', 1, 256,"
-        " 9223372036854775808, ST_GeomFromText('LINESTRING(0 0,1 1)'), NULL,"
-        " '\"str\\\\u00e9\"', 'fe80::1', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', x'e9e8')");
-    Exec(
-        "UPDATE w.all_types SET ti=ti+1, d=d/3, vc=CONCAT(vc,'!'), dtt6='2001-02-03 04:05:06.7' "
-        "WHERE id IN (4, 5)");
-    Exec("UPDATE w.all_types SET i=NULL, lb=NULL, j=NULL WHERE id=3");
-    Exec("UPDATE w.all_types SET i=42, lb=REPEAT(x'01', 100000), s='x' WHERE id=1");
-    Exec("UPDATE w.all_types SET id=6 WHERE id=2");
+    for (const std::string& sql : testing::EveryTypeInserts()) Exec(sql);
+    for (const std::string& sql : testing::EveryTypeUpdates()) Exec(sql);
     std::vector<std::string> values;
     for (int i = 0; i < 300; ++i) {
       values.push_back(
@@ -231,23 +112,6 @@ class PadderReplayTest : public ::testing::Test {
     return o;
   }
 
-  Engine::Result Run(const Options& o) {
-    auto target = MysqlTarget::Open(o.target);
-    EXPECT_TRUE(target.ok()) << target.status();
-    if (!target.ok()) return {target.status(), {}};
-    std::optional<Checkpoint> checkpoint;
-    if (!o.checkpoint_file.empty()) {
-      auto text = ReadFileIfExists(o.checkpoint_file);
-      if (text.ok() && text->has_value()) checkpoint = *Checkpoint::Parse(**text);
-    }
-    mysql::binlog::Decoder::Options dopts;
-    auto source = BuildSource(o, checkpoint, dopts);
-    EXPECT_TRUE(source.ok()) << source.status();
-    if (!source.ok()) return {source.status(), {}};
-    Engine engine(o, target->get());
-    return engine.Run(source->get(), dopts);
-  }
-
   void ExpectAllSame() {
     ExpectSameTable(*src_, *dst_, "w.all_types", "id");
     ExpectSameTable(*src_, *dst_, "w.ck", "a, b");
@@ -274,7 +138,7 @@ TEST_F(PadderReplayTest, EveryTypeFromFilesIdempotentWithCheckpoint) {
   o.start_position = start.offset;
   o.checkpoint_file = dir_ + "/checkpoint";
   o.policy = ConflictPolicy::kFail;
-  Engine::Result r = Run(o);
+  Engine::Result r = RunEngine(o);
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(r.stats.conflicts, 0u);
   EXPECT_EQ(r.stats.already_applied, 0u);
@@ -291,7 +155,7 @@ TEST_F(PadderReplayTest, EveryTypeFromFilesIdempotentWithCheckpoint) {
   EXPECT_GT(cp->position.offset, end.offset - 200);
 
   // A re-run continues at the checkpoint: nothing left to apply.
-  Engine::Result again = Run(o);
+  Engine::Result again = RunEngine(o);
   ASSERT_TRUE(again.status.ok()) << again.status;
   EXPECT_EQ(again.stats.transactions_applied, 0u);
   EXPECT_EQ(again.stats.write_events, 0u);
@@ -319,7 +183,7 @@ TEST_F(PadderReplayTest, LiveSourceByGtidRange) {
   o.gtid_start = **g0;
   o.gtid_stop = **g1;
   o.checkpoint_file = dir_ + "/checkpoint";
-  Engine::Result r = Run(o);
+  Engine::Result r = RunEngine(o);
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(r.stats.conflicts, 0u);
   EXPECT_EQ(testing_util::Rows(*dst_, "w.ck", "a, b"), at_g1);
@@ -328,7 +192,7 @@ TEST_F(PadderReplayTest, LiveSourceByGtidRange) {
 
   // From the checkpoint's GTID to the end of the live binlog.
   o.gtid_stop.clear();
-  Engine::Result rest = Run(o);
+  Engine::Result rest = RunEngine(o);
   ASSERT_TRUE(rest.status.ok()) << rest.status;
   EXPECT_EQ(rest.stats.transactions_applied, 2u);
   ExpectAllSame();
@@ -370,7 +234,7 @@ TEST_F(PadderReplayTest, UnterminatedTransactionAndDdl) {
   o.start_position = start.offset;
   o.stop_file = start.file;
   o.stop_position = xids[1];
-  Engine::Result r = Run(o);
+  Engine::Result r = RunEngine(o);
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(r.stats.transactions_applied, 1u);
   EXPECT_EQ(r.stats.transactions_unterminated, 1u);
@@ -380,14 +244,14 @@ TEST_F(PadderReplayTest, UnterminatedTransactionAndDdl) {
   o.stop_position.reset();
   o.stop_file.clear();
   o.checkpoint_file = dir_ + "/ddl-checkpoint";
-  Engine::Result d = Run(o);
+  Engine::Result d = RunEngine(o);
   EXPECT_TRUE(absl::IsFailedPrecondition(d.status)) << d.status;
   EXPECT_THAT(std::string(d.status.message()), HasSubstr("DDL at"));
   EXPECT_THAT(std::string(d.status.message()), HasSubstr("CREATE TABLE w.later"));
   EXPECT_EQ(testing_util::Pairs(*dst_, "w.ck"), "1:a 2:b 3:c");
   // ddl = skip continues past it (the checkpoint makes the first transactions not re-run).
   o.ddl = DdlPolicy::kSkip;
-  Engine::Result s = Run(o);
+  Engine::Result s = RunEngine(o);
   ASSERT_TRUE(s.status.ok()) << s.status;
   EXPECT_EQ(s.stats.ddl_skipped, 1u);
   EXPECT_EQ(s.stats.transactions_applied, 1u);

@@ -18,7 +18,10 @@
 #include "gtest/gtest.h"
 #include "mysql/connection.h"
 #include "padder/engine.h"
+#include "padder/mysql_target.h"
 #include "tests/harness/mariadb_server.h"
+#include "tests/harness/server_util.h"
+#include "util/atomic_file.h"
 
 namespace dcp::padder::testing_util {
 
@@ -44,15 +47,40 @@ inline std::string TempDir(const std::string& name) {
   return dir;
 }
 
-// Every binlog file of `server`, in order (full paths).
+// A connection to `server` as the test user; nullptr (and a test failure) when it fails.
+inline std::unique_ptr<mysql::Connection> Connected(const testing::MariaDbServer& server) {
+  absl::StatusOr<mysql::Connection> conn = server.Connect();
+  EXPECT_TRUE(conn.ok()) << conn.status();
+  return conn.ok() ? std::make_unique<mysql::Connection>(*std::move(conn)) : nullptr;
+}
+
+// Every binlog file of `server`, in order (full paths); a test failure when they cannot be
+// listed.
 inline std::vector<std::string> BinlogFiles(const testing::MariaDbServer& server,
                                             mysql::Connection& conn) {
-  std::vector<std::string> files;
-  auto rs = conn.Query("SHOW BINARY LOGS");
-  EXPECT_TRUE(rs.ok()) << rs.status();
-  if (!rs.ok()) return files;
-  for (const auto& row : rs->rows) files.push_back(absl::StrCat(server.dir(), "/data/", *row[0]));
-  return files;
+  absl::StatusOr<std::vector<std::string>> files = testing::ListBinlogFiles(server, conn);
+  EXPECT_TRUE(files.ok()) << files.status();
+  return files.ok() ? *files : std::vector<std::string>{};
+}
+
+// One run of the engine as `padder --config` makes it: the target, the checkpoint of
+// `o.checkpoint_file` when there is one, and the source from there. Test failures for a
+// target or source that cannot be opened (also returned as the result's status).
+inline Engine::Result RunEngine(const Options& o) {
+  auto target = MysqlTarget::Open(o.target);
+  EXPECT_TRUE(target.ok()) << target.status();
+  if (!target.ok()) return {target.status(), {}};
+  std::optional<Checkpoint> checkpoint;
+  if (!o.checkpoint_file.empty()) {
+    auto text = ReadFileIfExists(o.checkpoint_file);
+    if (text.ok() && text->has_value()) checkpoint = *Checkpoint::Parse(**text);
+  }
+  mysql::binlog::Decoder::Options dopts;
+  auto source = BuildSource(o, checkpoint, dopts);
+  EXPECT_TRUE(source.ok()) << source.status();
+  if (!source.ok()) return {source.status(), {}};
+  Engine engine(o, target->get());
+  return engine.Run(source->get(), dopts);
 }
 
 // The current binlog file and position of `conn`'s server.

@@ -14,6 +14,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/mariadb_server.h"
+#include "tests/harness/server_util.h"
+#include "tests/verifier/verifier_test_util.h"
 #include "verifier/cli.h"
 #include "verifier/data_compare.h"
 #include "verifier/data_report.h"
@@ -120,15 +122,10 @@ std::vector<Seed> TypeSeeds() {
 class VerifierDataTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    testing::MariaDbServer::Options o;
-    o.server_id = 71;
-    auto s = testing::MariaDbServer::Start(o);
-    ASSERT_TRUE(s.ok()) << s.status();
-    source_ = s->release();
-    o.server_id = 72;
-    auto t = testing::MariaDbServer::Start(o);
-    ASSERT_TRUE(t.ok()) << t.status();
-    target_ = t->release();
+    auto pair = testing::StartServerPair(71);
+    ASSERT_TRUE(pair.ok()) << pair.status();
+    source_ = pair->source.release();
+    target_ = pair->target.release();
     ASSERT_NO_FATAL_FAILURE(Load());
   }
   static void TearDownTestSuite() {
@@ -184,32 +181,15 @@ class VerifierDataTest : public ::testing::Test {
     return o;
   }
 
-  static std::string DsnText(testing::MariaDbServer* s) {
-    return absl::StrCat("mysql://dcp:dcp@127.0.0.1:", s->port());
-  }
+  static std::string DsnText(testing::MariaDbServer* s) { return testing::DsnUrl(*s); }
 
   static inline testing::MariaDbServer* source_ = nullptr;
   static inline testing::MariaDbServer* target_ = nullptr;
 };
 
-const TableResult* Find(const DataReport& r, const std::string& table) {
-  for (const TableResult& t : r.tables) {
-    if (t.source_table == table || (t.source_table.empty() && t.target_table == table)) return &t;
-  }
-  return nullptr;
-}
+using testing_util::FindTable;
 
-// "kind key [col,col]" lines, sorted.
-std::set<std::string> Describe(const TableResult& t) {
-  std::set<std::string> out;
-  for (const RowDifference& d : t.differences) {
-    std::vector<std::string> cols;
-    for (const ColumnDifference& c : d.columns) cols.push_back(c.column);
-    out.insert(absl::StrCat(RowDifference::KindName(d.kind), " ", absl::StrJoin(d.key, "|"),
-                            cols.empty() ? "" : absl::StrCat(" ", absl::StrJoin(cols, ","))));
-  }
-  return out;
-}
+using testing_util::Describe;
 
 TEST_F(VerifierDataTest, EverySeededTypeDifferenceFoundAndNothingElse) {
   for (auto [parallel, fetch_limit] : {std::pair{1, 8}, std::pair{3, 8}, std::pair{2, 10000}}) {
@@ -218,7 +198,7 @@ TEST_F(VerifierDataTest, EverySeededTypeDifferenceFoundAndNothingElse) {
     o.row_fetch_limit = fetch_limit;
     auto report = CompareData(o);
     ASSERT_TRUE(report.ok()) << report.status();
-    const TableResult* t = Find(*report, "db.types");
+    const TableResult* t = FindTable(*report, "db.types");
     ASSERT_NE(t, nullptr);
     EXPECT_EQ(t->error, "");
     std::set<std::string> expected;
@@ -367,13 +347,13 @@ TEST_F(VerifierDataTest, ValuesShiftedAcrossTheSeparatorDiffer) {
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->checksum, "sha256-crc32c");
   for (const char* table : {"sep.u", "sep.l", "sep.v"}) {
-    const TableResult* t = Find(*report, table);
+    const TableResult* t = FindTable(*report, table);
     ASSERT_NE(t, nullptr) << table;
     EXPECT_EQ(t->error, "") << table;
     EXPECT_EQ(Describe(*t), (std::set<std::string>{"different 1 a,b"})) << table;
     EXPECT_EQ(t->mismatched_chunks, 1u) << table;
   }
-  const TableResult* k = Find(*report, "sep.k");
+  const TableResult* k = FindTable(*report, "sep.k");
   ASSERT_NE(k, nullptr);
   std::map<RowDifference::Kind, int> kinds;
   for (const RowDifference& d : k->differences) ++kinds[d.kind];
@@ -384,7 +364,7 @@ TEST_F(VerifierDataTest, ValuesShiftedAcrossTheSeparatorDiffer) {
 TEST_F(VerifierDataTest, DifferenceCarriesBothValues) {
   auto report = CompareData(Options({"db.types"}));
   ASSERT_TRUE(report.ok()) << report.status();
-  const TableResult* t = Find(*report, "db.types");
+  const TableResult* t = FindTable(*report, "db.types");
   std::map<std::string, ColumnDifference> by_id;
   for (const RowDifference& d : t->differences) {
     if (d.kind == RowDifference::Kind::kDifferent) by_id[d.key[0]] = d.columns[0];
@@ -401,20 +381,20 @@ TEST_F(VerifierDataTest, CompositeVarcharKeyUniqueKeyAndEmptySides) {
   auto report =
       CompareData(Options({"db.comp", "db.uk", "db.empty_target", "db.empty_source", "db.same"}));
   ASSERT_TRUE(report.ok()) << report.status();
-  const TableResult* comp = Find(*report, "db.comp");
+  const TableResult* comp = FindTable(*report, "db.comp");
   ASSERT_NE(comp, nullptr);
   EXPECT_EQ(comp->key_columns, (std::vector<std::string>{"region", "code", "seq"}));
   EXPECT_EQ(Describe(*comp),
             (std::set<std::string>{"different eu|c1|1 val", "missing us|c2|2", "extra zz|c0|9"}));
-  const TableResult* uk = Find(*report, "db.uk");
+  const TableResult* uk = FindTable(*report, "db.uk");
   EXPECT_EQ(uk->key_columns, (std::vector<std::string>{"b", "a"}));
   EXPECT_EQ(Describe(*uk), (std::set<std::string>{"different H|7 v"}));
-  const TableResult* et = Find(*report, "db.empty_target");
+  const TableResult* et = FindTable(*report, "db.empty_target");
   EXPECT_EQ(et->differences.size(), 40u);
   for (const RowDifference& d : et->differences) EXPECT_EQ(d.kind, RowDifference::Kind::kMissing);
-  const TableResult* es = Find(*report, "db.empty_source");
+  const TableResult* es = FindTable(*report, "db.empty_source");
   EXPECT_EQ(Describe(*es), (std::set<std::string>{"extra 1", "extra 2", "extra 3"}));
-  const TableResult* same = Find(*report, "db.same");
+  const TableResult* same = FindTable(*report, "db.same");
   EXPECT_TRUE(same->identical());
   EXPECT_EQ(same->source_rows, 5000u);
 }
@@ -422,7 +402,7 @@ TEST_F(VerifierDataTest, CompositeVarcharKeyUniqueKeyAndEmptySides) {
 TEST_F(VerifierDataTest, CompatibleTypesCompareEqual) {
   auto report = CompareData(Options({"db.compat"}));
   ASSERT_TRUE(report.ok()) << report.status();
-  const TableResult* t = Find(*report, "db.compat");
+  const TableResult* t = FindTable(*report, "db.compat");
   EXPECT_TRUE(t->identical()) << absl::StrJoin(Describe(*t), "\n") << t->error;
   EXPECT_EQ(t->source_rows, 1000u);
 }
@@ -430,7 +410,7 @@ TEST_F(VerifierDataTest, CompatibleTypesCompareEqual) {
 TEST_F(VerifierDataTest, ColumnOnOneSideIsListedNotCompared) {
   auto report = CompareData(Options({"db.cols"}));
   ASSERT_TRUE(report.ok()) << report.status();
-  const TableResult* t = Find(*report, "db.cols");
+  const TableResult* t = FindTable(*report, "db.cols");
   EXPECT_TRUE(t->identical());
   EXPECT_EQ(t->one_side_columns, (std::vector<std::string>{"b"}));
   EXPECT_EQ(t->compared_columns, (std::vector<std::string>{"id", "a"}));
@@ -442,25 +422,25 @@ TEST_F(VerifierDataTest, ColumnsFilterAndWhere) {
   o.where = "id BETWEEN 10 AND 13";
   auto report = CompareData(o);
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_EQ(Describe(*Find(*report, "db.types")), (std::set<std::string>{"different 13 d"}));
+  EXPECT_EQ(Describe(*FindTable(*report, "db.types")), (std::set<std::string>{"different 13 d"}));
   o.ignore_columns.clear();
   o.columns = {"vc"};
   report = CompareData(o);
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_EQ(Describe(*Find(*report, "db.types")),
+  EXPECT_EQ(Describe(*FindTable(*report, "db.types")),
             (std::set<std::string>{"different 10 vc", "different 11 vc"}));
 }
 
 TEST_F(VerifierDataTest, TableWithoutKeyIsAnErrorUnlessFullScan) {
   auto report = CompareData(Options({"db.nokey"}));
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_THAT(Find(*report, "db.nokey")->error, HasSubstr("no primary key"));
+  EXPECT_THAT(FindTable(*report, "db.nokey")->error, HasSubstr("no primary key"));
   EXPECT_TRUE(report->has_error());
   DataOptions o = Options({"db.nokey"});
   o.allow_full_scan = true;
   report = CompareData(o);
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_EQ(Describe(*Find(*report, "db.nokey")), (std::set<std::string>{"extra 3|3"}));
+  EXPECT_EQ(Describe(*FindTable(*report, "db.nokey")), (std::set<std::string>{"extra 3|3"}));
 }
 
 TEST_F(VerifierDataTest, CommandLineFixSqlMakesSecondRunIdentical) {

@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/mariadb_server.h"
+#include "tests/harness/server_util.h"
 #include "verifier/cli.h"
 
 namespace dcp::verifier {
@@ -17,29 +18,18 @@ using ::testing::HasSubstr;
 class VerifierGravityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    testing::MariaDbServer::Options o;
-    o.server_id = 75;
-    auto s = testing::MariaDbServer::Start(o);
-    ASSERT_TRUE(s.ok()) << s.status();
-    source_ = std::move(*s);
-    o.server_id = 76;
-    auto t = testing::MariaDbServer::Start(o);
-    ASSERT_TRUE(t.ok()) << t.status();
-    target_ = std::move(*t);
-    for (auto* server : {source_.get(), target_.get()}) {
-      auto c = server->Connect();
-      ASSERT_TRUE(c.ok());
-      for (const char* sql :
-           {"CREATE DATABASE shop",
-            "CREATE TABLE shop.orders (id INT PRIMARY KEY, code VARCHAR(10), "
-            "created DATETIME)",
-            "INSERT INTO shop.orders SELECT seq, CONCAT('o', LPAD(seq, 5, '0')), "
-            "TIMESTAMP('2024-01-01') + INTERVAL seq MINUTE FROM shop.seq_1_to_1000",
-            "CREATE TABLE shop.orders_2 LIKE shop.orders",
-            "INSERT INTO shop.orders_2 SELECT * FROM shop.orders"}) {
-        ASSERT_TRUE(c->Execute(sql).ok()) << sql;
-      }
-    }
+    auto pair = testing::StartServerPair(75);
+    ASSERT_TRUE(pair.ok()) << pair.status();
+    const absl::Status s = testing::ExecOnBoth(
+        *pair, {"CREATE DATABASE shop",
+                "CREATE TABLE shop.orders (id INT PRIMARY KEY, code VARCHAR(10), created DATETIME)",
+                "INSERT INTO shop.orders SELECT seq, CONCAT('o', LPAD(seq, 5, '0')), "
+                "TIMESTAMP('2024-01-01') + INTERVAL seq MINUTE FROM shop.seq_1_to_1000",
+                "CREATE TABLE shop.orders_2 LIKE shop.orders",
+                "INSERT INTO shop.orders_2 SELECT * FROM shop.orders"});
+    ASSERT_TRUE(s.ok()) << s;
+    source_ = std::move(pair->source);
+    target_ = std::move(pair->target);
     auto t2 = target_->Connect();
     ASSERT_TRUE(t2->Execute("DELETE FROM shop.orders WHERE id IN (500, 501)").ok());
     ASSERT_TRUE(t2->Execute("INSERT INTO shop.orders VALUES (2000, 'o02000', NULL)").ok());

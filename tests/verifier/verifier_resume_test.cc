@@ -10,43 +10,30 @@
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "tests/harness/mariadb_server.h"
+#include "tests/harness/server_util.h"
+#include "tests/verifier/verifier_test_util.h"
 #include "util/clock.h"
 #include "verifier/data_compare.h"
 
 namespace dcp::verifier {
 namespace {
 
-std::set<std::string> Describe(const TableResult& t) {
-  std::set<std::string> out;
-  for (const RowDifference& d : t.differences) {
-    out.insert(absl::StrCat(RowDifference::KindName(d.kind), " ", absl::StrJoin(d.key, "|")));
-  }
-  return out;
-}
+using testing_util::Describe;
 
 class VerifierResumeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    testing::MariaDbServer::Options o;
-    o.server_id = 77;
-    auto s = testing::MariaDbServer::Start(o);
-    ASSERT_TRUE(s.ok()) << s.status();
-    source_ = std::move(*s);
-    o.server_id = 78;
-    auto t = testing::MariaDbServer::Start(o);
-    ASSERT_TRUE(t.ok()) << t.status();
-    target_ = std::move(*t);
-    for (auto* server : {source_.get(), target_.get()}) {
-      auto c = server->Connect();
-      ASSERT_TRUE(c.ok());
-      for (const char* sql :
-           {"CREATE DATABASE db", "CREATE TABLE db.t (id INT PRIMARY KEY, v VARCHAR(10))",
-            "INSERT INTO db.t SELECT seq, CONCAT('v', seq) FROM db.seq_1_to_3000",
-            "CREATE TABLE db.s (k VARCHAR(10) PRIMARY KEY, v INT)",
-            "INSERT INTO db.s SELECT CONCAT('k', LPAD(seq, 4, '0')), seq FROM db.seq_1_to_2000"}) {
-        ASSERT_TRUE(c->Execute(sql).ok()) << sql;
-      }
-    }
+    auto pair = testing::StartServerPair(77);
+    ASSERT_TRUE(pair.ok()) << pair.status();
+    const absl::Status s = testing::ExecOnBoth(
+        *pair,
+        {"CREATE DATABASE db", "CREATE TABLE db.t (id INT PRIMARY KEY, v VARCHAR(10))",
+         "INSERT INTO db.t SELECT seq, CONCAT('v', seq) FROM db.seq_1_to_3000",
+         "CREATE TABLE db.s (k VARCHAR(10) PRIMARY KEY, v INT)",
+         "INSERT INTO db.s SELECT CONCAT('k', LPAD(seq, 4, '0')), seq FROM db.seq_1_to_2000"});
+    ASSERT_TRUE(s.ok()) << s;
+    source_ = std::move(pair->source);
+    target_ = std::move(pair->target);
     auto c = target_->Connect();
     ASSERT_TRUE(c->Execute("UPDATE db.t SET v = 'x' WHERE id IN (10, 2500)").ok());
     ASSERT_TRUE(c->Execute("UPDATE db.s SET v = 0 WHERE k IN ('k0010', 'k1900')").ok());
@@ -82,10 +69,10 @@ TEST_F(VerifierResumeTest, ResumeContinuesAfterRecordedKey) {
   ASSERT_EQ(report->tables.size(), 2u);
   for (const TableResult& t : report->tables) {
     if (t.source_table == "db.t") {
-      EXPECT_EQ(Describe(t), (std::set<std::string>{"different 2500"}));
+      EXPECT_EQ(Describe(t), (std::set<std::string>{"different 2500 v"}));
       EXPECT_EQ(t.source_rows, 1000u);
     } else {
-      EXPECT_EQ(Describe(t), (std::set<std::string>{"different k1900"}));
+      EXPECT_EQ(Describe(t), (std::set<std::string>{"different k1900 v"}));
       EXPECT_EQ(t.source_rows, 1000u);
     }
   }
@@ -126,7 +113,7 @@ TEST_F(VerifierResumeTest, RecheckDropsDifferencesRepairedMeanwhile) {
   clock.Advance(absl::Seconds(5));
   run.join();
   ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_EQ(Describe(report->tables[0]), (std::set<std::string>{"different 2500"}));
+  EXPECT_EQ(Describe(report->tables[0]), (std::set<std::string>{"different 2500 v"}));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/mariadb_server.h"
+#include "tests/harness/server_util.h"
 #include "verifier/cli.h"
 #include "verifier/schema_compare.h"
 
@@ -73,14 +74,10 @@ std::vector<Case> Cases() {
 class VerifierSchemaTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    MariaDbServer_options_.server_id = 61;
-    auto s = testing::MariaDbServer::Start(MariaDbServer_options_);
-    ASSERT_TRUE(s.ok()) << s.status();
-    source_ = s->release();
-    MariaDbServer_options_.server_id = 62;
-    auto t = testing::MariaDbServer::Start(MariaDbServer_options_);
-    ASSERT_TRUE(t.ok()) << t.status();
-    target_ = t->release();
+    auto pair = testing::StartServerPair(61);
+    ASSERT_TRUE(pair.ok()) << pair.status();
+    source_ = pair->source.release();
+    target_ = pair->target.release();
     for (auto* server : {source_, target_}) {
       auto conn = server->Connect();
       ASSERT_TRUE(conn.ok()) << conn.status();
@@ -116,7 +113,6 @@ class VerifierSchemaTest : public ::testing::Test {
     return o;
   }
 
-  static inline testing::MariaDbServer::Options MariaDbServer_options_;
   static inline testing::MariaDbServer* source_ = nullptr;
   static inline testing::MariaDbServer* target_ = nullptr;
 };

@@ -10,21 +10,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/mariadb_server.h"
+#include "tests/harness/server_util.h"
+#include "tests/verifier/verifier_test_util.h"
 #include "verifier/data_compare.h"
 
 namespace dcp::verifier {
 namespace {
 
-std::set<std::string> Describe(const TableResult& t) {
-  std::set<std::string> out;
-  for (const RowDifference& d : t.differences) {
-    std::vector<std::string> cols;
-    for (const ColumnDifference& c : d.columns) cols.push_back(c.column);
-    out.insert(absl::StrCat(RowDifference::KindName(d.kind), " ", absl::StrJoin(d.key, "|"),
-                            cols.empty() ? "" : absl::StrCat(" ", absl::StrJoin(cols, ","))));
-  }
-  return out;
-}
+using testing_util::Describe;
 
 // Writes to rows with id > 100 (inserts, updates, deletes) until stopped, with a pause of
 // 1 ms after each: unthrottled, on a busy 2-core machine, it once left the replica's single
@@ -131,16 +124,11 @@ TEST(VerifierSnapshot, LivePairUnderLoadHasNoDifferenceAndInjectedOneIsFound) {
 }
 
 TEST(VerifierSnapshot, TargetThatIsNotAReplicaIsAnError) {
-  testing::MariaDbServer::Options so;
-  so.server_id = 91;
-  auto a = testing::MariaDbServer::Start(so);
-  ASSERT_TRUE(a.ok()) << a.status();
-  so.server_id = 92;
-  auto b = testing::MariaDbServer::Start(so);
-  ASSERT_TRUE(b.ok()) << b.status();
+  auto pair = testing::StartServerPair(91);
+  ASSERT_TRUE(pair.ok()) << pair.status();
   DataOptions o;
-  o.source = (*a)->Dsn();
-  o.target = (*b)->Dsn();
+  o.source = pair->source->Dsn();
+  o.target = pair->target->Dsn();
   o.snapshot = true;
   auto report = CompareData(o);
   EXPECT_EQ(report.status().code(), absl::StatusCode::kFailedPrecondition) << report.status();

@@ -88,7 +88,11 @@ absl::StatusOr<TagRule> ReadTag(const toml::table& t, const std::string& prefix,
 
 absl::StatusOr<MysqlSourceConfig> ReadMysqlSource(TableReader& r, const std::string& prefix) {
   MysqlSourceConfig c;
-  ASSIGN_OR_RETURN(c.dsn, ReadDsn(r));
+  ASSIGN_OR_RETURN(c.candidates, ReadDsns(r));
+  c.dsn = c.candidates.front();
+  ASSIGN_OR_RETURN(std::optional<absl::Duration> grace,
+                   r.Duration("failover-loss-grace", absl::ZeroDuration(), absl::Hours(1)));
+  if (grace) c.loss_grace = *grace;
   ASSIGN_OR_RETURN(std::optional<int64_t> server_id, r.Int("server-id"));
   if (!server_id || *server_id <= 0 || *server_id > 4294967295) {
     return r.Error(r.table().get("server-id"), "server-id",
@@ -117,7 +121,7 @@ absl::StatusOr<MysqlSourceConfig> ReadMysqlSource(TableReader& r, const std::str
   }
   RETURN_IF_ERROR(r.CheckNoUnknownKeys(
       "name, type, dsn, password-env, password-file, server-id, start-gtid, start-position, "
-      "tag"));
+      "failover-loss-grace, tag"));
   return c;
 }
 
@@ -182,7 +186,8 @@ absl::StatusOr<CollectorConfig> ReadCollector(const toml::table& t, const std::s
 
 absl::StatusOr<BarrierConfig> ReadBarrier(TableReader& r) {
   BarrierConfig b;
-  ASSIGN_OR_RETURN(b.dsn, ReadDsn(r));
+  ASSIGN_OR_RETURN(b.candidates, ReadDsns(r));
+  b.dsn = b.candidates.front();
   ASSIGN_OR_RETURN(std::optional<int64_t> id, r.Int("id"));
   if (id) {
     if (*id <= 0 || *id > 4294967295) {
@@ -587,12 +592,17 @@ std::vector<std::string> ConfigWarnings(const Config& config) {
 std::string Config::ToString() const {
   std::string out = absl::StrCat("config ", path, ":");
   if (barrier) {
-    absl::StrAppend(&out, " barrier{", barrier->dsn.ToString(), " id=", barrier->options.id,
+    std::vector<std::string> dsns;
+    for (const mysql::Dsn& d : barrier->candidates) dsns.push_back(d.ToString());
+    if (dsns.empty()) dsns.push_back(barrier->dsn.ToString());
+    absl::StrAppend(&out, " barrier{", absl::StrJoin(dsns, "|"), " id=", barrier->options.id,
                     " interval=", absl::FormatDuration(barrier->options.interval), "}");
   }
   for (const CollectorConfig& c : collectors) {
     if (const MysqlSourceConfig* m = c.mysql()) {
-      absl::StrAppend(&out, " collector{", c.name, " mysql ", m->dsn.ToString(),
+      std::vector<std::string> dsns;
+      for (const mysql::Dsn& d : collector::Candidates(*m)) dsns.push_back(d.ToString());
+      absl::StrAppend(&out, " collector{", c.name, " mysql ", absl::StrJoin(dsns, "|"),
                       " server-id=", m->server_id, " tags=", absl::StrJoin(c.TagNames(), ","), "}");
     } else {
       const GrpcSourceConfig& g = *c.grpc();

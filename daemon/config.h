@@ -24,7 +24,10 @@
 namespace dcp::daemon {
 
 struct BarrierConfig {
-  mysql::Dsn dsn;
+  mysql::Dsn dsn;  // the first candidate
+  // Every server of `dsn = [...]` (dsn first): the writer writes to the one writable
+  // candidate (barrier/barrier_writer.h).
+  std::vector<mysql::Dsn> candidates;
   barrier::BarrierOptions options;  // id, interval
 };
 

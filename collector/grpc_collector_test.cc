@@ -491,6 +491,9 @@ TEST(GrpcCollector, BadAckedPositionsRequestsGetCodesWithDetails) {
   EXPECT_EQ(r.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(r.status.error_message(),
               ::testing::HasSubstr("the request: not a valid dcp.AckedPositionsRequest"));
+  r = testing::RawCall(channel, "/dcp.DCPService/GetAckedPositions", {});  // no request at all
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(r.status.error_message(), ::testing::HasSubstr("no AckedPositionsRequest"));
   auto stub = DCPService::NewStub(channel);
   AckedPositionsRequest request;
   for (int i = 0; i < 4; ++i) request.add_tags("src");

@@ -1,5 +1,7 @@
 #include "daemon/config.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 
@@ -197,8 +199,8 @@ kinds = ["diff"]
   std::string typo = kMinimal;
   typo += "[[alarm.sink]]\ntype = \"webhook\"\nurl = \"https://h/x\"\nsecret = \"inline\"\n";
   EXPECT_THAT(ErrorOf(typo), HasSubstr("alarm.sink[1].secret: unknown key (known here: type, "
-                                       "name, kinds, url, secret-env, secret-file, timeout, "
-                                       "slack-text)"));
+                                       "name, kinds, min-severity, url, secret-env, secret-file, "
+                                       "timeout, slack-text)"));
   std::string unknown = kMinimal;
   unknown += "[[alarm.sink]]\ntype = \"pigeon\"\n";
   EXPECT_THAT(ErrorOf(unknown), HasSubstr("alarm.sink[1].type: type: unknown sink type"));
@@ -292,6 +294,62 @@ TEST(Config, OpenGrpcListenNeedsTokenOrTlsOrAnExplicitKey) {
   auto c = ParseConfig(http, "t.toml");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_THAT(ConfigWarnings(*c), ::testing::Contains(HasSubstr("readable by anyone")));
+}
+
+}  // namespace
+}  // namespace dcp::daemon
+
+namespace dcp::daemon {
+namespace {
+
+// [alarm] severity, instance, status-url: the settings every sink shares.
+TEST(Config, AlarmSeverityInstanceAndStatusUrl) {
+  auto defaults = ParseConfig(kMinimal, "t.toml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  char host[256] = {};
+  ASSERT_EQ(gethostname(host, sizeof(host) - 1), 0);
+  EXPECT_EQ(defaults->alarm.settings.instance, host);
+  EXPECT_EQ(defaults->alarm.settings.status_url, "");
+  for (alarm::AlarmKind k : alarm::kAllAlarmKinds) {
+    EXPECT_EQ(defaults->alarm.settings.severities.For(k), alarm::DefaultSeverity(k));
+  }
+  std::string text = kMinimal;
+  text += R"(
+[alarm]
+severity = { diff = "warning", gap = "info", timeout = "critical" }
+instance = "checker-eu-1"
+status-url = "http://dcp.example:8080/status"
+)";
+  auto c = ParseConfig(text, "t.toml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  const alarm::AlarmSettings& s = c->alarm.settings;
+  EXPECT_EQ(s.severities.For(alarm::AlarmKind::kDiff), alarm::Severity::kWarning);
+  EXPECT_EQ(s.severities.For(alarm::AlarmKind::kGap), alarm::Severity::kInfo);
+  EXPECT_EQ(s.severities.For(alarm::AlarmKind::kTimeout), alarm::Severity::kCritical);
+  EXPECT_EQ(s.severities.For(alarm::AlarmKind::kOverflow), alarm::Severity::kWarning);
+  EXPECT_EQ(s.instance, "checker-eu-1");
+  EXPECT_EQ(s.status_url, "http://dcp.example:8080/status");
+  EXPECT_THAT(c->ToString(),
+              HasSubstr("alarm{instance=checker-eu-1 diff=warning timeout=critical"));
+  // The table form works as well.
+  auto table =
+      ParseConfig(std::string(kMinimal) + "[alarm.severity]\nrecovered = \"warning\"\n", "t.toml");
+  ASSERT_TRUE(table.ok()) << table.status();
+  EXPECT_EQ(table->alarm.settings.severities.For(alarm::AlarmKind::kRecovered),
+            alarm::Severity::kWarning);
+
+  const std::string alarm = std::string(kMinimal) + "[alarm]\n";
+  EXPECT_THAT(ErrorOf(alarm + "severity = { gossip = \"info\" }\n"),
+              HasSubstr("t.toml:23:23: alarm.severity.gossip: unknown alarm kind"));
+  EXPECT_THAT(ErrorOf(alarm + "severity = { diff = \"error\" }\n"),
+              HasSubstr("alarm.severity.diff: expected \"critical\", \"warning\" or \"info\""));
+  EXPECT_THAT(ErrorOf(alarm + "severity = { diff = 3 }\n"),
+              HasSubstr("alarm.severity.diff: expected"));
+  EXPECT_THAT(ErrorOf(alarm + "severity = \"critical\"\n"), HasSubstr("alarm.severity"));
+  EXPECT_THAT(ErrorOf(alarm + "instance = \"\"\n"), HasSubstr("alarm.instance: must not be empty"));
+  EXPECT_THAT(ErrorOf(alarm + "status-url = \"dcp.example:8080\"\n"),
+              HasSubstr("alarm.status-url: expected an http:// or https:// URL"));
+  EXPECT_THAT(ErrorOf(alarm + "instnace = \"x\"\n"), HasSubstr("alarm.instnace: unknown key"));
 }
 
 }  // namespace

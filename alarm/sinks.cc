@@ -7,7 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "alarm/alertmanager_sink.h"
 #include "alarm/json_lines_sink.h"
+#include "alarm/pagerduty_sink.h"
+#include "alarm/slack_sink.h"
 #include "alarm/webhook_sink.h"
 #include "util/status_macros.h"
 
@@ -108,6 +111,54 @@ absl::StatusOr<std::unique_ptr<AlarmSink>> CreateWebhook(const SinkConfig& c,
   return std::unique_ptr<AlarmSink>(std::move(sink));
 }
 
+// --- alertmanager: one alert per divergence, resolved by its Recovered or by time -----------
+
+absl::StatusOr<std::unique_ptr<AlarmSink>> CreateAlertmanager(const SinkConfig& c,
+                                                              const SinkContext& context) {
+  AlertmanagerOptions o;
+  o.url = c.String("url");
+  o.spool_dir = SpoolDir(c, context);
+  o.request_timeout = c.Duration("timeout", o.request_timeout);
+  o.ends_after = c.Duration("ends-after", o.ends_after);
+  o.timeout_ends_after = c.Duration("timeout-ends-after", o.timeout_ends_after);
+  o.severities = context.settings.severities;
+  o.status_url = context.settings.status_url;
+  ASSIGN_OR_RETURN(std::unique_ptr<HttpSink> sink, StartAlertmanagerSink(std::move(o)));
+  return std::unique_ptr<AlarmSink>(std::move(sink));
+}
+
+// --- pagerduty: Events API v2, trigger and resolve by incident key -----------------------
+
+absl::Status ValidatePagerDuty(const SinkConfig& c) {
+  if (c.strings.count("url") != 0) return ValidateUrl(c);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<AlarmSink>> CreatePagerDuty(const SinkConfig& c,
+                                                           const SinkContext& context) {
+  PagerDutyOptions o;
+  o.url = c.String("url", kPagerDutyEventsUrl);
+  o.spool_dir = SpoolDir(c, context);
+  o.request_timeout = c.Duration("timeout", o.request_timeout);
+  o.routing_key = c.String("routing-key");
+  o.status_url = context.settings.status_url;
+  ASSIGN_OR_RETURN(std::unique_ptr<HttpSink> sink, StartPagerDutySink(std::move(o)));
+  return std::unique_ptr<AlarmSink>(std::move(sink));
+}
+
+// --- slack: an incoming-webhook message with blocks ---------------------------------------
+
+absl::StatusOr<std::unique_ptr<AlarmSink>> CreateSlack(const SinkConfig& c,
+                                                       const SinkContext& context) {
+  SlackOptions o;
+  o.url = c.String("url");
+  o.spool_dir = SpoolDir(c, context);
+  o.request_timeout = c.Duration("timeout", o.request_timeout);
+  o.status_url = context.settings.status_url;
+  ASSIGN_OR_RETURN(std::unique_ptr<HttpSink> sink, StartSlackSink(std::move(o)));
+  return std::unique_ptr<AlarmSink>(std::move(sink));
+}
+
 }  // namespace
 
 const std::vector<OptionSpec>& CommonOptions() {
@@ -137,6 +188,31 @@ const std::vector<SinkKind>& SinkKinds() {
         {"slack-text", OptionType::kBool, false, "add a Slack-compatible \"text\" field"}},
        &ValidateUrl,
        &CreateWebhook},
+      {"alertmanager",
+       "alerts POSTed to Alertmanager's v2 API; a Recovered resolves its Timeout",
+       {{"url", OptionType::kString, true, "Alertmanager's base URL, e.g. http://127.0.0.1:9093"},
+        {"timeout", OptionType::kDuration, false, "per request (default 5s)"},
+        {"ends-after", OptionType::kDuration, false,
+         "a Diff, Gap or Overflow alert resolves this long after delivery (default 1h)",
+         absl::Minutes(1), absl::Hours(24 * 30)},
+        {"timeout-ends-after", OptionType::kDuration, false,
+         "a Timeout alert never recovered resolves this long after delivery (default 24h)",
+         absl::Minutes(1), absl::Hours(24 * 30)}},
+       &ValidateUrl,
+       &CreateAlertmanager},
+      {"pagerduty",
+       "PagerDuty Events API v2: trigger, and resolve a Timeout's incident on its Recovered",
+       {{"routing-key", OptionType::kSecret, true, "the integration's routing key"},
+        {"url", OptionType::kString, false, "events endpoint (default the PagerDuty one)"},
+        {"timeout", OptionType::kDuration, false, "per request (default 5s)"}},
+       &ValidatePagerDuty,
+       &CreatePagerDuty},
+      {"slack",
+       "a Slack incoming-webhook message with blocks",
+       {{"url", OptionType::kSecretOrInline, true, "the incoming webhook's URL (a secret)"},
+        {"timeout", OptionType::kDuration, false, "per request (default 5s)"}},
+       &ValidateUrl,
+       &CreateSlack},
   };
   return *kinds;
 }

@@ -352,5 +352,78 @@ status-url = "http://dcp.example:8080/status"
   EXPECT_THAT(ErrorOf(alarm + "instnace = \"x\"\n"), HasSubstr("alarm.instnace: unknown key"));
 }
 
+// The Alertmanager, PagerDuty and Slack kinds: their options, secrets kept out of ToString,
+// min-severity checked.
+TEST(Config, AlertmanagerPagerDutyAndSlackSinks) {
+  setenv("DCP_TEST_PD_KEY", "pd-routing-key-0123456789abcdef", 1);
+  setenv("DCP_TEST_SLACK_URL", "https://hooks.slack.com/services/T0/B0/SLACKSECRET", 1);
+  std::string text = kMinimal;
+  text += R"(
+[[alarm.sink]]
+type = "alertmanager"
+url = "http://127.0.0.1:9093"
+kinds = ["diff", "timeout"]
+min-severity = "warning"
+ends-after = "2h"
+timeout-ends-after = "72h"
+
+[[alarm.sink]]
+type = "pagerduty"
+routing-key-env = "DCP_TEST_PD_KEY"
+min-severity = "critical"
+
+[[alarm.sink]]
+type = "slack"
+url-env = "DCP_TEST_SLACK_URL"
+
+[[alarm.sink]]
+type = "slack"
+name = "team-channel"
+url = "https://hooks.slack.com/services/T1/B1/INLINE"
+)";
+  auto c = ParseConfig(text, "t.toml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->alarm.sinks.size(), 4u);
+  const alarm::SinkConfig& am = c->alarm.sinks[0];
+  EXPECT_EQ(am.name, "alertmanager");
+  EXPECT_EQ(am.String("min-severity"), "warning");
+  EXPECT_EQ(am.Duration("ends-after", absl::ZeroDuration()), absl::Hours(2));
+  EXPECT_EQ(am.Duration("timeout-ends-after", absl::ZeroDuration()), absl::Hours(72));
+  EXPECT_EQ(c->alarm.sinks[1].String("routing-key"), "pd-routing-key-0123456789abcdef");
+  EXPECT_EQ(c->alarm.sinks[2].String("url"), "https://hooks.slack.com/services/T0/B0/SLACKSECRET");
+  EXPECT_EQ(c->alarm.sinks[3].String("url"), "https://hooks.slack.com/services/T1/B1/INLINE");
+  const std::string summary = c->ToString();
+  EXPECT_THAT(summary, HasSubstr("sink{pagerduty pagerduty}"));
+  EXPECT_THAT(summary, ::testing::Not(HasSubstr("pd-routing-key")));
+  EXPECT_THAT(summary, ::testing::Not(HasSubstr("SLACKSECRET")));
+  EXPECT_THAT(summary, ::testing::Not(HasSubstr("INLINE")));
+
+  const std::string sink = std::string(kMinimal) + "[[alarm.sink]]\n";
+  EXPECT_THAT(ErrorOf(sink + "type = \"pagerduty\"\n"),
+              HasSubstr("alarm.sink[1].routing-key: missing"));
+  EXPECT_THAT(ErrorOf(sink + "type = \"pagerduty\"\nrouting-key = \"inline\"\n"),
+              HasSubstr("alarm.sink[1].routing-key: missing: the integration's routing key "
+                        "(routing-key-env or routing-key-file; a secret is never inline)"));
+  EXPECT_THAT(ErrorOf(sink + "type = \"pagerduty\"\nrouting-key-env = \"DCP_TEST_PD_KEY\"\n" +
+                      "key = \"x\"\n"),
+              HasSubstr("alarm.sink[1].key: unknown key (known here: type, name, kinds, "
+                        "min-severity, routing-key-env, routing-key-file, url, timeout)"));
+  EXPECT_THAT(
+      ErrorOf(sink + "type = \"slack\"\nurl = \"https://h/x\"\nurl-env = \"DCP_TEST_SLACK_URL\"\n"),
+      HasSubstr("alarm.sink[1].url: give only one of url, url-env, url-file"));
+  EXPECT_THAT(ErrorOf(sink + "type = \"alertmanager\"\nurl = \"h:9093\"\n"),
+              HasSubstr("alarm.sink[1].url: expected an http:// or https:// URL"));
+  EXPECT_THAT(ErrorOf(sink + "type = \"alertmanager\"\nurl = \"http://h\"\nends-after = \"10s\"\n"),
+              HasSubstr("alarm.sink[1].ends-after"));
+  EXPECT_THAT(
+      ErrorOf(sink + "type = \"alertmanager\"\nurl = \"http://h\"\nends-after = \"721h\"\n"),
+      HasSubstr("alarm.sink[1].ends-after"));
+  EXPECT_THAT(ErrorOf(sink + "type = \"alertmanager\"\nurl = \"http://h\"\ntimeout = \"1h\"\n"),
+              HasSubstr("alarm.sink[1].timeout"));
+  EXPECT_THAT(
+      ErrorOf(sink + "type = \"log\"\npath = \"x\"\nmin-severity = \"error\"\n"),
+      HasSubstr("alarm.sink[1].min-severity: expected \"info\", \"warning\" or \"critical\""));
+}
+
 }  // namespace
 }  // namespace dcp::daemon

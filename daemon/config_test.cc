@@ -60,9 +60,14 @@ TEST(Config, ExampleFileParses) {
   EXPECT_NE(c->collectors[2].grpc(), nullptr);
   EXPECT_EQ(c->checker.target_tags, (std::vector<std::string>{"dst", "dst2"}));
   EXPECT_EQ(c->checker.timeout, absl::Seconds(10));
-  ASSERT_EQ(c->alarm.sinks.size(), 2u);
+  ASSERT_EQ(c->alarm.sinks.size(), 3u);
   EXPECT_EQ(c->alarm.sinks[1].type, "webhook");
   EXPECT_EQ(c->alarm.sinks[1].String("url"), "http://127.0.0.1:9000/hook");
+  EXPECT_EQ(c->alarm.sinks[2].type, "alertmanager");
+  EXPECT_EQ(c->alarm.sinks[2].String("min-severity"), "warning");
+  EXPECT_EQ(c->alarm.settings.instance, "checker-1");
+  EXPECT_EQ(c->alarm.settings.severities.For(alarm::AlarmKind::kGap), alarm::Severity::kInfo);
+  EXPECT_EQ(c->alarm.settings.status_url, "http://127.0.0.1:8080/status");
   // Secrets never show in the summary.
   EXPECT_THAT(c->ToString(), ::testing::Not(HasSubstr("secret")));
 }

@@ -111,7 +111,7 @@ struct Alarm {
   // The delivery number, unique and increasing across restarts (alarm/sequence.h); 0 when
   // not numbered.
   uint64_t sequence = 0;
-  // Set by the daemon on every alarm it raises (StampingSink, alarm/sinks.h): the kind's
+  // Set by the daemon on every alarm it raises (StampingSink below): the kind's
   // severity from the SeverityTable, and this dcp's identity ([alarm] instance, by default
   // the host name). Unset or empty (an alarm no daemon stamped): left out of the document.
   std::optional<Severity> severity;

@@ -32,9 +32,12 @@ struct BarrierConfig {
 };
 
 // [[alarm.sink]] tables, in order; the older [alarm] keys (log, webhook, webhook-secret-*,
-// webhook-timeout, slack) become a "log" sink and a "webhook" sink.
+// webhook-timeout, slack) become a "log" sink and a "webhook" sink. `settings`: [alarm]
+// severity (overrides of the per-kind defaults), instance (default: the host name) and
+// status-url.
 struct AlarmConfig {
   std::vector<alarm::SinkConfig> sinks;
+  alarm::AlarmSettings settings;
 };
 
 struct HttpConfig {

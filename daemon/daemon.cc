@@ -149,6 +149,7 @@ class Daemon::Impl {
   std::vector<Sink> sinks_;
   std::unique_ptr<alarm::AlarmSequence> sequence_;
   std::unique_ptr<alarm::FanOutSink> fan_out_;
+  std::unique_ptr<alarm::StampingSink> stamping_;  // severity, instance; then fan_out_
   std::unique_ptr<CountingSink> counting_;
   barrier::LagTracker lag_;
   std::unique_ptr<checker::Checker> checker_;
@@ -171,7 +172,7 @@ absl::Status Daemon::Impl::OpenSinks() {
   std::vector<alarm::AlarmSink*> all;
   for (const alarm::SinkConfig& c : config().alarm.sinks) {
     absl::StatusOr<std::unique_ptr<alarm::AlarmSink>> sink =
-        alarm::CreateSink(c, alarm::SinkContext{config().state.dir});
+        alarm::CreateSink(c, alarm::SinkContext{config().state.dir, config().alarm.settings});
     if (!sink.ok()) {
       return absl::Status(
           sink.status().code(),
@@ -185,6 +186,7 @@ absl::Status Daemon::Impl::OpenSinks() {
   }
   if (sinks_.empty()) DCP_LOG(INFO) << "alarm sinks: none (alarms are only counted)";
   fan_out_ = std::make_unique<alarm::FanOutSink>(std::move(all));
+  stamping_ = std::make_unique<alarm::StampingSink>(config().alarm.settings, fan_out_.get());
   const std::string seq_path =
       (std::filesystem::path(config().state.dir) / "alarm-sequence").string();
   absl::StatusOr<std::unique_ptr<alarm::AlarmSequence>> seq = alarm::AlarmSequence::Open(seq_path);
@@ -193,7 +195,7 @@ absl::Status Daemon::Impl::OpenSinks() {
                         absl::StrCat(config().path, ": state.dir: ", seq.status().message()));
   }
   sequence_ = *std::move(seq);
-  counting_ = std::make_unique<CountingSink>(sequence_.get(), fan_out_.get());
+  counting_ = std::make_unique<CountingSink>(sequence_.get(), stamping_.get());
   return absl::OkStatus();
 }
 

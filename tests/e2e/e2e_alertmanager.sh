@@ -71,7 +71,7 @@ TOML
 start_dcp
 workload 5
 wait_replicated
-wait_for 30 "2 windows compared" ge x 2 metric 'dcp_target_windows_compared_total{target="dst"}'
+wait_for 30 "2 windows compared" ge x 2 compared
 
 r "STOP SLAVE SQL_THREAD"
 workload 10

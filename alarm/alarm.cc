@@ -24,6 +24,10 @@ absl::string_view AlarmKindName(AlarmKind kind) {
       return "gap";
     case AlarmKind::kOverflow:
       return "overflow";
+    case AlarmKind::kFailoverLoss:
+      return "failover_loss";
+    case AlarmKind::kSplitBrain:
+      return "split_brain";
   }
   return "unknown";
 }
@@ -57,6 +61,8 @@ std::optional<Severity> ParseSeverity(absl::string_view name) {
 Severity DefaultSeverity(AlarmKind kind) {
   switch (kind) {
     case AlarmKind::kDiff:
+    case AlarmKind::kFailoverLoss:
+    case AlarmKind::kSplitBrain:
       return Severity::kCritical;
     case AlarmKind::kTimeout:
     case AlarmKind::kGap:
@@ -86,11 +92,39 @@ absl::string_view KeyDiffKindName(KeyDiffKind kind) {
       return "target_only_change";
     case KeyDiffKind::kSequenceDiffers:
       return "sequence_differs";
+    case KeyDiffKind::kLostInFailover:
+      return "lost_in_failover";
   }
   return "unknown";
 }
 
+std::string TableOfKey(absl::string_view key) {
+  // The canonical key of docs/encoding.md: a JSON array whose first element is the table.
+  if (key.size() > 2 && key[0] == '[' && key[1] == '"') {
+    std::string table;
+    for (size_t i = 2; i < key.size(); ++i) {
+      if (key[i] == '"') return table;
+      if (key[i] == '\\' && i + 1 < key.size()) ++i;
+      table.push_back(key[i]);
+    }
+    return std::string();
+  }
+  size_t colon = key.find(':');
+  return colon == absl::string_view::npos ? std::string() : std::string(key.substr(0, colon));
+}
+
 namespace {
+
+// FNV-1a over the strings, each followed by a separator no byte sequence can fake alone;
+// stable across builds.
+uint64_t Digest(const std::vector<std::string>& parts) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const std::string& s : parts) {
+    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+    h = (h ^ 0xff) * 0x100000001b3ull;
+  }
+  return h;
+}
 
 std::string RangeText(const Alarm& a) {
   if (!a.from_barrier && !a.to_barrier) return "";
@@ -127,6 +161,15 @@ std::string Alarm::Summary() const {
     }
     if (!keys.empty()) absl::StrAppend(&s, keys.size() > 3 || total_keys > 3 ? ", ...)" : ")");
   }
+  if (kind == AlarmKind::kFailoverLoss) {
+    absl::StrAppend(&s, ": ", lost_gtids.size(), lost_complete ? "" : "+",
+                    lost_gtids.size() == 1 ? " transaction" : " transactions", " lost, ",
+                    total_keys, lost_complete ? "" : "+", total_keys == 1 ? " key" : " keys");
+    for (size_t i = 0; i < keys.size() && i < 3; ++i) {
+      absl::StrAppend(&s, i == 0 ? " (" : ", ", keys[i].key);
+    }
+    if (!keys.empty()) absl::StrAppend(&s, keys.size() > 3 || total_keys > 3 ? ", ...)" : ")");
+  }
   if (!message.empty()) absl::StrAppend(&s, ": ", message);
   return s;
 }
@@ -142,22 +185,23 @@ std::string Alarm::IncidentKey() const {
       return absl::StrCat(AlarmKindName(kind), ":", pair, ":",
                           from_barrier ? absl::StrCat(*from_barrier) : "?", "-",
                           to_barrier ? absl::StrCat(*to_barrier) : "?");
+    case AlarmKind::kFailoverLoss:
+      // One failover: the lost GTIDs name it.
+      return absl::StrCat("failover_loss:", source_tag, ":",
+                          absl::Hex(Digest(lost_gtids), absl::kZeroPad16));
+    case AlarmKind::kSplitBrain:
+      return absl::StrCat("split_brain:", source_tag);
     case AlarmKind::kDiff:
       break;
   }
   if (keys.size() == 1 && total_keys <= 1) return absl::StrCat("diff:", pair, ":", keys[0].key);
-  // Several keys: FNV-1a over the sorted sample and the total, stable across builds.
+  // Several keys: a digest of the sorted sample and the total.
   std::vector<std::string> sorted;
   for (const KeyDiff& k : keys) sorted.push_back(k.key);
   std::sort(sorted.begin(), sorted.end());
-  uint64_t h = 0xcbf29ce484222325ull;
-  auto mix = [&h](absl::string_view s) {
-    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
-    h = (h ^ 0xff) * 0x100000001b3ull;  // a separator no key byte sequence can fake alone
-  };
-  for (const std::string& k : sorted) mix(k);
-  mix(absl::StrCat(total_keys));
-  return absl::StrCat("diff:", pair, ":", total_keys, "-keys-", absl::Hex(h, absl::kZeroPad16));
+  sorted.push_back(absl::StrCat(total_keys));
+  return absl::StrCat("diff:", pair, ":", total_keys, "-keys-",
+                      absl::Hex(Digest(sorted), absl::kZeroPad16));
 }
 
 std::string Alarm::ToJson(uint64_t sequence, bool slack_text) const {
@@ -189,7 +233,15 @@ std::string Alarm::ToJson(uint64_t sequence, bool slack_text) const {
   out.append(",\"message\":");
   json::AppendString(message, &out);
   if (waited) absl::StrAppend(&out, ",\"waited_seconds\":", absl::ToDoubleSeconds(*waited));
-  if (kind == AlarmKind::kDiff) {
+  if (kind == AlarmKind::kFailoverLoss) {
+    out.append(",\"lost_gtids\":[");
+    for (size_t i = 0; i < lost_gtids.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      json::AppendString(lost_gtids[i], &out);
+    }
+    absl::StrAppend(&out, "],\"lost_complete\":", lost_complete ? "true" : "false");
+  }
+  if (HasKeys()) {
     absl::StrAppend(&out, ",\"total_keys\":", total_keys, ",\"keys\":[");
     for (size_t i = 0; i < keys.size(); ++i) {
       const KeyDiff& k = keys[i];

@@ -10,6 +10,11 @@
 //   Gap       a window that could not be checked (barrier jump, duplicate or out-of-order
 //             barrier, collector reconnect, payload before the first barrier), with its cause.
 //   Overflow  a window dropped unchecked because the memory cap was reached.
+//   FailoverLoss  a source collector continued on a server that lacks transactions it had
+//             already delivered from the old primary (lost in a failover); names their GTIDs
+//             and the keys they changed. Once per failover.
+//   SplitBrain    more than one candidate of the barrier's (or a source collector's)
+//             topology is writable: no barrier is written until one is left. Once per episode.
 // Same windows are only counted (CheckerStats), never alarmed.
 //
 // Value types; thread-compatible. Sinks are thread-safe.
@@ -31,13 +36,14 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "util/histogram.h"
 
 namespace dcp::alarm {
 
-enum class AlarmKind { kDiff, kTimeout, kRecovered, kGap, kOverflow };
-inline constexpr std::array<AlarmKind, 5> kAllAlarmKinds = {AlarmKind::kDiff, AlarmKind::kTimeout,
-                                                            AlarmKind::kRecovered, AlarmKind::kGap,
-                                                            AlarmKind::kOverflow};
+enum class AlarmKind { kDiff, kTimeout, kRecovered, kGap, kOverflow, kFailoverLoss, kSplitBrain };
+inline constexpr std::array<AlarmKind, 7> kAllAlarmKinds = {
+    AlarmKind::kDiff,    AlarmKind::kTimeout,      AlarmKind::kRecovered, AlarmKind::kGap,
+    AlarmKind::kOverflow, AlarmKind::kFailoverLoss, AlarmKind::kSplitBrain};
 
 absl::string_view AlarmKindName(AlarmKind kind);  // "diff", "timeout", ...
 std::optional<AlarmKind> ParseAlarmKind(absl::string_view name);
@@ -47,9 +53,10 @@ enum class Severity { kInfo, kWarning, kCritical };
 absl::string_view SeverityName(Severity severity);  // "info", "warning", "critical"
 std::optional<Severity> ParseSeverity(absl::string_view name);
 
-// The default severity of each kind (docs/alarms.md says why): diff critical (data differs:
-// someone must look), timeout, gap and overflow warning (something was not checked or is
-// late; it may heal), recovered info.
+// The default severity of each kind (docs/alarms.md says why): diff, failover_loss and
+// split_brain critical (data differs or was lost, or two primaries take writes: someone must
+// look), timeout, gap and overflow warning (something was not checked or is late; it may
+// heal), recovered info.
 Severity DefaultSeverity(AlarmKind kind);
 
 // The severity of each kind: DefaultSeverity() unless overridden ([alarm] severity).
@@ -83,8 +90,13 @@ enum class KeyDiffKind {
   kNotAppliedOnTarget,  // source changed the key, target never did
   kTargetOnlyChange,    // target changed the key, source never did
   kSequenceDiffers,     // sequence mode: the ordered lists of changes differ
+  kLostInFailover,      // FailoverLoss: the old primary changed the key in a lost transaction
 };
 absl::string_view KeyDiffKindName(KeyDiffKind kind);  // "missing_on_target", ...
+
+// The table of a key: of a canonical key (docs/encoding.md: ["shop.orders",...]) its first
+// element, else the key's text before the first ':', else empty.
+std::string TableOfKey(absl::string_view key);
 
 struct KeyDiff {
   std::string key;
@@ -105,8 +117,12 @@ struct Alarm {
   std::optional<uint64_t> to_barrier;
   std::string mode;           // "state" or "sequence" (Diff only)
   std::string message;        // one human line: the cause of a Gap, the wait of a Timeout, ...
-  std::vector<KeyDiff> keys;  // Diff: sample of differing keys
-  uint64_t total_keys = 0;    // Diff: number of differing keys (>= keys.size())
+  std::vector<KeyDiff> keys;  // Diff: sample of differing keys; FailoverLoss: the lost keys
+  uint64_t total_keys = 0;    // number of such keys (>= keys.size())
+  // FailoverLoss: the lost GTIDs (MariaDB one per transaction, MySQL a set), and whether
+  // they and `keys` are complete (a long loss or a restart can forget some keys).
+  std::vector<std::string> lost_gtids;
+  bool lost_complete = true;
   std::optional<absl::Duration> waited;  // Timeout/Recovered: how long the target was late
   // The delivery number, unique and increasing across restarts (alarm/sequence.h); 0 when
   // not numbered.
@@ -117,6 +133,8 @@ struct Alarm {
   std::optional<Severity> severity;
   std::string instance;
 
+  // Whether the alarm lists keys (Diff, FailoverLoss).
+  bool HasKeys() const { return kind == AlarmKind::kDiff || kind == AlarmKind::kFailoverLoss; }
   // `severity`, or else the kind's default.
   Severity EffectiveSeverity() const { return severity.value_or(DefaultSeverity(kind)); }
 
@@ -148,6 +166,9 @@ struct SinkStats {
   uint64_t failed_attempts = 0;  // deliveries tried and failed (retried)
   uint64_t errors = 0;           // local failures: a write, a spool append
   std::string last_error;        // the latest failure, for people; no secrets
+  // Seconds from an alarm being raised to its delivery (alarms raised before a restart and
+  // delivered after it are not observed).
+  Histogram::Snapshot delivery_seconds;
 };
 
 // Receives alarms. Implementations are thread-safe. Emit() must not block: the checker calls

@@ -59,6 +59,7 @@ TEST(JsonLinesSink, AppendsOneDocumentPerLine) {
     ASSERT_TRUE((*sink)->Reopen().ok());
     (*sink)->Emit(a);
     EXPECT_EQ((*sink)->stats().delivered, 3u);
+    EXPECT_EQ((*sink)->stats().delivery_seconds.count, 3u);
     EXPECT_EQ((*sink)->stats().errors, 0u);
   }
   const auto rotated = Lines(path + ".1");
@@ -238,6 +239,10 @@ TEST(Severity, DefaultsPerKindAndOverrides) {
   EXPECT_EQ(DefaultSeverity(AlarmKind::kGap), Severity::kWarning);
   EXPECT_EQ(DefaultSeverity(AlarmKind::kOverflow), Severity::kWarning);
   EXPECT_EQ(DefaultSeverity(AlarmKind::kRecovered), Severity::kInfo);
+  EXPECT_EQ(DefaultSeverity(AlarmKind::kFailoverLoss), Severity::kCritical);
+  EXPECT_EQ(DefaultSeverity(AlarmKind::kSplitBrain), Severity::kCritical);
+  EXPECT_EQ(AlarmKindName(AlarmKind::kFailoverLoss), "failover_loss");
+  EXPECT_EQ(AlarmKindName(AlarmKind::kSplitBrain), "split_brain");
   SeverityTable table;
   for (AlarmKind k : kAllAlarmKinds) EXPECT_EQ(table.For(k), DefaultSeverity(k));
   table.Set(AlarmKind::kGap, Severity::kInfo);
@@ -254,6 +259,59 @@ TEST(Severity, DefaultsPerKindAndOverrides) {
   EXPECT_EQ(ParseSeverity("Critical"), std::nullopt);
   for (AlarmKind k : kAllAlarmKinds) EXPECT_EQ(ParseAlarmKind(AlarmKindName(k)), k);
   EXPECT_EQ(ParseAlarmKind("gossip"), std::nullopt);
+}
+
+Alarm FailoverLossAlarm(std::vector<std::string> gtids) {
+  Alarm a;
+  a.kind = AlarmKind::kFailoverLoss;
+  a.source_tag = "src";
+  a.message = "collector source: db-c:3306 (server id 3) lacks transactions ...";
+  a.lost_gtids = std::move(gtids);
+  for (const char* key : {R"(["shop.orders",7])", R"(["shop.items","a\"b"])"}) {
+    KeyDiff d;
+    d.key = key;
+    d.table = TableOfKey(key);
+    d.kind = KeyDiffKind::kLostInFailover;
+    d.source.seen = true;
+    d.source.origin = a.lost_gtids.front();
+    a.keys.push_back(d);
+  }
+  a.total_keys = a.keys.size();
+  return a;
+}
+
+// A FailoverLoss lists the lost GTIDs and keys with their tables; one failover is one
+// incident whatever its order of keys, and another loss another incident.
+TEST(AlarmJson, FailoverLossNamesGtidsKeysAndTables) {
+  const Alarm a = FailoverLossAlarm({"0-1-101", "0-1-102", "0-1-103"});
+  const nlohmann::json doc = nlohmann::json::parse(a.ToJson(5));
+  EXPECT_EQ(doc["kind"], "failover_loss");
+  EXPECT_EQ(doc["lost_gtids"], nlohmann::json({"0-1-101", "0-1-102", "0-1-103"}));
+  EXPECT_EQ(doc["lost_complete"], true);
+  EXPECT_EQ(doc["total_keys"], 2);
+  ASSERT_EQ(doc["keys"].size(), 2u);
+  EXPECT_EQ(doc["keys"][0]["table"], "shop.orders");
+  EXPECT_EQ(doc["keys"][1]["table"], "shop.items");
+  EXPECT_EQ(doc["keys"][0]["what"], "lost_in_failover");
+  EXPECT_EQ(doc["keys"][0]["source"]["origin"], "0-1-101");
+  EXPECT_EQ(doc["keys"][0]["target"]["seen"], false);
+  EXPECT_THAT(a.Summary(), HasSubstr("FAILOVER_LOSS src: 3 transactions lost, 2 keys"));
+  EXPECT_THAT(a.IncidentKey(), testing::StartsWith("failover_loss:src:"));
+  Alarm reordered = a;
+  std::swap(reordered.keys[0], reordered.keys[1]);
+  EXPECT_EQ(reordered.IncidentKey(), a.IncidentKey());
+  EXPECT_NE(FailoverLossAlarm({"0-1-201"}).IncidentKey(), a.IncidentKey());
+  Alarm partial = a;
+  partial.lost_complete = false;
+  EXPECT_THAT(partial.Summary(), HasSubstr("3+ transactions lost, 2+ keys"));
+  EXPECT_EQ(nlohmann::json::parse(partial.ToJson())["lost_complete"], false);
+  // Other kinds carry no loss fields.
+  EXPECT_FALSE(nlohmann::json::parse(Timeout(1).ToJson()).contains("lost_gtids"));
+  Alarm split;
+  split.kind = AlarmKind::kSplitBrain;
+  split.source_tag = "src";
+  EXPECT_EQ(split.IncidentKey(), "split_brain:src");
+  EXPECT_FALSE(nlohmann::json::parse(split.ToJson()).contains("keys"));
 }
 
 // The daemon stamps severity and instance; the document carries them (docs/alarms.md), and
@@ -313,16 +371,18 @@ TEST(SinkRegistry, MinSeverityFilterAndRecoveredFollowsItsTimeout) {
   warning.strings["min-severity"] = "warning";
   // recovered (info) passes: its timeout (warning) does.
   EXPECT_EQ(KindsThrough(warning, SeverityTable(), all, true),
-            (V{"diff", "timeout", "recovered", "gap", "overflow"}));
+            (V{"diff", "timeout", "recovered", "gap", "overflow", "failover_loss", "split_brain"}));
   SinkConfig critical;
   critical.strings["min-severity"] = "critical";
-  EXPECT_EQ(KindsThrough(critical, SeverityTable(), all, true), (V{"diff"}));
+  EXPECT_EQ(KindsThrough(critical, SeverityTable(), all, true),
+            (V{"diff", "failover_loss", "split_brain"}));
   // Overrides count, stamped or not (an unstamped alarm takes the context's table).
   SeverityTable table;
   table.Set(AlarmKind::kGap, Severity::kCritical);
   table.Set(AlarmKind::kTimeout, Severity::kCritical);
   for (bool stamp : {true, false}) {
-    EXPECT_EQ(KindsThrough(critical, table, all, stamp), (V{"diff", "timeout", "recovered", "gap"}))
+    EXPECT_EQ(KindsThrough(critical, table, all, stamp),
+              (V{"diff", "timeout", "recovered", "gap", "failover_loss", "split_brain"}))
         << stamp;
   }
   SinkConfig info;

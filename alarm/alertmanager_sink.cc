@@ -29,6 +29,10 @@ std::string AlertName(AlarmKind kind) {
       return "DcpGap";
     case AlarmKind::kOverflow:
       return "DcpOverflow";
+    case AlarmKind::kFailoverLoss:
+      return "DcpFailoverLoss";
+    case AlarmKind::kSplitBrain:
+      return "DcpSplitBrain";
   }
   return "Dcp";
 }
@@ -69,7 +73,7 @@ std::string AlertmanagerFormat::Body(const Alarm& alarm, uint64_t sequence) cons
   out.append("},\"annotations\":{");
   Member("summary", Truncate(alarm.Summary(), kMaxSummaryBytes), out);
   Member("description", Description(alarm), out);
-  if (alarm.kind == AlarmKind::kDiff)
+  if (alarm.HasKeys())
     Member("keys", KeyLines(alarm, kMaxKeys, kMaxKeyLineBytes), out);
   if (sequence != 0) Member("sequence", absl::StrCat(sequence), out);
   out.push_back('}');

@@ -152,6 +152,7 @@ SinkStats HttpSink::stats() const {
   absl::MutexLock lock(&mu_);
   SinkStats s = stats_;
   s.pending = outstanding_;
+  s.delivery_seconds = delivery_.Get();
   return s;
 }
 
@@ -166,6 +167,11 @@ std::deque<Alarm> HttpSink::SpoolAll(std::deque<Alarm> alarms) {
     const uint64_t sequence = a.sequence != 0 ? a.sequence : spool_->next_sequence();
     const std::string body = format_->Body(a, sequence);
     absl::Status s = spool_->Append(body, sequence);
+    if (s.ok()) {
+      absl::MutexLock lock(&mu_);
+      // Bounded by the spool: entries leave when delivered or dead-lettered.
+      if (raised_at_.size() < 100'000) raised_at_[sequence] = a.time;
+    }
     if (!s.ok()) {
       absl::MutexLock lock(&mu_);
       ++stats_.errors;
@@ -217,6 +223,10 @@ bool HttpSink::SendFront() {
       stats_.last_error = std::string(s.message());
     }
     if (ok) ++stats_.delivered;
+    if (auto it = raised_at_.find(entry.sequence); it != raised_at_.end()) {
+      if (ok) delivery_.Observe(absl::ToDoubleSeconds(absl::Now() - it->second));
+      raised_at_.erase(it);
+    }
     --outstanding_;
     return true;
   }

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -122,6 +123,9 @@ class HttpSink final : public AlarmSink {
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   SinkStats stats_ ABSL_GUARDED_BY(mu_);
   uint64_t dead_letters_ ABSL_GUARDED_BY(mu_) = 0;
+  // When each spooled alarm was raised, by spool sequence (this run's alarms only).
+  std::map<uint64_t, absl::Time> raised_at_ ABSL_GUARDED_BY(mu_);
+  Histogram delivery_{Histogram::LatencyBounds()};
   std::thread thread_;
 };
 

@@ -50,7 +50,7 @@ absl::Status JsonLinesSink::WriteLine(const std::string& line) {
     const std::string why = n < 0 ? std::strerror(errno) : "no progress";
     if (done > 0 && regular && ftruncate(fd_, st.st_size) != 0) {
       // The torn line stays; the next write starts a new line, so every other line parses.
-      backlog_.front().insert(0, "\n");
+      backlog_.front().first.insert(0, "\n");
     }
     return absl::UnavailableError(absl::StrCat("cannot write alarm log ", path_, ": ", why));
   }
@@ -59,7 +59,7 @@ absl::Status JsonLinesSink::WriteLine(const std::string& line) {
 
 void JsonLinesSink::WriteBacklog() {
   while (!backlog_.empty() && fd_ >= 0) {
-    absl::Status s = WriteLine(backlog_.front());
+    absl::Status s = WriteLine(backlog_.front().first);
     if (!s.ok()) {
       ++stats_.errors;
       stats_.last_error = std::string(s.message());
@@ -67,6 +67,7 @@ void JsonLinesSink::WriteBacklog() {
           << s << "; " << backlog_.size() << " alarms kept in memory and retried";
       return;
     }
+    delivery_.Observe(absl::ToDoubleSeconds(absl::Now() - backlog_.front().second));
     backlog_.pop_front();
     ++stats_.delivered;
   }
@@ -86,7 +87,7 @@ void JsonLinesSink::Emit(const Alarm& alarm) {
     stats_.last_error = absl::StrCat("alarm log ", path_, ": backlog full, an alarm was dropped");
     DCP_LOG_EVERY_N_SEC(ERROR, 30) << stats_.last_error;
   }
-  backlog_.push_back(std::move(line));
+  backlog_.emplace_back(std::move(line), alarm.time);
   WriteBacklog();
 }
 
@@ -114,6 +115,7 @@ SinkStats JsonLinesSink::stats() const {
   absl::MutexLock lock(&mu_);
   SinkStats s = stats_;
   s.pending = backlog_.size();
+  s.delivery_seconds = delivery_.Get();
   return s;
 }
 

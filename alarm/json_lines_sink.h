@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <utility>
 #include <memory>
 #include <string>
 
@@ -48,7 +49,9 @@ class JsonLinesSink final : public AlarmSink {
   mutable absl::Mutex mu_;
   int fd_ ABSL_GUARDED_BY(mu_);
   uint64_t sequence_ ABSL_GUARDED_BY(mu_) = 0;
-  std::deque<std::string> backlog_ ABSL_GUARDED_BY(mu_);
+  // Lines not written yet, with when their alarm was raised.
+  std::deque<std::pair<std::string, absl::Time>> backlog_ ABSL_GUARDED_BY(mu_);
+  Histogram delivery_{Histogram::LatencyBounds()};
   SinkStats stats_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -155,6 +155,35 @@ TEST(AlertmanagerFormat, DiffAlertIsLabelledForRoutingAndEndsAfterAnHour) {
       json::parse(AlertmanagerFormat({}).Body(DiffAlarm(), 1))[0].contains("generatorURL"));
 }
 
+// A failover loss pages like a Diff: its own alert name, the lost keys and GTIDs in the
+// annotations.
+TEST(AlertmanagerFormat, FailoverLossAlertListsLostKeysAndGtids) {
+  Alarm a;
+  a.kind = AlarmKind::kFailoverLoss;
+  a.time = kRaised;
+  a.source_tag = "src";
+  a.severity = Severity::kCritical;
+  a.lost_gtids = {"0-1-101", "0-1-102"};
+  KeyDiff k;
+  k.key = "shop.orders:7";
+  k.table = "shop.orders";
+  k.kind = KeyDiffKind::kLostInFailover;
+  k.source.seen = true;
+  k.source.origin = "0-1-102";
+  a.keys = {k};
+  a.total_keys = 1;
+  const json alert = json::parse(AlertmanagerFormat({}).Body(a, 3))[0];
+  EXPECT_EQ(alert["labels"]["alertname"], "DcpFailoverLoss");
+  EXPECT_EQ(alert["labels"]["kind"], "failover_loss");
+  EXPECT_EQ(alert["labels"]["severity"], "critical");
+  EXPECT_THAT(std::string(alert["annotations"]["keys"]),
+              HasSubstr("shop.orders:7: lost_in_failover"));
+  EXPECT_THAT(std::string(alert["annotations"]["description"]),
+              HasSubstr("2 lost transactions, 1 keys in shop.orders"));
+  EXPECT_THAT(std::string(alert["annotations"]["description"]),
+              HasSubstr("GTIDs: 0-1-101, 0-1-102"));
+}
+
 // A Recovered must carry exactly the labels of its Timeout, whatever its own severity, so
 // that Alertmanager resolves that alert rather than opening another.
 TEST(AlertmanagerFormat, RecoveredResolvesItsTimeoutsAlert) {

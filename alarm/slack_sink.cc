@@ -50,6 +50,11 @@ std::string FieldsBlock(const Alarm& alarm) {
     fields.emplace_back("Tables", TablesText(alarm, 10));
     fields.emplace_back("Keys differing", absl::StrCat(alarm.total_keys));
   }
+  if (alarm.kind == AlarmKind::kFailoverLoss) {
+    fields.emplace_back("Tables", TablesText(alarm, 10));
+    fields.emplace_back("Lost transactions", absl::StrCat(alarm.lost_gtids.size(),
+                                                          alarm.lost_complete ? "" : "+"));
+  }
   if (alarm.waited) fields.emplace_back("Waited", absl::FormatDuration(*alarm.waited));
   std::vector<std::string> objects;
   for (const auto& [name, value] : fields) {
@@ -74,7 +79,7 @@ std::string DetailText(const Alarm& alarm) {
   }
   const uint64_t total = std::max<uint64_t>(alarm.total_keys, alarm.keys.size());
   const uint64_t listed = std::min<uint64_t>(alarm.keys.size(), kMaxKeys);
-  if (alarm.kind == AlarmKind::kDiff && total > listed) {
+  if (alarm.HasKeys() && total > listed) {
     lines.push_back(absl::StrCat("… and ", total - listed, " more"));
   }
   return Truncate(absl::StrJoin(lines, "\n"), kMaxSectionBytes);

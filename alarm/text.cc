@@ -90,6 +90,19 @@ std::string Description(const Alarm& alarm) {
     if (!alarm.mode.empty()) absl::StrAppend(&diff, "; mode ", alarm.mode);
     lines.push_back(diff);
   }
+  if (alarm.kind == AlarmKind::kFailoverLoss) {
+    std::string lost = absl::StrCat(alarm.lost_gtids.size(), alarm.lost_complete ? "" : "+",
+                                    " lost transactions, ", alarm.total_keys, " keys");
+    if (const std::string t = TablesText(alarm, 5); !t.empty()) absl::StrAppend(&lost, " in ", t);
+    lines.push_back(lost);
+    if (!alarm.lost_gtids.empty()) {
+      std::vector<std::string> shown(alarm.lost_gtids.begin(),
+                                     alarm.lost_gtids.begin() +
+                                         std::min<size_t>(alarm.lost_gtids.size(), 10));
+      lines.push_back(absl::StrCat("GTIDs: ", absl::StrJoin(shown, ", "),
+                                   alarm.lost_gtids.size() > 10 ? ", ..." : ""));
+    }
+  }
   if (alarm.waited) lines.push_back(absl::StrCat("waited ", absl::FormatDuration(*alarm.waited)));
   return absl::StrJoin(lines, "\n");
 }

@@ -125,6 +125,7 @@ TEST_F(WebhookTest, DeliversInOrderWithVerifiableSignature) {
     EXPECT_THAT(reqs[i].body, HasSubstr("\"text\":\"GAP src->dst barriers"));
   }
   EXPECT_EQ((*sink)->stats().delivered, 3u);
+  EXPECT_EQ((*sink)->stats().delivery_seconds.count, 3u);
 }
 
 TEST(Hmac, KnownVector) {

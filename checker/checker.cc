@@ -31,21 +31,6 @@ bool SameRecord(const Segment::Record& a, const Segment::Record& b) {
          (a.flags >> 2) == (b.flags >> 2);
 }
 
-std::string TableOf(absl::string_view key) {
-  // The canonical key of docs/encoding.md: a JSON array whose first element is the table.
-  if (key.size() > 2 && key[0] == '[' && key[1] == '"') {
-    std::string table;
-    for (size_t i = 2; i < key.size(); ++i) {
-      if (key[i] == '"') return table;
-      if (key[i] == '\\' && i + 1 < key.size()) ++i;
-      table.push_back(key[i]);
-    }
-    return std::string();
-  }
-  size_t colon = key.find(':');
-  return colon == absl::string_view::npos ? std::string() : std::string(key.substr(0, colon));
-}
-
 }  // namespace
 
 absl::StatusOr<Mode> ParseMode(absl::string_view text) {
@@ -550,7 +535,7 @@ KeyDiff Checker::MakeKeyDiff(absl::string_view key, const Image& source,
                              const Image& target) const {
   KeyDiff d;
   d.key = std::string(key);
-  d.table = TableOf(key);
+  d.table = alarm::TableOfKey(key);
   if (source.state == Image::kUnknown) {
     d.kind = KeyDiffKind::kTargetOnlyChange;
   } else if (target.state == Image::kUnknown) {

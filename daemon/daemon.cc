@@ -12,6 +12,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -138,6 +139,11 @@ class Daemon::Impl {
     return Liveness(s);
   }
   void PersistCheckpoints();
+  // Raises the FailoverLoss alarm of a source collector (any collector thread).
+  void OnFailoverLoss(const collector::FailoverLoss& loss);
+  // Raises a SplitBrain alarm when the barrier writer or a collector finds several writable
+  // candidates, once per episode (tick thread).
+  void WatchSplitBrain();
 
   Options options_;
   const Config& config() const { return options_.config; }
@@ -166,6 +172,7 @@ class Daemon::Impl {
   History history_;
   mutable absl::Mutex tick_mu_;
   absl::Time last_tick_ ABSL_GUARDED_BY(tick_mu_);
+  std::string split_brain_;  // the current episode's cause; tick thread only
 };
 
 absl::Status Daemon::Impl::OpenSinks() {
@@ -210,6 +217,7 @@ absl::Status Daemon::Impl::BuildCollectors() {
     context.clock = options_.clock;
     context.checkpoints = collector::BuildContext::Checkpoints::kByWindow;
     context.source_tags = {config().checker.source_tag};
+    context.on_failover_loss = [this](const collector::FailoverLoss& l) { OnFailoverLoss(l); };
     absl::StatusOr<std::unique_ptr<collector::Collector>> built =
         collector::BuildCollector(c, context);
     if (!built.ok()) {
@@ -325,6 +333,7 @@ void Daemon::Impl::TickLoop() {
   while (!tick_stop_.WaitForNotificationWithTimeout(options_.tick)) {
     checker_->Tick();
     PersistCheckpoints();
+    WatchSplitBrain();
     absl::Status reserved = sequence_->Reserve();
     if (!reserved.ok()) {
       DCP_LOG_EVERY_N_SEC(ERROR, 30) << "cannot reserve alarm sequence numbers: " << reserved;
@@ -333,6 +342,60 @@ void Daemon::Impl::TickLoop() {
     absl::MutexLock lock(&tick_mu_);
     last_tick_ = options_.clock->Now();
   }
+}
+
+void Daemon::Impl::OnFailoverLoss(const collector::FailoverLoss& loss) {
+  alarm::Alarm a;
+  a.kind = alarm::AlarmKind::kFailoverLoss;
+  a.time = options_.clock->Now();
+  a.source_tag = config().checker.source_tag;
+  a.message = absl::StrCat("collector ", loss.collector, ": ", loss.to, " lacks transactions ",
+                           loss.from, " had and dcp delivered; continuing from ",
+                           loss.resumed_at);
+  a.lost_gtids = loss.gtids;
+  a.lost_complete = loss.gtids_complete && loss.keys_complete;
+  for (const collector::FailoverLoss::Key& k : loss.keys) {
+    alarm::KeyDiff d;
+    d.key = k.key;
+    d.table = alarm::TableOfKey(k.key);
+    d.kind = alarm::KeyDiffKind::kLostInFailover;
+    d.source.seen = true;
+    d.source.origin = k.gtid;
+    d.source.changes = 1;
+    a.keys.push_back(std::move(d));
+  }
+  a.total_keys = a.keys.size();
+  counting_->Emit(a);
+}
+
+void Daemon::Impl::WatchSplitBrain() {
+  std::string cause;
+  if (barrier_) {
+    const absl::Status last = barrier_->stats().last_error;
+    if (absl::IsFailedPrecondition(last) && absl::StartsWith(last.message(), "split brain")) {
+      cause = absl::StrCat("barrier writer: ", last.message());
+    }
+  }
+  for (const Source& s : sources_) {
+    if (!cause.empty()) break;
+    const collector::CollectorStatus c = s.collector->Status();
+    if (absl::StartsWith(c.waiting, "split brain")) {
+      cause = absl::StrCat("collector ", c.name, ": ", c.waiting);
+    }
+  }
+  if (cause.empty()) {
+    if (!split_brain_.empty()) DCP_LOG(WARNING) << "split brain over: " << split_brain_;
+    split_brain_.clear();
+    return;
+  }
+  if (!split_brain_.empty()) return;  // once per episode
+  split_brain_ = cause;
+  alarm::Alarm a;
+  a.kind = alarm::AlarmKind::kSplitBrain;
+  a.time = options_.clock->Now();
+  a.source_tag = config().checker.source_tag;
+  a.message = absl::StrCat(cause, "; no barrier is written until one is left");
+  counting_->Emit(a);
 }
 
 void Daemon::Impl::PersistCheckpoints() {

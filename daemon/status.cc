@@ -57,6 +57,11 @@ class Metrics {
   void Histogram(const std::string& name, const std::string& help, const std::string& labels,
                  const dcp::Histogram::Snapshot& h) {
     Family(name, "histogram", help);
+    HistogramSamples(name, labels, h);
+  }
+  // One labelled series of a histogram family declared with Family().
+  void HistogramSamples(const std::string& name, const std::string& labels,
+                        const dcp::Histogram::Snapshot& h) {
     const std::string prefix = labels.empty() ? "" : labels + ",";
     uint64_t cumulative = 0;
     if (h.counts.empty()) Sample(name + "_bucket", prefix + "le=\"+Inf\"", 0);
@@ -183,6 +188,9 @@ void RenderCollectorMetrics(Metrics& m, const StatusSnapshot& s) {
        [](const CollectorStatus& c) { return static_cast<double>(c.reconnects); }},
       {"dcp_collector_rejected_total", "counter", "gRPC messages answered with an error code.",
        [](const CollectorStatus& c) { return static_cast<double>(c.rejected); }},
+      {"dcp_collector_server_changes_total", "counter",
+       "Binlog readers: switches to another server of the candidate list (failover).",
+       [](const CollectorStatus& c) { return static_cast<double>(c.server_changes); }},
   };
   for (const CollectorMetric& cm : collector_metrics) {
     m.Family(cm.name, cm.type, cm.help);
@@ -192,6 +200,14 @@ void RenderCollectorMetrics(Metrics& m, const StatusSnapshot& s) {
   }
   // The resume position as two gauges (a position label would start a new series with every
   // transaction).
+  m.Family("dcp_collector_server_change_gap_seconds", "gauge",
+           "Binlog readers: at the last server change, from losing the stream to streaming "
+           "from the next server.");
+  for (const CollectorStatus& c : s.collectors) {
+    if (!c.last_server_change_gap_seconds) continue;
+    m.Sample("dcp_collector_server_change_gap_seconds", L("collector", c.name),
+             *c.last_server_change_gap_seconds);
+  }
   m.Family("dcp_collector_binlog_file_number", "gauge",
            "Binlog readers: the number of the binlog file of the resume position.");
   for (const CollectorStatus& c : s.collectors) {
@@ -293,6 +309,13 @@ void RenderAlarmMetrics(Metrics& m, const StatusSnapshot& s) {
       m.Sample(sm.name, absl::StrCat(L("sink", k.name), ",", L("type", k.type)), sm.get(k.stats));
     }
   }
+  m.Family("dcp_alarm_sink_delivery_seconds", "histogram",
+           "An alarm raised to its delivery by the sink.");
+  for (const SinkStatus& k : s.alarms.sinks) {
+    m.HistogramSamples("dcp_alarm_sink_delivery_seconds",
+                       absl::StrCat(L("sink", k.name), ",", L("type", k.type)),
+                       k.stats.delivery_seconds);
+  }
 }
 
 }  // namespace
@@ -349,7 +372,14 @@ std::string RenderStatusJson(const StatusSnapshot& s) {
     Number(out, "messages", static_cast<double>(c.messages));
     Number(out, "barriers", static_cast<double>(c.barriers));
     Number(out, "reconnects", static_cast<double>(c.reconnects));
-    if (c.type == "mysql") Field(out, "position", c.position);
+    if (c.type == "mysql") {
+      Field(out, "position", c.position);
+      if (c.server_id != 0) Number(out, "server_id", c.server_id);
+      Number(out, "server_changes", static_cast<double>(c.server_changes));
+      if (!c.last_server_change.empty()) Field(out, "last_server_change", c.last_server_change);
+      OptNumber(out, "last_server_change_gap_seconds", c.last_server_change_gap_seconds);
+      if (!c.waiting.empty()) Field(out, "waiting", c.waiting);
+    }
     if (auto it = s.collector_rates.find(c.name); it != s.collector_rates.end()) {
       Number(out, "messages_per_second", it->second);
     }

@@ -16,7 +16,7 @@ problems = []
 exported = {}
 for path in ["daemon/status.cc"]:
     text = open(f"{root}/{path}").read()
-    for name, kind in re.findall(r'"((?:dcp|process)_[a-z_]+)",\s*"(counter|gauge)"', text):
+    for name, kind in re.findall(r'"((?:dcp|process)_[a-z_]+)",\s*"(counter|gauge|histogram)"', text):
         exported[name] = kind
     for name in re.findall(r'Histogram\(\s*"((?:dcp|process)_[a-z_]+)"', text):
         exported[name] = "histogram"

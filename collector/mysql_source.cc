@@ -198,6 +198,10 @@ void MysqlSource::NoteServer(const Chosen& chosen, const StartPoint& from) {
 
 absl::StatusOr<std::unique_ptr<mysql::binlog::RawEventSource>> MysqlSource::Open(
     const StartPoint& from) {
+  // A stream that ended without an error (a server shut down cleanly) reports no loss: the
+  // gap to the next server starts here then.
+  if (opened_ && !stream_lost_at_) stream_lost_at_ = clock_->Now();
+  opened_ = true;
   absl::StatusOr<Chosen> chosen = Choose(from);
   if (chosen.ok() && chosen->probe.server_id != validated_server_id_) {
     if (absl::Status v = ValidateSwitch(chosen->index); !v.ok()) chosen = v;

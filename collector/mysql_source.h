@@ -94,6 +94,7 @@ class MysqlSource final : public Collector {
   DeliveredLog delivered_;
   std::optional<absl::Time> loss_seen_since_;
   std::optional<absl::Time> stream_lost_at_;
+  bool opened_ = false;  // Open() was called before (collector thread only)
   uint32_t validated_server_id_ = 0;  // the last server that passed the server check
 
   mutable absl::Mutex mu_;

@@ -112,6 +112,16 @@ class Daemon::Impl {
   void Stop();
   void ReopenLogs();
   StatusSnapshot Snapshot() const;
+  absl::Status Fatal() const {
+    for (const Source& s : sources_) {
+      absl::Status f = s.collector->Failure();
+      if (absl::IsFailedPrecondition(f)) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "collector '", s.collector->Status().name, "' cannot go on: ", f.message()));
+      }
+    }
+    return absl::OkStatus();
+  }
   int http_port() const { return http_ ? http_->port() : 0; }
 
  private:
@@ -394,7 +404,7 @@ void Daemon::Impl::WatchSplitBrain() {
   a.kind = alarm::AlarmKind::kSplitBrain;
   a.time = options_.clock->Now();
   a.source_tag = config().checker.source_tag;
-  a.message = absl::StrCat(cause, "; no barrier is written until one is left");
+  a.message = cause;
   counting_->Emit(a);
 }
 
@@ -547,6 +557,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(Options options) {
 }
 
 void Daemon::Stop() { impl_->Stop(); }
+absl::Status Daemon::Fatal() const { return impl_->Fatal(); }
 void Daemon::ReopenLogs() { impl_->ReopenLogs(); }
 StatusSnapshot Daemon::Snapshot() const { return impl_->Snapshot(); }
 int Daemon::http_port() const { return impl_->http_port(); }
@@ -566,9 +577,17 @@ absl::Status RunUntilSignal(Options options) {
   // A webhook receiver that goes away must not kill the process.
   signal(SIGPIPE, SIG_IGN);
   ASSIGN_OR_RETURN(std::unique_ptr<Daemon> daemon, Daemon::Start(std::move(options)));
+  const timespec kPoll = {1, 0};
   while (true) {
-    int sig = 0;
-    if (sigwait(&set, &sig) != 0) continue;
+    const int sig = sigtimedwait(&set, nullptr, &kPoll);
+    if (sig < 0) {
+      if (absl::Status fatal = daemon->Fatal(); !fatal.ok()) {
+        DCP_LOG(ERROR) << "dcp stopping: " << fatal.message();
+        daemon->Stop();
+        return fatal;
+      }
+      continue;
+    }
     if (sig == SIGHUP) {
       daemon->ReopenLogs();
       continue;

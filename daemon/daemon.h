@@ -145,6 +145,10 @@ class Daemon {
   // Reopens the alarm log and the daemon's log file (SIGHUP).
   void ReopenLogs();
   StatusSnapshot Snapshot() const;
+  // Why dcp cannot go on, or OK: a collector stopped at a position no server can resume
+  // (kFailedPrecondition, e.g. its binlogs were purged, or the servers are of another
+  // topology). RunUntilSignal() stops and returns it (`dcp run` exits 2).
+  absl::Status Fatal() const;
   // The bound HTTP port, 0 without an HTTP server.
   int http_port() const;
 
@@ -156,8 +160,8 @@ class Daemon {
 };
 
 // Runs the daemon until SIGINT or SIGTERM (SIGHUP reopens logs): blocks those signals in the
-// calling thread before any thread starts, then waits for them. Returns Start()'s error, or
-// OK after a clean stop.
+// calling thread before any thread starts, then waits for them. Returns Start()'s error,
+// Fatal() once it is set (after stopping), or OK after a clean stop.
 absl::Status RunUntilSignal(Options options);
 
 }  // namespace dcp::daemon

@@ -49,6 +49,10 @@ absl::Status StatusFromMysqlError(unsigned int error_number, absl::string_view m
     case ER_SPECIFIC_ACCESS_DENIED_ERROR:
     case ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
       return absl::PermissionDeniedError(text);
+    // The server will not send the binlog from the requested place: purged, or a GTID it
+    // never had. Retrying the same place cannot help.
+    case ER_MASTER_FATAL_ERROR_READING_BINLOG:
+      return absl::FailedPreconditionError(text);
     case ER_BAD_DB_ERROR:
     case ER_NO_SUCH_TABLE:
     case ER_BAD_FIELD_ERROR:

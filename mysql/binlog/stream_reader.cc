@@ -107,7 +107,11 @@ absl::Status StreamReader::Start(const Options& options) {
 absl::StatusOr<std::optional<RawEvent>> StreamReader::Next() {
   MYSQL* m = conn_.raw();
   const unsigned long len = mysql_net_read_packet(m);
-  if (len == packet_error || len == 0) return CommandError(m, "reading the binlog stream");
+  if (len == packet_error || len == 0) {
+    return CommandError(m, file_.empty() ? std::string("reading the binlog stream")
+                                         : absl::StrCat("reading the binlog stream at ", file_,
+                                                        ":", next_position_));
+  }
   const char* p = reinterpret_cast<const char*>(m->net.read_pos);
   if (static_cast<uint8_t>(p[0]) == 0xfe && len < 8) return std::nullopt;  // EOF: end of binlog
   if (p[0] != 0) {

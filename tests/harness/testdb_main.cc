@@ -1,15 +1,17 @@
 // dcp-testdb: starts and stops throwaway MariaDB servers for ctest fixtures and scripts.
 //
-//   dcp-testdb start --state FILE [--replica] [--server-id N] [-- extra mariadbd args]
+//   dcp-testdb start --state FILE [--replica [--standby]] [--server-id N] [-- mariadbd args]
 //       starts a primary (and a native replica of it), detached, and writes FILE as shell
 //       assignments: DCP_TESTDB_{PRIMARY,REPLICA}_{DIR,PORT,SOCKET,DSN}.
 //   dcp-testdb stop --state FILE     stops what FILE names and removes it
 //   dcp-testdb sweep [--all]         removes servers/dirs of dead test processes (--all: every one)
 //   dcp-testdb leftovers             exit 1 (and list them) if any harness server dir remains
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -26,7 +28,8 @@ using dcp::testing::MariaDbServer;
 
 int Usage() {
   std::fprintf(stderr,
-               "usage: dcp-testdb start --state FILE [--replica] [--server-id N] [-- ARGS]\n"
+               "usage: dcp-testdb start --state FILE [--replica [--standby]] [--server-id N]"
+               " [-- ARGS]\n"
                "       dcp-testdb stop --state FILE\n"
                "       dcp-testdb sweep [--all]\n"
                "       dcp-testdb leftovers\n");
@@ -40,7 +43,8 @@ void AppendServer(std::string* out, const char* role, const MariaDbServer& s) {
   absl::StrAppend(out, "DCP_TESTDB_", role, "_DSN=mysql://dcp:dcp@127.0.0.1:", s.port(), "\n");
 }
 
-int Start(const std::string& state, bool replica, uint32_t server_id,
+// A standby is a second replica of the primary (server id + 2), for failover tests.
+int Start(const std::string& state, int replicas, uint32_t server_id,
           std::vector<std::string> extra) {
   MariaDbServer::Options options;
   options.detached = true;
@@ -53,19 +57,21 @@ int Start(const std::string& state, bool replica, uint32_t server_id,
   }
   std::string env;
   AppendServer(&env, "PRIMARY", **primary);
-  if (replica) {
-    options.server_id = server_id + 1;
+  std::vector<std::unique_ptr<MariaDbServer>> started;
+  for (int i = 0; i < replicas; ++i) {
+    const char* role = i == 0 ? "REPLICA" : "STANDBY";
+    options.server_id = server_id + 1 + i;
     auto r = MariaDbServer::Start(options);
     if (!r.ok()) {
-      std::fprintf(stderr, "dcp-testdb: replica: %s\n", r.status().ToString().c_str());
-      return 1;  // the primary's destructor stops it
+      std::fprintf(stderr, "dcp-testdb: %s: %s\n", role, r.status().ToString().c_str());
+      return 1;  // the destructors stop what was started
     }
     if (absl::Status s = (*r)->ReplicateFrom(**primary); !s.ok()) {
       std::fprintf(stderr, "dcp-testdb: replication: %s\n", s.ToString().c_str());
       return 1;
     }
-    AppendServer(&env, "REPLICA", **r);
-    (*r)->Release();
+    AppendServer(&env, role, **r);
+    started.push_back(*std::move(r));
   }
   std::ofstream out(state, std::ios::trunc);
   out << env;
@@ -75,6 +81,7 @@ int Start(const std::string& state, bool replica, uint32_t server_id,
     return 1;
   }
   (*primary)->Release();
+  for (auto& r : started) r->Release();
   std::fputs(env.c_str(), stdout);
   return 0;
 }
@@ -106,7 +113,7 @@ int main(int argc, char** argv) {
   if (argc < 2) return Usage();
   const std::string cmd = argv[1];
   std::string state;
-  bool replica = false;
+  int replicas = 0;
   bool all = false;
   uint32_t server_id = 1;
   std::vector<std::string> extra;
@@ -115,7 +122,9 @@ int main(int argc, char** argv) {
     if (a == "--state" && i + 1 < argc) {
       state = argv[++i];
     } else if (a == "--replica") {
-      replica = true;
+      replicas = std::max(replicas, 1);
+    } else if (a == "--standby") {
+      replicas = 2;
     } else if (a == "--all") {
       all = true;
     } else if (a == "--server-id" && i + 1 < argc) {
@@ -126,7 +135,7 @@ int main(int argc, char** argv) {
       return Usage();
     }
   }
-  if (cmd == "start" && !state.empty()) return Start(state, replica, server_id, extra);
+  if (cmd == "start" && !state.empty()) return Start(state, replicas, server_id, extra);
   if (cmd == "stop" && !state.empty()) return Stop(state);
   if (cmd == "sweep") {
     std::printf("dcp-testdb: removed %d server directories\n", MariaDbServer::Sweep(all));

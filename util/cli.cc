@@ -180,6 +180,14 @@ std::optional<int> Parse(CLI::App& app, const std::vector<std::string>& args, Co
     return kUsageExit;
   } catch (const CLI::Error& e) {
     const std::string name = CommandName(app, &deepest);
+    // A required flag is checked before unknown ones: the unknown flag is likely the
+    // misspelt required one, so it is what to report.
+    const std::vector<std::string> extras = app.remaining(true);
+    if (!extras.empty() && absl::StartsWith(extras.front(), "-")) {
+      err << FormatUserLine(LogLevel::kError, name,
+                            RedactUrlPasswords(ExtrasMessage(app, extras, *deepest)));
+      return kUsageExit;
+    }
     err << FormatUserLine(
         LogLevel::kError, name,
         absl::StrCat(RedactUrlPasswords(e.what()), " (see '", name, " --help')"));

@@ -28,6 +28,50 @@ absl::string_view AlarmKindName(AlarmKind kind) {
   return "unknown";
 }
 
+std::optional<AlarmKind> ParseAlarmKind(absl::string_view name) {
+  for (AlarmKind k : kAllAlarmKinds) {
+    if (name == AlarmKindName(k)) return k;
+  }
+  return std::nullopt;
+}
+
+absl::string_view SeverityName(Severity severity) {
+  switch (severity) {
+    case Severity::kInfo:
+      return "info";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kCritical:
+      return "critical";
+  }
+  return "unknown";
+}
+
+std::optional<Severity> ParseSeverity(absl::string_view name) {
+  for (Severity s : {Severity::kInfo, Severity::kWarning, Severity::kCritical}) {
+    if (name == SeverityName(s)) return s;
+  }
+  return std::nullopt;
+}
+
+Severity DefaultSeverity(AlarmKind kind) {
+  switch (kind) {
+    case AlarmKind::kDiff:
+      return Severity::kCritical;
+    case AlarmKind::kTimeout:
+    case AlarmKind::kGap:
+    case AlarmKind::kOverflow:
+      return Severity::kWarning;
+    case AlarmKind::kRecovered:
+      return Severity::kInfo;
+  }
+  return Severity::kWarning;
+}
+
+SeverityTable::SeverityTable() {
+  for (AlarmKind k : kAllAlarmKinds) Set(k, DefaultSeverity(k));
+}
+
 absl::string_view KeyDiffKindName(KeyDiffKind kind) {
   switch (kind) {
     case KeyDiffKind::kMissingOnTarget:
@@ -119,7 +163,14 @@ std::string Alarm::IncidentKey() const {
 std::string Alarm::ToJson(uint64_t sequence, bool slack_text) const {
   std::string out = "{";
   if (sequence != 0) absl::StrAppend(&out, "\"sequence\":", sequence, ",");
-  absl::StrAppend(&out, "\"kind\":\"", AlarmKindName(kind), "\",\"incident_key\":");
+  absl::StrAppend(&out, "\"kind\":\"", AlarmKindName(kind), "\",");
+  if (severity) absl::StrAppend(&out, "\"severity\":\"", SeverityName(*severity), "\",");
+  if (!instance.empty()) {
+    out.append("\"instance\":");
+    json::AppendString(instance, &out);
+    out.push_back(',');
+  }
+  out.append("\"incident_key\":");
   json::AppendString(IncidentKey(), &out);
   out.append(",\"time\":");
   json::AppendString(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone()), &out);
@@ -185,6 +236,13 @@ size_t MemorySink::Count(AlarmKind kind) const {
   size_t n = 0;
   for (const Alarm& a : alarms_) n += a.kind == kind;
   return n;
+}
+
+void StampingSink::Emit(const Alarm& alarm) {
+  Alarm stamped = alarm;
+  stamped.severity = severities_.For(alarm.kind);
+  stamped.instance = instance_;
+  next_->Emit(stamped);
 }
 
 }  // namespace dcp::alarm

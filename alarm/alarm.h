@@ -19,6 +19,7 @@
 #ifndef DCP_ALARM_ALARM_H_
 #define DCP_ALARM_ALARM_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -34,8 +35,34 @@
 namespace dcp::alarm {
 
 enum class AlarmKind { kDiff, kTimeout, kRecovered, kGap, kOverflow };
+inline constexpr std::array<AlarmKind, 5> kAllAlarmKinds = {AlarmKind::kDiff, AlarmKind::kTimeout,
+                                                            AlarmKind::kRecovered, AlarmKind::kGap,
+                                                            AlarmKind::kOverflow};
 
 absl::string_view AlarmKindName(AlarmKind kind);  // "diff", "timeout", ...
+std::optional<AlarmKind> ParseAlarmKind(absl::string_view name);
+
+// How urgent an alarm is, in increasing order (a `min-severity` filter compares them).
+enum class Severity { kInfo, kWarning, kCritical };
+absl::string_view SeverityName(Severity severity);  // "info", "warning", "critical"
+std::optional<Severity> ParseSeverity(absl::string_view name);
+
+// The default severity of each kind (docs/alarms.md says why): diff critical (data differs:
+// someone must look), timeout, gap and overflow warning (something was not checked or is
+// late; it may heal), recovered info.
+Severity DefaultSeverity(AlarmKind kind);
+
+// The severity of each kind: DefaultSeverity() unless overridden ([alarm] severity).
+// A value type.
+class SeverityTable {
+ public:
+  SeverityTable();
+  Severity For(AlarmKind kind) const { return by_kind_[static_cast<size_t>(kind)]; }
+  void Set(AlarmKind kind, Severity severity) { by_kind_[static_cast<size_t>(kind)] = severity; }
+
+ private:
+  std::array<Severity, kAllAlarmKinds.size()> by_kind_;
+};
 
 // What one side did to a key, as far as the checker saw it.
 struct SideImage {
@@ -84,6 +111,14 @@ struct Alarm {
   // The delivery number, unique and increasing across restarts (alarm/sequence.h); 0 when
   // not numbered.
   uint64_t sequence = 0;
+  // Set by the daemon on every alarm it raises (StampingSink below): the kind's
+  // severity from the SeverityTable, and this dcp's identity ([alarm] instance, by default
+  // the host name). Unset or empty (an alarm no daemon stamped): left out of the document.
+  std::optional<Severity> severity;
+  std::string instance;
+
+  // `severity`, or else the kind's default.
+  Severity EffectiveSeverity() const { return severity.value_or(DefaultSeverity(kind)); }
 
   // The same for every alarm about one divergence, across windows and restarts, so that
   // receivers can deduplicate and resolve: "<kind group>:<source>-><target>:<what>", where a
@@ -96,6 +131,13 @@ struct Alarm {
   // The JSON document of docs/alarms.md, on one line. `sequence` is the delivery number
   // (0: omitted); `slack_text` adds a "text" field with Summary().
   std::string ToJson(uint64_t sequence = 0, bool slack_text = false) const;
+};
+
+// The [alarm] settings shared by the daemon and the sinks (docs/config.md).
+struct AlarmSettings {
+  SeverityTable severities;  // [alarm] severity
+  std::string instance;      // [alarm] instance: this dcp's identity (default: the host name)
+  std::string status_url;    // [alarm] status-url: dcp's status page, linked; empty: none
 };
 
 // A sink's delivery counters, for /metrics and /status.
@@ -149,6 +191,20 @@ class FanOutSink final : public AlarmSink {
 
  private:
   std::vector<AlarmSink*> sinks_;
+};
+
+// Sets each alarm's severity (from the table) and instance, then passes it on to `next`
+// (not owned): the daemon puts it in front of its sinks, so every sink sees the same ones.
+class StampingSink final : public AlarmSink {
+ public:
+  StampingSink(const AlarmSettings& settings, AlarmSink* next)
+      : severities_(settings.severities), instance_(settings.instance), next_(next) {}
+  void Emit(const Alarm& alarm) override;
+
+ private:
+  const SeverityTable severities_;
+  const std::string instance_;
+  AlarmSink* const next_;
 };
 
 }  // namespace dcp::alarm

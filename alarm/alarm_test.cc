@@ -226,3 +226,131 @@ TEST(AlarmJson, IncidentKeysTieAlarmsOfOneDivergence) {
 
 }  // namespace
 }  // namespace dcp::alarm
+
+namespace dcp::alarm {
+namespace {
+
+// --- severity and instance ------------------------------------------------------------------
+
+TEST(Severity, DefaultsPerKindAndOverrides) {
+  EXPECT_EQ(DefaultSeverity(AlarmKind::kDiff), Severity::kCritical);
+  EXPECT_EQ(DefaultSeverity(AlarmKind::kTimeout), Severity::kWarning);
+  EXPECT_EQ(DefaultSeverity(AlarmKind::kGap), Severity::kWarning);
+  EXPECT_EQ(DefaultSeverity(AlarmKind::kOverflow), Severity::kWarning);
+  EXPECT_EQ(DefaultSeverity(AlarmKind::kRecovered), Severity::kInfo);
+  SeverityTable table;
+  for (AlarmKind k : kAllAlarmKinds) EXPECT_EQ(table.For(k), DefaultSeverity(k));
+  table.Set(AlarmKind::kGap, Severity::kInfo);
+  table.Set(AlarmKind::kDiff, Severity::kWarning);
+  EXPECT_EQ(table.For(AlarmKind::kGap), Severity::kInfo);
+  EXPECT_EQ(table.For(AlarmKind::kDiff), Severity::kWarning);
+  EXPECT_EQ(table.For(AlarmKind::kTimeout), Severity::kWarning);
+  EXPECT_LT(Severity::kInfo, Severity::kWarning);
+  EXPECT_LT(Severity::kWarning, Severity::kCritical);
+  for (Severity s : {Severity::kInfo, Severity::kWarning, Severity::kCritical}) {
+    EXPECT_EQ(ParseSeverity(SeverityName(s)), s);
+  }
+  EXPECT_EQ(ParseSeverity("error"), std::nullopt);  // PagerDuty's, not dcp's
+  EXPECT_EQ(ParseSeverity("Critical"), std::nullopt);
+  for (AlarmKind k : kAllAlarmKinds) EXPECT_EQ(ParseAlarmKind(AlarmKindName(k)), k);
+  EXPECT_EQ(ParseAlarmKind("gossip"), std::nullopt);
+}
+
+// The daemon stamps severity and instance; the document carries them (docs/alarms.md), and
+// leaves them out of an alarm nobody stamped.
+TEST(AlarmJson, SeverityAndInstanceAreStampedIntoTheDocument) {
+  SeverityTable table;
+  table.Set(AlarmKind::kTimeout, Severity::kCritical);
+  MemorySink memory;
+  StampingSink stamping(AlarmSettings{table, "checker-eu-1", ""}, &memory);
+  Alarm a = Timeout(1);
+  stamping.Emit(a);
+  a.kind = AlarmKind::kRecovered;
+  stamping.Emit(a);
+  const std::vector<Alarm> got = memory.Take();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].severity, Severity::kCritical);
+  EXPECT_EQ(got[1].severity, Severity::kInfo);
+  const nlohmann::json doc = nlohmann::json::parse(got[0].ToJson(7));
+  EXPECT_EQ(doc["severity"], "critical");
+  EXPECT_EQ(doc["instance"], "checker-eu-1");
+  EXPECT_EQ(doc["incident_key"], "timeout:src->dst");
+  EXPECT_EQ(doc["sequence"], 7);
+  const nlohmann::json bare = nlohmann::json::parse(Timeout(1).ToJson());
+  EXPECT_FALSE(bare.contains("severity"));
+  EXPECT_FALSE(bare.contains("instance"));
+  EXPECT_EQ(Timeout(1).EffectiveSeverity(), Severity::kWarning);
+}
+
+// A log sink behind the registry's filters; returns the kinds written, in order.
+std::vector<std::string> KindsThrough(SinkConfig c, const SeverityTable& table,
+                                      const std::vector<AlarmKind>& kinds, bool stamp) {
+  const std::string path = TempPath();
+  c.type = "log";
+  c.name = "log";
+  c.strings["path"] = path;
+  auto sink = CreateSink(c, SinkContext("/tmp", AlarmSettings{table, "i", ""}));
+  EXPECT_TRUE(sink.ok()) << sink.status();
+  if (!sink.ok()) return {};
+  StampingSink stamping(AlarmSettings{table, "i", ""}, sink->get());
+  for (AlarmKind k : kinds) {
+    Alarm a = Timeout(0);
+    a.kind = k;
+    stamp ? stamping.Emit(a) : (*sink)->Emit(a);
+  }
+  std::vector<std::string> out;
+  for (const std::string& line : Lines(path)) {
+    out.push_back(nlohmann::json::parse(line)["kind"].get<std::string>());
+  }
+  std::remove(path.c_str());
+  return out;
+}
+
+TEST(SinkRegistry, MinSeverityFilterAndRecoveredFollowsItsTimeout) {
+  const std::vector<AlarmKind> all(kAllAlarmKinds.begin(), kAllAlarmKinds.end());
+  using V = std::vector<std::string>;
+  SinkConfig warning;
+  warning.strings["min-severity"] = "warning";
+  // recovered (info) passes: its timeout (warning) does.
+  EXPECT_EQ(KindsThrough(warning, SeverityTable(), all, true),
+            (V{"diff", "timeout", "recovered", "gap", "overflow"}));
+  SinkConfig critical;
+  critical.strings["min-severity"] = "critical";
+  EXPECT_EQ(KindsThrough(critical, SeverityTable(), all, true), (V{"diff"}));
+  // Overrides count, stamped or not (an unstamped alarm takes the context's table).
+  SeverityTable table;
+  table.Set(AlarmKind::kGap, Severity::kCritical);
+  table.Set(AlarmKind::kTimeout, Severity::kCritical);
+  for (bool stamp : {true, false}) {
+    EXPECT_EQ(KindsThrough(critical, table, all, stamp), (V{"diff", "timeout", "recovered", "gap"}))
+        << stamp;
+  }
+  SinkConfig info;
+  info.strings["min-severity"] = "info";
+  EXPECT_EQ(KindsThrough(info, SeverityTable(), all, true).size(), all.size());
+  // kinds and min-severity together; a Recovered goes where its Timeout goes.
+  SinkConfig timeouts;
+  timeouts.lists["kinds"] = {"timeout"};
+  EXPECT_EQ(KindsThrough(timeouts, SeverityTable(), all, true), (V{"timeout", "recovered"}));
+  timeouts.strings["min-severity"] = "critical";
+  EXPECT_EQ(KindsThrough(timeouts, SeverityTable(), all, true), V{});
+  SinkConfig diffs;
+  diffs.lists["kinds"] = {"diff"};
+  diffs.strings["min-severity"] = "warning";
+  EXPECT_EQ(KindsThrough(diffs, SeverityTable(), all, true), (V{"diff"}));
+}
+
+TEST(SinkRegistry, MinSeverityIsValidated) {
+  SinkConfig c;
+  c.type = "log";
+  c.name = "log";
+  c.strings["path"] = "x";
+  c.strings["min-severity"] = "error";
+  EXPECT_THAT(std::string(ValidateSink(c).message()),
+              HasSubstr("min-severity: expected \"info\", \"warning\" or \"critical\""));
+  c.strings["min-severity"] = "warning";
+  EXPECT_TRUE(ValidateSink(c).ok());
+}
+
+}  // namespace
+}  // namespace dcp::alarm

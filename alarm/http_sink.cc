@@ -197,13 +197,13 @@ void HttpSink::DeadLetter(const AlarmSpool::Entry& entry, const std::string& why
 
 bool HttpSink::SendFront() {
   const AlarmSpool::Entry entry = *spool_->Front();
-  HttpHeaders headers = format_->Headers(entry.body, entry.sequence);
+  const std::string body = format_->RequestBody(entry.body, absl::Now());
+  HttpHeaders headers = format_->Headers(body, entry.sequence);
   const bool has_type = std::any_of(headers.begin(), headers.end(), [](const auto& h) {
     return absl::EqualsIgnoreCase(h.first, "Content-Type");
   });
   if (!has_type) headers.emplace_back("Content-Type", "application/json");
-  absl::StatusOr<int> code =
-      poster_->Post(options_.url, entry.body, headers, options_.request_timeout);
+  absl::StatusOr<int> code = poster_->Post(options_.url, body, headers, options_.request_timeout);
   const bool ok = code.ok() && *code >= 200 && *code < 300;
   const bool refused = code.ok() && PermanentRefusal(*code);
   const std::string why = code.ok() ? absl::StrCat("HTTP ", *code) : code.status().ToString();

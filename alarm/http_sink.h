@@ -54,9 +54,17 @@ std::unique_ptr<HttpPoster> NewCurlPoster();
 class HttpFormat {
  public:
   virtual ~HttpFormat() = default;
-  // The document spooled for `alarm`; `sequence` is its delivery number (1, 2, ...).
+  // The document spooled for `alarm`; `sequence` is its delivery number (1, 2, ...). It is
+  // also what a refused alarm leaves in the dead-letter file, so it holds no secret.
   virtual std::string Body(const Alarm& alarm, uint64_t sequence) const = 0;
-  // Headers of the POST of `body` (Content-Type: application/json is added when absent).
+  // The body POSTed for a spooled `document`, built at each attempt (`now`: its time). By
+  // default the document itself; a format adds here what must not be spooled (a secret the
+  // API wants in the body) or what depends on when the alarm is delivered.
+  virtual std::string RequestBody(const std::string& document, absl::Time now) const {
+    return document;
+  }
+  // Headers of the POST of `body` (the request body; Content-Type: application/json is added
+  // when absent).
   virtual HttpHeaders Headers(const std::string& body, uint64_t sequence) const { return {}; }
 };
 

@@ -1,25 +1,38 @@
 #include "alarm/sinks.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "alarm/alertmanager_sink.h"
 #include "alarm/json_lines_sink.h"
+#include "alarm/pagerduty_sink.h"
+#include "alarm/slack_sink.h"
 #include "alarm/webhook_sink.h"
 #include "util/status_macros.h"
 
 namespace dcp::alarm {
 namespace {
 
-// Passes on only the alarm kinds a sink asked for (`kinds = [...]`).
-class KindFilter final : public AlarmSink {
+// Passes on only the alarms a sink asked for (`kinds`, `min-severity`); a Recovered also
+// whenever its Timeout would pass (sinks.h).
+class Filter final : public AlarmSink {
  public:
-  KindFilter(std::vector<AlarmKind> kinds, std::unique_ptr<AlarmSink> next)
-      : kinds_(std::move(kinds)), next_(std::move(next)) {}
+  Filter(std::optional<std::vector<AlarmKind>> kinds, std::optional<Severity> min_severity,
+         SeverityTable severities, std::unique_ptr<AlarmSink> next)
+      : kinds_(std::move(kinds)),
+        min_severity_(min_severity),
+        severities_(severities),
+        next_(std::move(next)) {}
   void Emit(const Alarm& alarm) override {
-    for (AlarmKind k : kinds_) {
-      if (k == alarm.kind) return next_->Emit(alarm);
+    const Severity severity = alarm.severity.value_or(severities_.For(alarm.kind));
+    if (Accepts(alarm.kind, severity) ||
+        (alarm.kind == AlarmKind::kRecovered &&
+         Accepts(AlarmKind::kTimeout, severities_.For(AlarmKind::kTimeout)))) {
+      next_->Emit(alarm);
     }
   }
   bool Flush(absl::Duration timeout) override { return next_->Flush(timeout); }
@@ -28,28 +41,40 @@ class KindFilter final : public AlarmSink {
   SinkStats stats() const override { return next_->stats(); }
 
  private:
-  const std::vector<AlarmKind> kinds_;
+  bool Accepts(AlarmKind kind, Severity severity) const {
+    if (kinds_ && std::find(kinds_->begin(), kinds_->end(), kind) == kinds_->end()) return false;
+    return !min_severity_ || severity >= *min_severity_;
+  }
+
+  const std::optional<std::vector<AlarmKind>> kinds_;
+  const std::optional<Severity> min_severity_;
+  const SeverityTable severities_;
   const std::unique_ptr<AlarmSink> next_;
 };
 
 absl::StatusOr<std::vector<AlarmKind>> ParseKinds(const std::vector<std::string>& names) {
   std::vector<AlarmKind> kinds;
   for (const std::string& n : names) {
-    bool found = false;
-    for (AlarmKind k : {AlarmKind::kDiff, AlarmKind::kTimeout, AlarmKind::kRecovered,
-                        AlarmKind::kGap, AlarmKind::kOverflow}) {
-      if (n == AlarmKindName(k)) {
-        kinds.push_back(k);
-        found = true;
-      }
-    }
-    if (!found) {
+    std::optional<AlarmKind> kind = ParseAlarmKind(n);
+    if (!kind) {
       return absl::InvalidArgumentError(
           absl::StrCat("kinds: unknown alarm kind \"", n,
                        "\" (known: diff, timeout, recovered, gap, overflow)"));
     }
+    kinds.push_back(*kind);
   }
   return kinds;
+}
+
+absl::StatusOr<std::optional<Severity>> ParseMinSeverity(const SinkConfig& c) {
+  if (c.strings.count("min-severity") == 0) return std::nullopt;
+  std::optional<Severity> s = ParseSeverity(c.String("min-severity"));
+  if (!s) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("min-severity: expected \"info\", \"warning\" or \"critical\", got \"",
+                     c.String("min-severity"), "\""));
+  }
+  return s;
 }
 
 // --- log: one JSON document per line -----------------------------------------------------
@@ -86,6 +111,54 @@ absl::StatusOr<std::unique_ptr<AlarmSink>> CreateWebhook(const SinkConfig& c,
   return std::unique_ptr<AlarmSink>(std::move(sink));
 }
 
+// --- alertmanager: one alert per divergence, resolved by its Recovered or by time -----------
+
+absl::StatusOr<std::unique_ptr<AlarmSink>> CreateAlertmanager(const SinkConfig& c,
+                                                              const SinkContext& context) {
+  AlertmanagerOptions o;
+  o.url = c.String("url");
+  o.spool_dir = SpoolDir(c, context);
+  o.request_timeout = c.Duration("timeout", o.request_timeout);
+  o.ends_after = c.Duration("ends-after", o.ends_after);
+  o.timeout_ends_after = c.Duration("timeout-ends-after", o.timeout_ends_after);
+  o.severities = context.settings.severities;
+  o.status_url = context.settings.status_url;
+  ASSIGN_OR_RETURN(std::unique_ptr<HttpSink> sink, StartAlertmanagerSink(std::move(o)));
+  return std::unique_ptr<AlarmSink>(std::move(sink));
+}
+
+// --- pagerduty: Events API v2, trigger and resolve by incident key -----------------------
+
+absl::Status ValidatePagerDuty(const SinkConfig& c) {
+  if (c.strings.count("url") != 0) return ValidateUrl(c);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<AlarmSink>> CreatePagerDuty(const SinkConfig& c,
+                                                           const SinkContext& context) {
+  PagerDutyOptions o;
+  o.url = c.String("url", kPagerDutyEventsUrl);
+  o.spool_dir = SpoolDir(c, context);
+  o.request_timeout = c.Duration("timeout", o.request_timeout);
+  o.routing_key = c.String("routing-key");
+  o.status_url = context.settings.status_url;
+  ASSIGN_OR_RETURN(std::unique_ptr<HttpSink> sink, StartPagerDutySink(std::move(o)));
+  return std::unique_ptr<AlarmSink>(std::move(sink));
+}
+
+// --- slack: an incoming-webhook message with blocks ---------------------------------------
+
+absl::StatusOr<std::unique_ptr<AlarmSink>> CreateSlack(const SinkConfig& c,
+                                                       const SinkContext& context) {
+  SlackOptions o;
+  o.url = c.String("url");
+  o.spool_dir = SpoolDir(c, context);
+  o.request_timeout = c.Duration("timeout", o.request_timeout);
+  o.status_url = context.settings.status_url;
+  ASSIGN_OR_RETURN(std::unique_ptr<HttpSink> sink, StartSlackSink(std::move(o)));
+  return std::unique_ptr<AlarmSink>(std::move(sink));
+}
+
 }  // namespace
 
 const std::vector<OptionSpec>& CommonOptions() {
@@ -94,6 +167,8 @@ const std::vector<OptionSpec>& CommonOptions() {
       {"name", OptionType::kString, false, "unique name (default: the type)"},
       {"kinds", OptionType::kStringList, false,
        "alarm kinds to receive: diff, timeout, recovered, gap, overflow (default: all)"},
+      {"min-severity", OptionType::kString, false,
+       "the least severity to receive: info, warning, critical (default: all)"},
   };
   return *options;
 }
@@ -113,6 +188,31 @@ const std::vector<SinkKind>& SinkKinds() {
         {"slack-text", OptionType::kBool, false, "add a Slack-compatible \"text\" field"}},
        &ValidateUrl,
        &CreateWebhook},
+      {"alertmanager",
+       "alerts POSTed to Alertmanager's v2 API; a Recovered resolves its Timeout",
+       {{"url", OptionType::kString, true, "Alertmanager's base URL, e.g. http://127.0.0.1:9093"},
+        {"timeout", OptionType::kDuration, false, "per request (default 5s)"},
+        {"ends-after", OptionType::kDuration, false,
+         "a Diff, Gap or Overflow alert resolves this long after delivery (default 1h)",
+         absl::Minutes(1), absl::Hours(24 * 30)},
+        {"timeout-ends-after", OptionType::kDuration, false,
+         "a Timeout alert never recovered resolves this long after delivery (default 24h)",
+         absl::Minutes(1), absl::Hours(24 * 30)}},
+       &ValidateUrl,
+       &CreateAlertmanager},
+      {"pagerduty",
+       "PagerDuty Events API v2: trigger, and resolve a Timeout's incident on its Recovered",
+       {{"routing-key", OptionType::kSecret, true, "the integration's routing key"},
+        {"url", OptionType::kString, false, "events endpoint (default the PagerDuty one)"},
+        {"timeout", OptionType::kDuration, false, "per request (default 5s)"}},
+       &ValidatePagerDuty,
+       &CreatePagerDuty},
+      {"slack",
+       "a Slack incoming-webhook message with blocks",
+       {{"url", OptionType::kSecretOrInline, true, "the incoming webhook's URL (a secret)"},
+        {"timeout", OptionType::kDuration, false, "per request (default 5s)"}},
+       &ValidateUrl,
+       &CreateSlack},
   };
   return *kinds;
 }
@@ -133,6 +233,7 @@ absl::Status ValidateSink(const SinkConfig& config) {
                                                    "\" (known: ", absl::StrJoin(known, ", "), ")"));
   }
   RETURN_IF_ERROR(ParseKinds(config.List("kinds")).status());
+  RETURN_IF_ERROR(ParseMinSeverity(config).status());
   return kind->validate(config);
 }
 
@@ -141,10 +242,14 @@ absl::StatusOr<std::unique_ptr<AlarmSink>> CreateSink(const SinkConfig& config,
   RETURN_IF_ERROR(ValidateSink(config));
   ASSIGN_OR_RETURN(std::unique_ptr<AlarmSink> sink,
                    FindSinkKind(config.type)->create(config, context));
-  if (config.lists.count("kinds") == 0) return sink;
-  ASSIGN_OR_RETURN(std::vector<AlarmKind> kinds, ParseKinds(config.List("kinds")));
-  return std::unique_ptr<AlarmSink>(
-      std::make_unique<KindFilter>(std::move(kinds), std::move(sink)));
+  std::optional<std::vector<AlarmKind>> kinds;
+  if (config.lists.count("kinds") != 0) {
+    ASSIGN_OR_RETURN(kinds, ParseKinds(config.List("kinds")));
+  }
+  ASSIGN_OR_RETURN(std::optional<Severity> min_severity, ParseMinSeverity(config));
+  if (!kinds && !min_severity) return sink;
+  return std::unique_ptr<AlarmSink>(std::make_unique<Filter>(
+      std::move(kinds), min_severity, context.settings.severities, std::move(sink)));
 }
 
 std::string SpoolDir(const SinkConfig& config, const SinkContext& context) {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -30,20 +31,30 @@ enum class OptionType {
   kStringList,
   kSecret,  // given as <key>-env (an environment variable) or <key>-file, never inline
   kInt,
+  // A secret that may also be given inline as <key> (a URL whose path is its credential, like
+  // a Slack incoming webhook's): one of <key>, <key>-env, <key>-file.
+  kSecretOrInline,
 };
+
+// Bounds of a sink's duration options unless its OptionSpec says otherwise.
+inline constexpr absl::Duration kMinSinkDuration = absl::Milliseconds(100);
+inline constexpr absl::Duration kMaxSinkDuration = absl::Minutes(10);
 
 struct OptionSpec {
   const char* key;
   OptionType type;
   bool required;
   const char* help;  // one line, for errors and docs
+  // kDuration only: the accepted range.
+  absl::Duration min = kMinSinkDuration;
+  absl::Duration max = kMaxSinkDuration;
 };
 
 // One [[alarm.sink]] table, parsed and typed (secrets resolved).
 struct SinkConfig {
   std::string type;  // a SinkKind's type
   std::string name;  // unique among sinks; defaults to the type (then "type-2", ...)
-  std::map<std::string, std::string> strings;  // kString and kSecret values
+  std::map<std::string, std::string> strings;  // kString, kSecret, kSecretOrInline values
   std::map<std::string, bool> bools;
   std::map<std::string, absl::Duration> durations;
   std::map<std::string, std::vector<std::string>> lists;
@@ -57,7 +68,10 @@ struct SinkConfig {
 
 // What every sink may use.
 struct SinkContext {
-  std::string state_dir;  // spools live under it, one directory per sink
+  explicit SinkContext(std::string state_dir, AlarmSettings settings = {})
+      : state_dir(std::move(state_dir)), settings(std::move(settings)) {}
+  std::string state_dir;   // spools live under it, one directory per sink
+  AlarmSettings settings;  // [alarm]: severities (and so min-severity), instance, status URL
 };
 
 struct SinkKind {
@@ -71,8 +85,11 @@ struct SinkKind {
                                                        const SinkContext& context);
 };
 
-// Options every kind accepts: name, and `kinds` (alarm kinds the sink receives; all when
-// absent).
+// Options every kind accepts: name; `kinds` (the alarm kinds the sink receives; all when
+// absent) and `min-severity` (the least severity it receives: info, warning or critical; all
+// when absent). A Recovered also goes to every sink that takes its Timeout (of that kind and
+// the Timeout's severity), so that a receiver told of a Timeout is told when it ends (the
+// Alertmanager and PagerDuty sinks resolve its incident).
 const std::vector<OptionSpec>& CommonOptions();
 
 // All kinds, in documentation order.
@@ -82,7 +99,8 @@ const SinkKind* FindSinkKind(absl::string_view type);
 // Validates `config` (its kind's validate plus the common options).
 absl::Status ValidateSink(const SinkConfig& config);
 
-// Builds the sink, wrapped so that it sees only the kinds it asked for.
+// Builds the sink, wrapped so that it sees only the alarms it asked for (kinds,
+// min-severity; the severity of an alarm the daemon did not stamp is the context's).
 absl::StatusOr<std::unique_ptr<AlarmSink>> CreateSink(const SinkConfig& config,
                                                       const SinkContext& context);
 

@@ -26,6 +26,7 @@
 namespace dcp::alarm::testing {
 
 struct Request {
+  std::string target;                          // "/hook", "/api/v2/alerts", ...
   std::map<std::string, std::string> headers;  // lowercase names
   std::string body;
 };
@@ -34,8 +35,9 @@ struct Request {
 class Receiver {
  public:
   // kOk: 200; kFail503: a retryable failure; kRefuse413: a permanent refusal; kHang: never
-  // answers (the client's timeout must fire).
-  enum class Mode { kOk, kFail503, kRefuse413, kHang };
+  // answers (the client's timeout must fire); kBadRequest400: a malformed request (a
+  // permanent refusal); kThrottle429: too many requests (retryable).
+  enum class Mode { kOk, kFail503, kRefuse413, kHang, kBadRequest400, kThrottle429 };
 
   // Listens on `port` (0: any free port).
   explicit Receiver(uint16_t port = 0) {
@@ -61,10 +63,12 @@ class Receiver {
   bool ok() const { return ok_; }
   uint16_t port() const { return port_; }
   std::string url() const { return absl::StrCat("http://127.0.0.1:", port_, "/hook"); }
-  // Answers 413 to every request whose body contains `marker` (empty: none), whatever the mode.
-  void refuse_bodies_with(std::string marker) {
+  // Answers `refusal` (413 by default) to every request whose body contains `marker` (empty:
+  // none), whatever the mode.
+  void refuse_bodies_with(std::string marker, Mode refusal = Mode::kRefuse413) {
     absl::MutexLock lock(&mu_);
     refuse_marker_ = std::move(marker);
+    refusal_ = refusal;
   }
   void set_mode(Mode m) {
     absl::MutexLock lock(&mu_);
@@ -105,6 +109,8 @@ class Receiver {
     }
     Request r;
     std::vector<std::string> lines = absl::StrSplit(data.substr(0, header_end), "\r\n");
+    std::vector<std::string> request_line = absl::StrSplit(lines[0], ' ');
+    if (request_line.size() > 1) r.target = request_line[1];
     size_t length = 0;
     for (size_t i = 1; i < lines.size(); ++i) {
       size_t colon = lines[i].find(':');
@@ -125,7 +131,7 @@ class Receiver {
       absl::MutexLock lock(&mu_);
       mode = mode_;
       if (!refuse_marker_.empty() && r.body.find(refuse_marker_) != std::string::npos) {
-        mode = Mode::kRefuse413;
+        mode = refusal_;
       }
       requests_.push_back(r);
     }
@@ -135,11 +141,15 @@ class Receiver {
       }
       return;
     }
+    const char* status = mode == Mode::kOk              ? "200 OK"
+                         : mode == Mode::kRefuse413     ? "413 Too Large"
+                         : mode == Mode::kBadRequest400 ? "400 Bad Request"
+                         : mode == Mode::kThrottle429   ? "429 Too Many Requests"
+                                                        : "503 Busy";
     const std::string answer =
         mode == Mode::kOk ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
-        : mode == Mode::kRefuse413
-            ? "HTTP/1.1 413 Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            : "HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+                          : absl::StrCat("HTTP/1.1 ", status,
+                                         "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     if (mode == Mode::kOk) {
       absl::MutexLock lock(&mu_);
       accepted_.push_back(r);
@@ -155,6 +165,7 @@ class Receiver {
   absl::Mutex mu_;
   Mode mode_ ABSL_GUARDED_BY(mu_) = Mode::kOk;
   std::string refuse_marker_ ABSL_GUARDED_BY(mu_);
+  Mode refusal_ ABSL_GUARDED_BY(mu_) = Mode::kRefuse413;
   std::vector<Request> requests_ ABSL_GUARDED_BY(mu_);
   std::vector<Request> accepted_ ABSL_GUARDED_BY(mu_);
 };

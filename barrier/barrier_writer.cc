@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "mysql/connection.h"
 #include "util/log.h"
 #include "util/status_macros.h"
@@ -39,10 +40,95 @@ class MysqlConnector final : public SqlConnector {
   mysql::Dsn dsn_;
 };
 
+// Whether the server behind `conn` accepts writes: read_only and (MySQL) super_read_only off.
+absl::StatusOr<bool> Writable(mysql::Connection& conn) {
+  ASSIGN_OR_RETURN(std::optional<std::string> ro, conn.QueryValue("SELECT @@read_only"));
+  if (ro && *ro != "0") return false;
+  // MariaDB has no super_read_only: an error here means "no such variable".
+  auto sro = conn.QueryValue("SELECT @@super_read_only");
+  return !(sro.ok() && *sro && **sro != "0");
+}
+
+class TopologyConnector final : public SqlConnector {
+ public:
+  explicit TopologyConnector(std::vector<mysql::Dsn> candidates)
+      : candidates_(std::move(candidates)) {}
+
+  absl::StatusOr<std::unique_ptr<SqlSession>> Connect() override {
+    if (candidates_.size() == 1) {
+      ASSIGN_OR_RETURN(mysql::Connection conn, mysql::Connection::Open(candidates_[0]));
+      server_ = candidates_[0].Address();
+      return std::unique_ptr<SqlSession>(new MysqlSession(std::move(conn)));
+    }
+    ASSIGN_OR_RETURN(Found found, FindWritable());
+    server_ = candidates_[found.index].Address();
+    return std::unique_ptr<SqlSession>(new MysqlSession(std::move(found.conn)));
+  }
+
+  absl::Status Verify() override {
+    if (candidates_.size() == 1) return absl::OkStatus();
+    ASSIGN_OR_RETURN(Found found, FindWritable());
+    if (candidates_[found.index].Address() != server_) {
+      return absl::UnavailableError(absl::StrCat("the writable server is now ",
+                                                 candidates_[found.index].Address()));
+    }
+    return absl::OkStatus();
+  }
+
+  std::string Server() const override { return server_; }
+
+ private:
+  struct Found {
+    size_t index;
+    mysql::Connection conn;
+  };
+
+  absl::StatusOr<Found> FindWritable() {
+    std::vector<std::string> notes;
+    std::vector<size_t> writable;
+    std::optional<mysql::Connection> chosen;
+    for (size_t i = 0; i < candidates_.size(); ++i) {
+      mysql::Dsn dsn = candidates_[i];
+      dsn.connect_timeout_s = std::min(dsn.connect_timeout_s, 3);
+      absl::StatusOr<mysql::Connection> conn = mysql::Connection::Open(dsn);
+      absl::StatusOr<bool> w = conn.ok() ? Writable(*conn) : absl::StatusOr<bool>(conn.status());
+      if (!w.ok()) {
+        notes.push_back(absl::StrCat(dsn.Address(), ": ", w.status().message()));
+        continue;
+      }
+      if (!*w) {
+        notes.push_back(absl::StrCat(dsn.Address(), " read-only"));
+        continue;
+      }
+      writable.push_back(i);
+      if (!chosen) chosen.emplace(*std::move(conn));
+    }
+    if (writable.size() > 1) {
+      std::vector<std::string> names;
+      for (size_t i : writable) names.push_back(candidates_[i].Address());
+      return absl::FailedPreconditionError(absl::StrCat(
+          "split brain: ", absl::StrJoin(names, " and "),
+          " are all writable; no barrier is written until only one is"));
+    }
+    if (writable.empty()) {
+      return absl::UnavailableError(
+          absl::StrCat("no writable server among the candidates (", absl::StrJoin(notes, "; "), ")"));
+    }
+    return Found{writable.front(), *std::move(chosen)};
+  }
+
+  const std::vector<mysql::Dsn> candidates_;
+  std::string server_;
+};
+
 }  // namespace
 
 std::unique_ptr<SqlConnector> NewMysqlConnector(mysql::Dsn dsn) {
   return std::make_unique<MysqlConnector>(std::move(dsn));
+}
+
+std::unique_ptr<SqlConnector> NewTopologyConnector(std::vector<mysql::Dsn> candidates) {
+  return std::make_unique<TopologyConnector>(std::move(candidates));
 }
 
 absl::Status BarrierOptions::Validate() const {
@@ -62,6 +148,7 @@ BarrierWriter::BarrierWriter(BarrierOptions options, SqlConnector* connector, Cl
       connector_(connector),
       clock_(clock),
       on_barrier_(std::move(on_barrier)),
+      high_water_(options_.floor),
       backoff_(options_.initial_backoff) {}
 
 BarrierWriter::Stats BarrierWriter::stats() const {
@@ -86,6 +173,7 @@ absl::Duration BarrierWriter::Fail(absl::string_view what, const absl::Status& s
 
 void BarrierWriter::Report(uint64_t offset, bool confirmed_late) {
   offset_ = offset;
+  high_water_ = std::max(high_water_, offset);
   BarrierEvent e;
   e.offset = offset;
   e.committed = clock_->Now();
@@ -133,7 +221,14 @@ absl::Status BarrierWriter::Setup() {
     }
     pending_.reset();
   }
+  if (current < high_water_) {
+    DCP_LOG(WARNING) << "barrier writer: row " << id << " on " << connector_->Server()
+                     << " is at " << current << ", behind barrier " << high_water_
+                     << " written before (a failover lost the last bumps); continuing at "
+                     << high_water_ + 1;
+  }
   offset_ = current;
+  high_water_ = std::max(high_water_, current);
   return absl::OkStatus();
 }
 
@@ -144,21 +239,27 @@ absl::Duration BarrierWriter::RunOnce() {
     session_ = std::move(*session);
     if (absl::Status s = Setup(); !s.ok()) return Fail("setup", s);
     backoff_ = options_.initial_backoff;
+    verified_at_ = clock_->Now();
     absl::MutexLock lock(&mu_);
     ++stats_.connects;
     stats_.connected = true;
+  } else if (options_.recheck > absl::ZeroDuration() &&
+             clock_->Now() - verified_at_ >= options_.recheck) {
+    if (absl::Status v = connector_->Verify(); !v.ok()) return Fail("checking the server", v);
+    verified_at_ = clock_->Now();
   }
 
   const uint64_t from = *offset_;
-  pending_ = from + 1;
+  const uint64_t to = std::max(from, high_water_) + 1;
+  pending_ = to;
   auto affected =
-      session_->Execute(absl::StrCat("UPDATE drc.barrier SET `offset` = ", from + 1,
+      session_->Execute(absl::StrCat("UPDATE drc.barrier SET `offset` = ", to,
                                      " WHERE id = ", options_.id, " AND `offset` = ", from));
-  if (!affected.ok()) return Fail(absl::StrCat("bump to ", from + 1), affected.status());
+  if (!affected.ok()) return Fail(absl::StrCat("bump to ", to), affected.status());
   pending_.reset();
   if (*affected == 1) {
     backoff_ = options_.initial_backoff;
-    Report(from + 1, /*confirmed_late=*/false);
+    Report(to, /*confirmed_late=*/false);
     return options_.interval;
   }
   // The row is not where we left it (another writer, a manual change): re-read it and bump
@@ -174,6 +275,7 @@ absl::Duration BarrierWriter::RunOnce() {
   DCP_LOG_EVERY_N_SEC(WARNING, 30) << "barrier writer: row " << options_.id << " was at " << current
                                    << ", expected " << from << "; is another writer using this id?";
   offset_ = current;
+  high_water_ = std::max(high_water_, current);
   return options_.interval;
 }
 

@@ -11,7 +11,8 @@
 // and reads the row's offset. Then every `interval` it bumps its own row with a compare-and-
 // set, `UPDATE drc.barrier SET offset = N+1 WHERE id = <id> AND offset = N`, so that a bump
 // retried after a lost connection never bumps twice: the offsets in the binlog are always
-// consecutive. A failed bump is logged (rate-limited) and retried after reconnecting with
+// consecutive. Offsets never go backwards: a row found behind the highest offset written (a
+// new primary that never received the last bumps) is moved above it in one bump. A failed bump is logged (rate-limited) and retried after reconnecting with
 // exponential backoff; it is never skipped. Several checkers share a source with distinct ids.
 //
 // Thread-compatible: RunOnce() from one thread; Run()/Stop() may be called from different
@@ -25,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -50,14 +52,31 @@ class SqlConnector {
  public:
   virtual ~SqlConnector() = default;
   virtual absl::StatusOr<std::unique_ptr<SqlSession>> Connect() = 0;
+  // Whether the server of the last Connect() is still the one to write to (see
+  // NewTopologyConnector); called every BarrierOptions::recheck. An error drops the session.
+  virtual absl::Status Verify() { return absl::OkStatus(); }
+  // The server of the last successful Connect(), for logs ("" when unknown).
+  virtual std::string Server() const { return ""; }
 };
 
 // Connects with mysql::Connection to `dsn`.
 std::unique_ptr<SqlConnector> NewMysqlConnector(mysql::Dsn dsn);
 
+// Connects to the one writable server (read_only and super_read_only off) among `candidates`,
+// the servers of one replication topology: none writable is kUnavailable (a failover in
+// progress: retry), two or more is kFailedPrecondition "split brain: ..." (write to neither:
+// the barrier would order the windows of two histories). Verify() re-checks that the
+// connected server is the only writable one. With one candidate it connects without checks.
+std::unique_ptr<SqlConnector> NewTopologyConnector(std::vector<mysql::Dsn> candidates);
+
 struct BarrierOptions {
   uint32_t id = 1;
   absl::Duration interval = absl::Seconds(2);
+  // Offsets continue above this (the last barrier delivered before a restart): after a
+  // failover the new primary's row may lag what the old one had written.
+  uint64_t floor = 0;
+  // How often SqlConnector::Verify() runs while connected (0: never).
+  absl::Duration recheck = absl::ZeroDuration();
   absl::Duration initial_backoff = absl::Milliseconds(500);
   absl::Duration max_backoff = absl::Seconds(30);
 
@@ -111,6 +130,10 @@ class BarrierWriter {
   std::unique_ptr<SqlSession> session_;
   std::optional<uint64_t> offset_;   // the row's offset as last read or written
   std::optional<uint64_t> pending_;  // a bump whose outcome is unknown
+  // The highest offset written or read: the next bump goes above it even when the row (on a
+  // new primary) is behind, so that offsets never go backwards across a failover.
+  uint64_t high_water_ = 0;
+  absl::Time verified_at_ = absl::InfinitePast();
   absl::Duration backoff_;
   std::atomic<bool> stop_{false};
   mutable absl::Mutex mu_;

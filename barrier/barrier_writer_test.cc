@@ -98,9 +98,20 @@ class FakeConnector final : public SqlConnector {
   explicit FakeConnector(FakeDb* db) : db_(db) {}
   absl::StatusOr<std::unique_ptr<SqlSession>> Connect() override {
     ++db_->connects;
+    if (!connect_status.ok()) return connect_status;
     if (!db_->up) return absl::UnavailableError("connection refused");
     return std::unique_ptr<SqlSession>(new FakeSession(db_));
   }
+  absl::Status Verify() override {
+    ++verifies;
+    return verify_status;
+  }
+  // The server behind the connector (a failover points it at another one).
+  void Repoint(FakeDb* db) { db_ = db; }
+
+  absl::Status connect_status;
+  absl::Status verify_status;
+  int verifies = 0;
 
  private:
   FakeDb* db_;
@@ -108,9 +119,12 @@ class FakeConnector final : public SqlConnector {
 
 class BarrierWriterTest : public ::testing::Test {
  protected:
-  BarrierWriter Make(uint32_t id = 1) {
+  BarrierWriter Make(uint32_t id = 1, uint64_t floor = 0,
+                     absl::Duration recheck = absl::ZeroDuration()) {
     BarrierOptions o;
     o.id = id;
+    o.floor = floor;
+    o.recheck = recheck;
     o.interval = absl::Seconds(2);
     o.initial_backoff = absl::Milliseconds(500);
     o.max_backoff = absl::Seconds(4);
@@ -212,6 +226,66 @@ TEST_F(BarrierWriterTest, RowMovedByAnotherWriterIsFollowed) {
   w.RunOnce();  // CAS fails: re-read 50
   w.RunOnce();  // 51
   EXPECT_THAT(Offsets(), ElementsAre(1, 51));
+}
+
+TEST_F(BarrierWriterTest, OffsetsNeverGoBackwardsAcrossAFailover) {
+  BarrierWriter w = Make();
+  for (int i = 0; i < 5; ++i) w.RunOnce();  // 1..5 on the old primary
+  // The new primary received the bumps up to 3 only; the old one is gone.
+  FakeDb promoted;
+  promoted.has_db = promoted.has_table = true;
+  promoted.rows[1] = 3;
+  db_.up = false;
+  w.RunOnce();  // the bump to 6 fails: reconnect
+  connector_.Repoint(&promoted);
+  w.RunOnce();  // setup reads 3; bumps to 6 in one step
+  w.RunOnce();
+  EXPECT_THAT(Offsets(), ElementsAre(1, 2, 3, 4, 5, 6, 7));
+  EXPECT_EQ(promoted.rows.at(1), 7u);
+  EXPECT_THAT(promoted.statements,
+              ::testing::Contains("UPDATE drc.barrier SET `offset` = 6 WHERE id = 1 AND `offset` = 3"));
+}
+
+TEST_F(BarrierWriterTest, FloorFromBeforeARestart) {
+  db_.has_db = db_.has_table = true;
+  db_.rows[1] = 10;
+  BarrierWriter w = Make(1, /*floor=*/40);
+  w.RunOnce();
+  w.RunOnce();
+  EXPECT_THAT(Offsets(), ElementsAre(41, 42));
+}
+
+TEST_F(BarrierWriterTest, SplitBrainWritesNothingAndSaysWhy) {
+  connector_.connect_status =
+      absl::FailedPreconditionError("split brain: a:1 and c:3 are all writable");
+  BarrierWriter w = Make();
+  w.RunOnce();
+  w.RunOnce();
+  EXPECT_TRUE(Offsets().empty());
+  EXPECT_TRUE(db_.statements.empty());
+  EXPECT_TRUE(absl::IsFailedPrecondition(w.stats().last_error));
+  EXPECT_THAT(w.stats().last_error.message(), HasSubstr("split brain"));
+  connector_.connect_status = absl::OkStatus();
+  w.RunOnce();
+  EXPECT_THAT(Offsets(), ElementsAre(1));
+  EXPECT_TRUE(w.stats().last_error.ok());
+}
+
+TEST_F(BarrierWriterTest, RecheckDropsTheSessionWhenTheServerIsNoLongerTheOne) {
+  BarrierWriter w = Make(1, 0, /*recheck=*/absl::Seconds(10));
+  w.RunOnce();  // 1
+  clock_.Advance(absl::Seconds(4));
+  w.RunOnce();  // 2, no check yet
+  EXPECT_EQ(connector_.verifies, 0);
+  clock_.Advance(absl::Seconds(6));
+  connector_.verify_status = absl::FailedPreconditionError("split brain: a and c");
+  w.RunOnce();  // checked: dropped, nothing written
+  EXPECT_EQ(connector_.verifies, 1);
+  EXPECT_THAT(Offsets(), ElementsAre(1, 2));
+  EXPECT_FALSE(w.stats().connected);
+  connector_.verify_status = absl::OkStatus();
+  w.RunOnce();
+  EXPECT_THAT(Offsets(), ElementsAre(1, 2, 3));
 }
 
 TEST_F(BarrierWriterTest, RunStopsOnRequest) {

@@ -1,5 +1,6 @@
 #include "collector/builder.h"
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "collector/grpc_collector.h"
 #include "collector/mysql_source.h"
 #include "collector/server_check.h"
+#include "collector/topology.h"
 #include "util/log.h"
 #include "util/status_macros.h"
 
@@ -30,9 +32,10 @@ absl::StatusOr<StartPoint> ParsePosition(const std::string& text) {
   return p;
 }
 
-// Where a MySQL collector begins when it has no checkpoint, and how that was decided.
+// Where a MySQL collector begins when it has no checkpoint, and how that was decided. The
+// start carries the GTID position there, so that it can be resumed on another server.
 absl::StatusOr<std::pair<StartPoint, std::string>> StartWithoutCheckpoint(
-    const MysqlSourceConfig& config, const ServerInfo& server) {
+    const MysqlSourceConfig& config, const ServerInfo& server, const mysql::Dsn& dsn) {
   StartPoint start;
   if (config.start_gtid) {
     start.gtid = *config.start_gtid;
@@ -41,18 +44,42 @@ absl::StatusOr<std::pair<StartPoint, std::string>> StartWithoutCheckpoint(
   }
   if (config.start_position) {
     ASSIGN_OR_RETURN(start, ParsePosition(*config.start_position));
+    start.server_id = server.server_id;
+    if (server.mariadb) {
+      ASSIGN_OR_RETURN(mysql::Connection conn, mysql::Connection::Open(dsn));
+      ASSIGN_OR_RETURN(start.gtid, GtidPositionAt(conn, start.file, start.position));
+    }
     return std::make_pair(start, absl::StrCat("configured start ", start.ToString()));
   }
   start.file = server.binlog_file;
   start.position = server.binlog_position;
+  start.gtid = server.gtid_position;
+  start.server_id = server.server_id;
   return std::make_pair(start, absl::StrCat("current end ", start.ToString()));
+}
+
+// The candidate to validate at build time: a source collector's writable one, else the first
+// reachable one (the stream's server is chosen again at each connection, MysqlSource::Open).
+mysql::Dsn ServerToCheck(const std::vector<mysql::Dsn>& candidates, CollectorRole role) {
+  if (candidates.size() == 1) return candidates.front();
+  std::optional<size_t> reachable;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    mysql::Dsn dsn = candidates[i];
+    dsn.connect_timeout_s = std::min(dsn.connect_timeout_s, 3);
+    const ServerProbe p = ProbeServer(dsn);
+    if (!p.error.ok()) continue;
+    if (role == CollectorRole::kSource && !p.read_only) return candidates[i];
+    if (!reachable) reachable = i;
+  }
+  return candidates[reachable.value_or(0)];
 }
 
 absl::StatusOr<std::unique_ptr<Collector>> BuildMysql(const std::string& name,
                                                       const MysqlSourceConfig& config,
                                                       const BuildContext& context) {
+  const mysql::Dsn dsn = ServerToCheck(Candidates(config), RoleOf(config, context));
   ASSIGN_OR_RETURN(ServerCheckResult check,
-                   ConnectAndCheckServer(config.dsn, config.server_id, TagMatcher(config.tags)));
+                   ConnectAndCheckServer(dsn, config.server_id, TagMatcher(config.tags)));
   for (const std::string& w : check.warnings) {
     DCP_LOG(WARNING) << "collector " << name << ": " << w;
   }
@@ -64,16 +91,24 @@ absl::StatusOr<std::unique_ptr<Collector>> BuildMysql(const std::string& name,
   }
   const std::string path = CheckpointPath(name, context);
   ASSIGN_OR_RETURN(std::optional<Checkpoint> saved, CheckpointStore(path).Load());
-  ASSIGN_OR_RETURN(auto start, StartWithoutCheckpoint(config, check.info));
-  std::string from = start.second;
+  std::pair<StartPoint, std::string> start;
+  std::string from;
   if (saved) {
-    if (saved->server_id != 0 && saved->server_id != check.info.server_id) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("checkpoint ", path, " was saved for server id ", saved->server_id, " but ",
-                       config.dsn.Address(), " has server id ", check.info.server_id,
-                       "; remove the file to start afresh"));
+    if (saved->server_id != 0 && saved->server_id != check.info.server_id && saved->gtid.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "checkpoint ", path, " was saved on server id ", saved->server_id,
+          " without a GTID position, so it can only be resumed there, but ", dsn.Address(),
+          " has server id ", check.info.server_id,
+          "; point the collector at that server, or remove the file to start afresh at the "
+          "current end (the windows in between are not checked)"));
     }
     from = absl::StrCat("checkpoint ", saved->ToString());
+    if (saved->server_id != 0 && saved->server_id != check.info.server_id) {
+      absl::StrAppend(&from, " saved on server id ", saved->server_id, ", resumed by GTID");
+    }
+  } else {
+    ASSIGN_OR_RETURN(start, StartWithoutCheckpoint(config, check.info, dsn));
+    from = start.second;
   }
   return std::unique_ptr<Collector>(std::make_unique<MysqlSource>(
       name, config, check.info, context, std::move(start.first), std::move(from)));

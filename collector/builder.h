@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -39,6 +40,12 @@ struct BuildContext {
   std::function<void(const std::map<std::string, uint64_t>&)> restore_seqs;
   // Pass row contents to the sink (the wire carries them; the local checker does not need them).
   bool keep_content = false;
+  // Tags compared as the source: a collector producing one of them follows the writable
+  // server of its candidates and detects failover loss (collector/topology.h).
+  std::set<std::string> source_tags;
+  // Called (from the collector's thread) when a source collector continues on a server that
+  // lacks transactions it delivered.
+  std::function<void(const FailoverLoss&)> on_failover_loss;
 };
 
 // Builds (does not start) the collector. A MySQL collector's server is connected to and

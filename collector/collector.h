@@ -10,6 +10,7 @@
 #define DCP_COLLECTOR_COLLECTOR_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,32 @@ struct CollectorStatus {
   std::string binlog_file;  // binlog readers: the file and offset of that position
   uint64_t binlog_position = 0;
   std::string error;      // why the collector stopped, when it did
+  // Binlog readers over a list of candidate servers (collector/topology.h).
+  uint32_t server_id = 0;        // the server read from (0: none yet)
+  std::string waiting;           // why no server is read from right now, e.g. split brain
+  uint64_t server_changes = 0;   // switches to another server
+  std::string last_server_change;                    // "A (id 1) -> C (id 3) at GTID ..."
+  std::optional<double> last_server_change_gap_seconds;  // stream lost to streaming again
+};
+
+// Transactions a source collector delivered that the server it continues on never received:
+// the old primary had them and a failover lost them (collector/topology.h). Reported once per
+// failover, through BuildContext::on_failover_loss.
+struct FailoverLoss {
+  std::string collector;
+  std::vector<std::string> tags;
+  std::string from;        // "host:port (server id N)"
+  std::string to;
+  std::string resumed_at;  // the GTID position the collector continued from
+  std::vector<std::string> gtids;  // lost GTIDs (MariaDB one per transaction, MySQL a set)
+  bool gtids_complete = true;
+  struct Key {
+    std::string tag;
+    std::string key;  // table and key values, as in checker::RowChange::key
+    std::string gtid;
+  };
+  std::vector<Key> keys;  // the rows those transactions changed, as far as remembered
+  bool keys_complete = true;
 };
 
 // Thread-safety: Start() and Stop() from one controlling thread; Status() and the resume

@@ -9,4 +9,8 @@ std::vector<std::string> CollectorConfig::TagNames() const {
   return out;
 }
 
+std::vector<mysql::Dsn> Candidates(const MysqlSourceConfig& config) {
+  return config.candidates.empty() ? std::vector<mysql::Dsn>{config.dsn} : config.candidates;
+}
+
 }  // namespace dcp::collector

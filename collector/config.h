@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "collector/tags.h"
 #include "mysql/dsn.h"
 
@@ -17,7 +18,13 @@ namespace dcp::collector {
 
 // type = "mysql": a replica connection reading the server's binlog.
 struct MysqlSourceConfig {
-  mysql::Dsn dsn;
+  mysql::Dsn dsn;  // the first candidate
+  // Every server of `dsn = [...]`, `dsn` first: candidates of one replication topology the
+  // collector may read from (collector/topology.h). Empty: `dsn` alone.
+  std::vector<mysql::Dsn> candidates;
+  // How long a writable candidate must lack the collector's position before the difference
+  // is accepted as transactions lost in a failover.
+  absl::Duration loss_grace = absl::Seconds(10);
   uint32_t server_id = 0;                     // the replica id this collector registers as
   std::optional<std::string> start_gtid;      // GTID set / MariaDB GTID position
   std::optional<std::string> start_position;  // "file:pos"
@@ -33,6 +40,9 @@ struct GrpcSourceConfig {
   std::string tls_cert;              // PEM files; empty: plaintext
   std::string tls_key;
 };
+
+// The servers a collector may read from: `candidates`, or `dsn` alone.
+std::vector<mysql::Dsn> Candidates(const MysqlSourceConfig& config);
 
 struct CollectorConfig {
   std::string name;

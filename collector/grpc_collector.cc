@@ -2,6 +2,8 @@
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/support/method_handler.h>
+#include <grpcpp/support/proto_buffer_reader.h>
 
 #include <chrono>
 #include <deque>
@@ -39,15 +41,48 @@ grpc::Status ToGrpc(const absl::Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
 }
 
+// Checks and parses request `index` (1, 2, ...; 0 for a unary call's one request) of a
+// stream. The bytes are read here rather than by gRPC because gRPC reports bytes that do not
+// parse as the end of the stream (so the client would get OK and no answer), and parses
+// before anything could check what parsing costs.
+template <typename M>
+absl::Status DecodeRequest(grpc::ByteBuffer* bytes, RequestType type, const RequestLimits& limits,
+                           uint64_t index, M* message) {
+  absl::Status checked;
+  {
+    grpc::ProtoBufferReader reader(bytes);
+    checked = reader.status().ok()
+                  ? CheckRequestLimits(type, bytes->Length(), &reader, limits)
+                  : absl::InvalidArgumentError("the request's bytes cannot be read");
+  }
+  if (checked.ok() && !grpc::SerializationTraits<M>::Deserialize(bytes, message).ok()) {
+    checked = absl::InvalidArgumentError(
+        absl::StrCat("not a valid ", message->GetTypeName(),
+                     " (protobuf parsing failed; strings must be UTF-8)"));
+  }
+  if (checked.ok()) return checked;
+  const std::string which =
+      index == 0 ? std::string("the request") : absl::StrCat("request ", index, " of the stream");
+  return absl::Status(checked.code(), absl::StrCat(which, ": ", checked.message()));
+}
+
+// Replaces `*bytes` with `answer`, serialized.
+template <typename M>
+grpc::Status SerializeAnswer(const M& answer, grpc::ByteBuffer* bytes) {
+  bytes->Clear();
+  bool own_buffer;
+  return grpc::SerializationTraits<M>::Serialize(answer, bytes, &own_buffer);
+}
+
 }  // namespace
 
 // Process answers every message, so its cost is per message. It is served with the async
 // CompletionQueue API: one dedicated thread takes every completion of the stream from the
 // queue, so a read's completion, the ingest and the answer's write happen on that thread
 // without a hand-off to another thread per operation (the callback and sync APIs hand each
-// completion to a different thread). Reads and writes overlap; answers wait in `pending_`,
-// and reading pauses while too many are unsent, so a client that does not read its answers
-// cannot grow the collector's memory.
+// completion to a different thread). Reads and writes overlap; answers wait in `unsent_`,
+// and reading pauses while too many of them, or too many bytes, are unsent, so a client that
+// does not read its answers cannot grow the collector's memory.
 class ProcessServer;
 
 // One Process stream. Every method runs on the ProcessServer's one thread, so no lock.
@@ -80,18 +115,21 @@ class ProcessCall final {
   void MaybeFinish();
   void MaybeDelete();
 
-  static constexpr size_t kMaxPendingAnswers = 4096;
+  static constexpr size_t kMaxUnsentAnswers = 4096;
 
   ProcessServer* const server_;
   grpc::ServerContext context_;
-  grpc::ServerAsyncReaderWriter<Response, Message> stream_{&context_};
+  grpc::ServerAsyncReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer> stream_{&context_};
   Op accept_op_{this, &ProcessCall::OnAccepted};
   Op read_op_{this, &ProcessCall::OnReadDone};
   Op write_op_{this, &ProcessCall::OnWriteDone};
   Op finish_op_{this, &ProcessCall::OnFinishDone};
   Op call_done_op_{this, &ProcessCall::OnCallDone};
-  Message in_;                    // the one outstanding read's target
-  std::deque<Response> pending_;  // front is being written
+  grpc::ByteBuffer in_;                  // the one outstanding read's target
+  Message message_;                      // in_, parsed
+  uint64_t requests_ = 0;                // read so far
+  std::deque<grpc::ByteBuffer> unsent_;  // serialized answers; front is being written
+  size_t unsent_bytes_ = 0;
   bool writing_ = false;
   bool write_failed_ = false;
   bool reads_paused_ = false;
@@ -108,11 +146,16 @@ class ProcessCall final {
 // queue down and joins the thread).
 class ProcessServer {
  public:
-  ProcessServer(IngestCore* core, DCPService::WithAsyncMethod_Process<DCPService::Service>* service,
+  using AsyncService = DCPService::WithRawMethod_Process<DCPService::Service>;
+
+  ProcessServer(IngestCore* core, AsyncService* service, RequestLimits limits,
+                size_t max_unsent_answer_bytes,
                 std::function<grpc::Status(const grpc::ServerContextBase&)> authenticate,
                 std::unique_ptr<grpc::ServerCompletionQueue> cq)
       : core_(core),
         service_(service),
+        limits_(limits),
+        max_unsent_answer_bytes_(max_unsent_answer_bytes),
         authenticate_(std::move(authenticate)),
         cq_(std::move(cq)) {}
 
@@ -150,13 +193,24 @@ class ProcessServer {
   }
 
   IngestCore* core() const { return core_; }
+  const RequestLimits& limits() const { return limits_; }
+  size_t max_unsent_answer_bytes() const { return max_unsent_answer_bytes_; }
+  void CountReadPause() {
+    absl::MutexLock lock(&mu_);
+    ++read_pauses_;
+  }
+  uint64_t read_pauses() const {
+    absl::MutexLock lock(&mu_);
+    return read_pauses_;
+  }
   grpc::Status Authenticate(const grpc::ServerContextBase& context) const {
     return authenticate_(context);
   }
 
   // Registers a new stream object and asks for a stream; false once stopping.
   bool RequestCall(ProcessCall* call, grpc::ServerContext* context,
-                   grpc::ServerAsyncReaderWriter<Response, Message>* stream, void* tag) {
+                   grpc::ServerAsyncReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream,
+                   void* tag) {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return false;
@@ -193,14 +247,17 @@ class ProcessServer {
 
  private:
   IngestCore* const core_;
-  DCPService::WithAsyncMethod_Process<DCPService::Service>* const service_;
+  AsyncService* const service_;
+  const RequestLimits limits_;
+  const size_t max_unsent_answer_bytes_;
   const std::function<grpc::Status(const grpc::ServerContextBase&)> authenticate_;
   const std::unique_ptr<grpc::ServerCompletionQueue> cq_;
   std::thread thread_;
   // Completions taken from the queue while a handler was blocked; only the thread touches it.
   std::deque<std::pair<ProcessCall::Op*, bool>> deferred_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   int live_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t read_pauses_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time give_up_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
 };
@@ -246,11 +303,17 @@ void ProcessCall::OnReadDone(bool ok) {
     EndReads(grpc::Status(grpc::StatusCode::CANCELLED, "answers cannot be delivered"));
     return;
   }
+  if (absl::Status s =
+          DecodeRequest(&in_, RequestType::kMessage, server_->limits(), ++requests_, &message_);
+      !s.ok()) {
+    EndReads(ToGrpc(s));  // the answers already queued are sent first
+    return;
+  }
   Response response;
-  response.set_id(in_.id());
+  response.set_id(EchoForAnswer(message_.id()));
   std::vector<Message> one;
-  one.push_back(std::move(in_));
-  in_.Clear();
+  one.push_back(std::move(message_));
+  message_.Clear();
   // Only a full sink polls this. The context's IsCancelled() is no help here: on the async
   // API it is valid only once the done notification was taken from the queue, and this
   // thread is the one taking it, so the poll looks into the queue itself.
@@ -264,12 +327,19 @@ void ProcessCall::OnReadDone(bool ok) {
     response.set_code(r->rejections(0).code());
     response.set_msg(r->rejections(0).msg());
   }
-  pending_.push_back(std::move(response));
+  grpc::ByteBuffer answer;
+  if (grpc::Status s = SerializeAnswer(response, &answer); !s.ok()) {
+    EndReads(std::move(s));
+    return;
+  }
+  unsent_bytes_ += answer.Length();
+  unsent_.emplace_back().Swap(&answer);
   if (!writing_) WriteFront();
-  if (pending_.size() < kMaxPendingAnswers) {
+  if (unsent_.size() < kMaxUnsentAnswers && unsent_bytes_ < server_->max_unsent_answer_bytes()) {
     StartRead();
   } else {
     reads_paused_ = true;
+    server_->CountReadPause();
   }
 }
 
@@ -278,19 +348,23 @@ void ProcessCall::OnReadDone(bool ok) {
 void ProcessCall::WriteFront() {
   writing_ = true;
   grpc::WriteOptions options;
-  if (pending_.size() > 1) options.set_buffer_hint();
-  stream_.Write(pending_.front(), options, &write_op_);
+  if (unsent_.size() > 1) options.set_buffer_hint();
+  stream_.Write(unsent_.front(), options, &write_op_);
 }
 
 void ProcessCall::OnWriteDone(bool ok) {
   writing_ = false;
-  pending_.pop_front();
+  unsent_bytes_ -= unsent_.front().Length();
+  unsent_.pop_front();
   if (!ok) {
     write_failed_ = true;
-    pending_.clear();
+    unsent_.clear();
+    unsent_bytes_ = 0;
   }
-  if (!pending_.empty()) WriteFront();
-  if (reads_paused_ && (write_failed_ || pending_.size() < kMaxPendingAnswers / 2)) {
+  if (!unsent_.empty()) WriteFront();
+  if (reads_paused_ &&
+      (write_failed_ || (unsent_.size() < kMaxUnsentAnswers / 2 &&
+                         unsent_bytes_ <= server_->max_unsent_answer_bytes() / 2))) {
     reads_paused_ = false;
     StartRead();
   }
@@ -326,36 +400,76 @@ void ProcessCall::MaybeDelete() {
   server->Released();
 }
 
-class GrpcCollector::Service final
-    : public DCPService::WithAsyncMethod_Process<DCPService::Service> {
+// ProcessBatch and GetAckedPositions stay on the sync API but take their requests as bytes
+// (see DecodeRequest). The generated code offers raw methods only on the async and callback
+// APIs, so their sync handlers are replaced the way its WithStreamedUnaryMethod_ does, with
+// ByteBuffer for both message types.
+class GrpcCollector::Service final : public ProcessServer::AsyncService {
  public:
-  Service(IngestCore* core, std::optional<std::string> token)
-      : core_(core), token_(std::move(token)) {}
+  Service(IngestCore* core, RequestLimits limits, std::optional<std::string> token)
+      : core_(core), limits_(limits), token_(std::move(token)) {
+    MarkMethodStreamed(
+        kProcessBatchMethod,
+        new grpc::internal::BidiStreamingHandler<Service, grpc::ByteBuffer, grpc::ByteBuffer>(
+            [](Service* service, grpc::ServerContext* context,
+               grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream) {
+              return service->ProcessBatchBytes(context, stream);
+            },
+            this));
+    MarkMethodStreamed(
+        kGetAckedPositionsMethod,
+        new grpc::internal::StreamedUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+            [this](grpc::ServerContext* context,
+                   grpc::ServerUnaryStreamer<grpc::ByteBuffer, grpc::ByteBuffer>* call) {
+              return GetAckedPositionsBytes(context, call);
+            }));
+  }
 
-  grpc::Status ProcessBatch(
+  grpc::Status ProcessBatchBytes(
       grpc::ServerContext* context,
-      grpc::ServerReaderWriter<BatchResponse, MessageBatch>* stream) override {
+      grpc::ServerReaderWriter<grpc::ByteBuffer, grpc::ByteBuffer>* stream) {
     if (grpc::Status s = Authenticate(*context); !s.ok()) return s;
     const auto cancelled = [context] { return context->IsCancelled(); };
+    grpc::ByteBuffer request, answer;
     MessageBatch batch;
-    while (stream->Read(&batch)) {
+    for (uint64_t n = 1; stream->Read(&request); ++n) {
+      if (absl::Status s = DecodeRequest(&request, RequestType::kMessageBatch, limits_, n, &batch);
+          !s.ok()) {
+        return ToGrpc(s);
+      }
       std::vector<Message> messages;
       messages.reserve(batch.messages_size());
       for (Message& m : *batch.mutable_messages()) messages.push_back(std::move(m));
       absl::StatusOr<BatchResponse> r = core_->Ingest(std::move(messages), cancelled);
       if (!r.ok()) return ToGrpc(r.status());
       r->set_batch_id(batch.batch_id());
-      if (!stream->Write(*r)) break;
+      if (grpc::Status s = SerializeAnswer(*r, &answer); !s.ok()) return s;
+      if (!stream->Write(answer)) break;
       batch.Clear();
     }
     return grpc::Status::OK;
   }
 
-  grpc::Status GetAckedPositions(grpc::ServerContext* context, const AckedPositionsRequest* request,
-                                 AckedPositionsResponse* response) override {
+  grpc::Status GetAckedPositionsBytes(
+      grpc::ServerContext* context,
+      grpc::ServerUnaryStreamer<grpc::ByteBuffer, grpc::ByteBuffer>* call) {
     if (grpc::Status s = Authenticate(*context); !s.ok()) return s;
-    std::vector<std::string> tags(request->tags().begin(), request->tags().end());
-    for (TagPosition& p : core_->AckedPositions(tags)) *response->add_positions() = std::move(p);
+    grpc::ByteBuffer bytes;
+    if (!call->Read(&bytes)) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "no AckedPositionsRequest was sent");
+    }
+    AckedPositionsRequest request;
+    if (absl::Status s =
+            DecodeRequest(&bytes, RequestType::kAckedPositionsRequest, limits_, 0, &request);
+        !s.ok()) {
+      return ToGrpc(s);
+    }
+    std::vector<std::string> tags(request.tags().begin(), request.tags().end());
+    AckedPositionsResponse response;
+    for (TagPosition& p : core_->AckedPositions(tags)) *response.add_positions() = std::move(p);
+    grpc::ByteBuffer answer;
+    if (grpc::Status s = SerializeAnswer(response, &answer); !s.ok()) return s;
+    call->Write(answer);
     return grpc::Status::OK;
   }
 
@@ -376,7 +490,12 @@ class GrpcCollector::Service final
   }
 
  private:
+  // The methods' indexes in DCPService, in proto/dcp.proto's order.
+  static constexpr int kProcessBatchMethod = 1;
+  static constexpr int kGetAckedPositionsMethod = 2;
+
   IngestCore* const core_;
+  const RequestLimits limits_;
   const std::optional<std::string> token_;
 };
 
@@ -403,7 +522,7 @@ absl::StatusOr<std::unique_ptr<GrpcCollector>> GrpcCollector::Start(GrpcCollecto
   ingest.max_message_bytes = options.max_message_bytes;
   ingest.keep_content = options.keep_content;
   c->core_ = std::make_unique<IngestCore>(std::move(ingest), sink);
-  c->service_ = std::make_unique<Service>(c->core_.get(), options.token);
+  c->service_ = std::make_unique<Service>(c->core_.get(), options.request_limits, options.token);
 
   grpc::ServerBuilder builder;
   const size_t max_request = std::max(options.max_request_bytes, options.max_message_bytes + 4096);
@@ -423,7 +542,7 @@ absl::StatusOr<std::unique_ptr<GrpcCollector>> GrpcCollector::Start(GrpcCollecto
   }
   Service* service = c->service_.get();
   c->process_ = std::make_unique<ProcessServer>(
-      c->core_.get(), service,
+      c->core_.get(), service, options.request_limits, options.max_unsent_answer_bytes,
       [service](const grpc::ServerContextBase& context) { return service->Authenticate(context); },
       std::move(cq));
   c->process_->Start();
@@ -445,5 +564,11 @@ void GrpcCollector::Stop() {
 }
 
 GrpcCollector::~GrpcCollector() { Stop(); }
+
+GrpcCollectorStats GrpcCollector::stats() const {
+  GrpcCollectorStats stats;
+  if (process_ != nullptr) stats.process_read_pauses = process_->read_pauses();
+  return stats;
+}
 
 }  // namespace dcp::collector

@@ -49,6 +49,15 @@ struct GrpcCollectorOptions {
   // gRPC's limit on one request (a Message or a whole MessageBatch); a larger request ends
   // its stream with RESOURCE_EXHAUSTED. At least max_message_bytes + 4096 is used.
   size_t max_request_bytes = 64 << 20;
+  // What one request may hold (fields in all, messages per batch, tags per
+  // GetAckedPositions), checked before it is parsed; a request over a limit ends its stream
+  // (or call) with RESOURCE_EXHAUSTED. Together with max_request_bytes this bounds what one
+  // request costs once parsed.
+  RequestLimits request_limits;
+  // Per Process stream: reading pauses while the answers not yet taken by the transport
+  // reach 4,096 or this many bytes (at least one answer is always held), and resumes once
+  // they are down to half.
+  size_t max_unsent_answer_bytes = 1 << 20;
   // When set, every RPC must carry the metadata "authorization: Bearer <token>", else it
   // fails with UNAUTHENTICATED. Never logged.
   std::optional<std::string> token;
@@ -60,10 +69,20 @@ struct GrpcCollectorOptions {
   bool keep_content = false;
 };
 
+// Counters since Start().
+struct GrpcCollectorStats {
+  // Times a Process stream stopped reading because its unsent answers reached a bound: its
+  // client sends faster than it reads the answers.
+  uint64_t process_read_pauses = 0;
+};
+
 // Thread-safe. Every Response/BatchResponse with code 0 (or accepted count) is sent only
 // after the sink took the message, so an acknowledged message is never lost by Stop().
 // Process streams are served on one dedicated thread (gRPC's async API), ProcessBatch and
-// GetAckedPositions on gRPC's sync-server threads.
+// GetAckedPositions on gRPC's sync-server threads. Requests arrive as bytes and are checked
+// (RequestLimits) before they are parsed; bytes that do not parse end the stream (or call)
+// with INVALID_ARGUMENT, after the answers to the requests before them. Answers echo ids and
+// tags through EchoForAnswer() (at most kMaxEchoBytes each).
 class GrpcCollector {
  public:
   // Validates `options`, binds and starts serving. `sink` is not owned and must outlive the
@@ -85,6 +104,7 @@ class GrpcCollector {
   void Stop();
 
   const IngestCore& core() const { return *core_; }
+  GrpcCollectorStats stats() const;
 
  private:
   class Service;

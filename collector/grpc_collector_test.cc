@@ -320,11 +320,21 @@ TEST(GrpcCollector, ManyProcessStreamsBlockedOnAFullQueueAllFinish) {
   for (int c = 0; c < kStreams; ++c) EXPECT_EQ(got[absl::StrCat("t", c)], want);
 }
 
+// Waits until the collector counts `n` Process read pauses (the event the tests wait for).
+void AwaitReadPauses(const GrpcCollector& server, uint64_t n) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (server.stats().process_read_pauses < n) {
+    ASSERT_LT(absl::Now(), deadline) << "no read pause";
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+}
+
 // A client that keeps writing but stops reading its answers: the collector stops reading
 // its messages once a bounded number of answers wait unsent, and resumes when they drain.
 TEST(GrpcCollector, ProcessStopsReadingWhileAnswersAreUnread) {
-  constexpr int kMessages = 30000;
-  const std::string long_id(3000, 'i');  // answers echo the id: large answers fill buffers
+  constexpr int kMessages = 100000;
+  // Answers echo the id: answers as large as they get fill the transport's buffers sooner.
+  const std::string long_id(kMaxEchoBytes, 'i');
   BoundedMessageQueue queue(kMessages);
   auto server = StartSrc(&queue);
   ASSERT_TRUE(server.ok()) << server.status();
@@ -338,15 +348,9 @@ TEST(GrpcCollector, ProcessStopsReadingWhileAnswersAreUnread) {
     }
     stream->WritesDone();
   });
-  // Wait until the accepted count stops growing.
-  size_t before = 0;
-  for (int i = 0; i < 100; ++i) {
-    absl::SleepFor(absl::Milliseconds(300));
-    const size_t now = queue.size();
-    if (now == before) break;
-    before = now;
-  }
-  EXPECT_GT(queue.size(), 0u);
+  AwaitReadPauses(**server, 1);
+  // Paused: the transport holds what the client has not read, the collector the rest of
+  // the bounded backlog, and not every message was read.
   EXPECT_LT(queue.size(), size_t{kMessages});
   int answered = 0;
   Response r;
@@ -358,6 +362,150 @@ TEST(GrpcCollector, ProcessStopsReadingWhileAnswersAreUnread) {
   EXPECT_TRUE(stream->Finish().ok());
   EXPECT_EQ(answered, kMessages);
   EXPECT_EQ(queue.size(), size_t{kMessages});
+}
+
+// The bound on unsent answers counts bytes too: with a budget of one byte every answer
+// pauses reading until the transport took it, and everything is still answered in order.
+TEST(GrpcCollector, ProcessPausesOnUnsentAnswerBytes) {
+  BoundedMessageQueue queue(100);
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  options.max_unsent_answer_bytes = 1;
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = Connect((*server)->port());
+  grpc::ClientContext ctx;
+  auto stream = stub->Process(&ctx);
+  for (int i = 1; i <= 20; ++i) ASSERT_TRUE(stream->Write(Numbered(i)));
+  stream->WritesDone();
+  // 20 answers are far below the count bound (4,096): only the byte bound pauses.
+  AwaitReadPauses(**server, 1);
+  for (int i = 1; i <= 20; ++i) {
+    Response r;
+    ASSERT_TRUE(stream->Read(&r));
+    EXPECT_EQ(r.code(), 0) << r.msg();
+    EXPECT_EQ(r.id(), Numbered(i).id());
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(Drain(queue, "src").size(), 20u);
+}
+
+TEST(GrpcCollector, AnswersEchoLongIdsShortened) {
+  BoundedMessageQueue queue(100);
+  auto server = StartSrc(&queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = Connect((*server)->port());
+  const std::string long_id(100000, 'i');
+  grpc::ClientContext ctx;
+  auto stream = stub->Process(&ctx);
+  Message unknown = Barrier("nope", 1);
+  unknown.set_id(long_id);
+  ASSERT_TRUE(stream->Write(unknown));
+  ASSERT_TRUE(stream->Write(Payload("src", long_id, "k", "x")));
+  ASSERT_TRUE(stream->Write(Barrier("src", 1)));
+  ASSERT_TRUE(stream->Write(Payload("src", long_id, "k", "x")));
+  stream->WritesDone();
+  std::vector<std::pair<int, std::string>> got;
+  Response r;
+  while (stream->Read(&r)) got.emplace_back(r.code(), r.id());
+  EXPECT_TRUE(stream->Finish().ok());
+  const std::string echoed = EchoForAnswer(long_id);
+  EXPECT_LE(echoed.size(), kMaxEchoBytes);
+  EXPECT_THAT(got, ::testing::ElementsAre(::testing::Pair(CODE_UNKNOWN_TAG, echoed),
+                                          ::testing::Pair(CODE_BEFORE_FIRST_BARRIER, echoed),
+                                          ::testing::Pair(CODE_OK, "barrier-1"),
+                                          ::testing::Pair(CODE_OK, echoed)));
+}
+
+// Bytes that are not a dcp.Message end the stream with INVALID_ARGUMENT after the answers to
+// the messages before them; nothing after them is read.
+TEST(GrpcCollector, MalformedMessageEndsProcessWithInvalidArgument) {
+  BoundedMessageQueue queue(100);
+  auto server = StartSrc(&queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                                     grpc::InsecureChannelCredentials());
+  const std::string invalid_utf8_id("\x0a\x02\xc3\x28", 4);  // id = C3 28: not UTF-8
+  for (const std::string& bad : {std::string("\xff\xff\xff"), invalid_utf8_id}) {
+    testing::RawCallResult r = testing::RawCall(
+        channel, "/dcp.DCPService/Process",
+        {Barrier("src", 1).SerializeAsString(), Barrier("src", 2).SerializeAsString(), bad,
+         Barrier("src", 3).SerializeAsString()});
+    EXPECT_EQ(r.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(r.status.error_message(),
+                ::testing::HasSubstr("request 3 of the stream: not a valid dcp.Message"));
+    ASSERT_EQ(r.answers.size(), 2u);
+    for (int i = 0; i < 2; ++i) {
+      Response answer;
+      ASSERT_TRUE(answer.ParseFromString(r.answers[i]));
+      EXPECT_EQ(answer.id(), absl::StrCat("barrier-", i + 1));
+      EXPECT_EQ(answer.code(), CODE_OK);
+    }
+  }
+  std::vector<std::string> origins;
+  while (auto m = queue.Pop(absl::ZeroDuration())) origins.push_back(Origin(*m));
+  EXPECT_THAT(origins, ::testing::ElementsAre("barrier-1", "barrier-2", "barrier-1", "barrier-2"));
+}
+
+TEST(GrpcCollector, OversizedOrMalformedBatchEndsProcessBatch) {
+  BoundedMessageQueue queue(100);
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  options.request_limits.max_batch_messages = 10;
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                                     grpc::InsecureChannelCredentials());
+  const std::string ten = SeqBatch("src", 1, 10).SerializeAsString();
+  const std::string eleven = SeqBatch("src", 11, 21).SerializeAsString();
+  testing::RawCallResult r =
+      testing::RawCall(channel, "/dcp.DCPService/ProcessBatch", {ten, eleven});
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(r.status.error_message(),
+              ::testing::HasSubstr("request 2 of the stream: more than 10 messages"));
+  ASSERT_EQ(r.answers.size(), 1u);
+  BatchResponse answer;
+  ASSERT_TRUE(answer.ParseFromString(r.answers[0]));
+  EXPECT_EQ(answer.accepted(), 10u);
+  r = testing::RawCall(channel, "/dcp.DCPService/ProcessBatch", {"\x12\x05\x0a"});
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(r.status.error_message(),
+              ::testing::HasSubstr("request 1 of the stream: not a valid dcp.MessageBatch"));
+  EXPECT_TRUE(r.answers.empty());
+  std::vector<uint64_t> want;
+  for (uint64_t i = 1; i <= 10; ++i) want.push_back(i);
+  EXPECT_EQ(Drain(queue, "src"), want);
+}
+
+TEST(GrpcCollector, BadAckedPositionsRequestsGetCodesWithDetails) {
+  BoundedMessageQueue queue(10);
+  GrpcCollectorOptions options;
+  options.tags = {"src"};
+  options.request_limits.max_requested_tags = 3;
+  auto server = GrpcCollector::Start(options, &queue);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                                     grpc::InsecureChannelCredentials());
+  testing::RawCallResult r =
+      testing::RawCall(channel, "/dcp.DCPService/GetAckedPositions", {"\x0a\x05src"});
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(r.status.error_message(),
+              ::testing::HasSubstr("the request: not a valid dcp.AckedPositionsRequest"));
+  r = testing::RawCall(channel, "/dcp.DCPService/GetAckedPositions", {});  // no request at all
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(r.status.error_message(), ::testing::HasSubstr("no AckedPositionsRequest"));
+  auto stub = DCPService::NewStub(channel);
+  AckedPositionsRequest request;
+  for (int i = 0; i < 4; ++i) request.add_tags("src");
+  AckedPositionsResponse response;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub->GetAckedPositions(&ctx, request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("more than 3 tags"));
+  request.mutable_tags()->RemoveLast();
+  grpc::ClientContext ctx2;
+  ASSERT_TRUE(stub->GetAckedPositions(&ctx2, request, &response).ok());
+  EXPECT_EQ(response.positions_size(), 3);
 }
 
 // A client that cancels its stream midway: what was acknowledged arrived, in order and

@@ -1,9 +1,11 @@
 #include "collector/grpc_ingest.h"
 
+#include <climits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "collector/wire.h"
+#include "google/protobuf/io/coded_stream.h"
 
 namespace dcp::collector {
 namespace {
@@ -13,7 +15,157 @@ struct Verdict {
   std::string msg;
 };
 
+// Counts a serialized request's fields the way the parser allocates them. `nested[d]` is the
+// field of a depth-d message that the parser builds a depth-d+1 message for
+// (MessageBatch.messages, then Message.payload); every other length-delimited field becomes
+// one string (known or unknown) and is skipped whole.
+class FieldCounter {
+ public:
+  FieldCounter(const int* nested, size_t levels, int counted_field, const RequestLimits& limits,
+               size_t max_counted)
+      : nested_(nested),
+        levels_(levels),
+        counted_field_(counted_field),
+        max_fields_(limits.max_fields),
+        max_counted_(max_counted) {}
+
+  // Reads the fields of one message at `depth`, up to the stream's current limit. False when
+  // the bytes are not a protobuf encoding, or once a count exceeds its limit (then
+  // fields_exceeded() or counted_exceeded()).
+  bool Read(google::protobuf::io::CodedInputStream* in, size_t depth) {
+    int groups = 0;  // open groups: unknown fields, which the parser keeps as nested sets
+    for (;;) {
+      const uint32_t tag = in->ReadTag();
+      if (tag == 0) return groups == 0 && in->ConsumedEntireMessage();
+      const uint32_t number = tag >> 3, wire = tag & 7;
+      if (wire == kEndGroup) {
+        if (groups == 0) return false;
+        --groups;
+        continue;
+      }
+      if (++fields_ > max_fields_) return false;
+      if (depth == 0 && groups == 0 && number == static_cast<uint32_t>(counted_field_) &&
+          ++counted_ > max_counted_) {
+        return false;
+      }
+      switch (wire) {
+        case kVarint: {
+          uint64_t value;
+          if (!in->ReadVarint64(&value)) return false;
+          break;
+        }
+        case kFixed64:
+          if (!in->Skip(8)) return false;
+          break;
+        case kFixed32:
+          if (!in->Skip(4)) return false;
+          break;
+        case kStartGroup:
+          if (++groups > kMaxGroupDepth) return false;
+          break;
+        case kLengthDelimited: {
+          uint32_t length;
+          if (!in->ReadVarint32(&length) || length > INT_MAX) return false;
+          if (groups == 0 && depth < levels_ && number == static_cast<uint32_t>(nested_[depth])) {
+            const auto limit = in->PushLimit(static_cast<int>(length));
+            if (!Read(in, depth + 1)) return false;
+            in->PopLimit(limit);
+          } else if (!in->Skip(static_cast<int>(length))) {
+            return false;
+          }
+          break;
+        }
+        default:
+          return false;
+      }
+    }
+  }
+
+  bool fields_exceeded() const { return fields_ > max_fields_; }
+  bool counted_exceeded() const { return counted_ > max_counted_; }
+
+ private:
+  enum WireType : uint32_t {
+    kVarint = 0,
+    kFixed64 = 1,
+    kLengthDelimited = 2,
+    kStartGroup = 3,
+    kEndGroup = 4,
+    kFixed32 = 5,
+  };
+  static constexpr int kMaxGroupDepth = 100;  // protobuf's own recursion limit
+
+  const int* const nested_;
+  const size_t levels_;
+  const int counted_field_;
+  const size_t max_fields_;
+  const size_t max_counted_;
+  size_t fields_ = 0;
+  size_t counted_ = 0;
+};
+
+constexpr int kBatchNesting[] = {MessageBatch::kMessagesFieldNumber, Message::kPayloadFieldNumber};
+constexpr int kMessageNesting[] = {Message::kPayloadFieldNumber};
+
 }  // namespace
+
+absl::Status CheckRequestLimits(RequestType type, size_t size,
+                                google::protobuf::io::ZeroCopyInputStream* bytes,
+                                const RequestLimits& limits) {
+  const int* nesting = nullptr;
+  size_t levels = 0;
+  int counted_field = 0;  // a repeated top-level field with a limit of its own
+  size_t max_counted = 0;
+  std::string counted_what;
+  switch (type) {
+    case RequestType::kMessage:
+      nesting = kMessageNesting;
+      levels = 1;
+      break;
+    case RequestType::kMessageBatch:
+      nesting = kBatchNesting;
+      levels = 2;
+      counted_field = MessageBatch::kMessagesFieldNumber;
+      max_counted = limits.max_batch_messages;
+      counted_what = "messages in one MessageBatch";
+      break;
+    case RequestType::kAckedPositionsRequest:
+      counted_field = AckedPositionsRequest::kTagsFieldNumber;
+      max_counted = limits.max_requested_tags;
+      counted_what = "tags in one AckedPositionsRequest";
+      break;
+  }
+  // Every counted field takes at least 2 bytes (a tag and a value or length byte; a group
+  // its start and end tags), so only large requests can exceed a limit.
+  const bool fields_may_exceed = size / 2 > limits.max_fields;
+  const bool counted_may_exceed = counted_field != 0 && size / 2 > max_counted;
+  if (!fields_may_exceed && !counted_may_exceed) return absl::OkStatus();
+  // Only the top level needs reading when the fields in all cannot exceed their limit.
+  FieldCounter counter(nesting, fields_may_exceed ? levels : 0, counted_field, limits, max_counted);
+  google::protobuf::io::CodedInputStream in(bytes);
+  if (counter.Read(&in, 0)) return absl::OkStatus();
+  if (counter.fields_exceeded()) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("more than ", limits.max_fields,
+                     " protobuf fields in one request, counting those of every message and "
+                     "payload (the limit)"));
+  }
+  if (counter.counted_exceeded()) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("more than ", max_counted, " ", counted_what, " (the limit)"));
+  }
+  return absl::InvalidArgumentError("not a valid protobuf encoding");
+}
+
+std::string EchoForAnswer(absl::string_view s) {
+  if (s.size() <= kMaxEchoBytes) return std::string(s);
+  const std::string marker = absl::StrCat("...[truncated from ", s.size(), " bytes]");
+  size_t cut = kMaxEchoBytes - marker.size();
+  // s[cut] is the first byte left out: when it continues a character, that character
+  // started before the cut and is left out whole.
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return absl::StrCat(s.substr(0, cut), marker);
+}
 
 IngestCore::IngestCore(IngestOptions options, MessageSink* sink)
     : options_(std::move(options)), sink_(sink) {
@@ -45,7 +197,7 @@ absl::StatusOr<BatchResponse> IngestCore::Ingest(std::vector<Message> messages,
       if (m.tag().empty()) {
         v = {CODE_MISSING_TAG, "message has no tag"};
       } else if (auto it = tags_.find(m.tag()); it == tags_.end()) {
-        v = {CODE_UNKNOWN_TAG, absl::StrCat("unknown tag \"", m.tag(), "\"")};
+        v = {CODE_UNKNOWN_TAG, absl::StrCat("unknown tag \"", EchoForAnswer(m.tag()), "\"")};
       } else {
         TagState& st = state_for(&it->first, it->second);
         const uint64_t seq = m.seq();
@@ -68,7 +220,8 @@ absl::StatusOr<BatchResponse> IngestCore::Ingest(std::vector<Message> messages,
             v = {CODE_MALFORMED, "payload has no id"};
           } else if (m.body_case() == Message::kPayload && !st.first_barrier_seen) {
             v = {CODE_BEFORE_FIRST_BARRIER,
-                 absl::StrCat("payload before the first barrier of tag \"", m.tag(), "\"")};
+                 absl::StrCat("payload before the first barrier of tag \"", EchoForAnswer(m.tag()),
+                              "\"")};
           } else if (m.body_case() == Message::kBarrier) {
             st.first_barrier_seen = true;
           }
@@ -86,7 +239,7 @@ absl::StatusOr<BatchResponse> IngestCore::Ingest(std::vector<Message> messages,
       (v.code == CODE_DUPLICATE ? duplicates : rejected)++;
       Rejection* r = response.add_rejections();
       r->set_index(static_cast<uint32_t>(i));
-      r->set_id(m.id());
+      r->set_id(EchoForAnswer(m.id()));
       r->set_code(v.code);
       r->set_msg(std::move(v.msg));
     }

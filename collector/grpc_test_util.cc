@@ -1,6 +1,8 @@
 #include "collector/grpc_test_util.h"
 
 #include <arpa/inet.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/byte_buffer.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -35,6 +37,51 @@ Message Payload(const std::string& tag, const std::string& id, const std::string
   m.set_seq(seq);
   m.set_timestamp(1700000000);
   return m;
+}
+
+RawCallResult RawCall(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+                      const std::vector<std::string>& requests) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  grpc::CompletionQueue cq;
+  // One operation is outstanding at a time, so its completion is the next event.
+  const auto completed = [&cq] {
+    void* tag;
+    bool ok = false;
+    return cq.Next(&tag, &ok) && ok;
+  };
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call =
+      stub.PrepareCall(&context, method, &cq);
+  call->StartCall(nullptr);
+  bool ok = completed();
+  for (size_t i = 0; ok && i < requests.size(); ++i) {
+    grpc::Slice slice(requests[i]);
+    call->Write(grpc::ByteBuffer(&slice, 1), nullptr);
+    ok = completed();
+  }
+  if (ok) {
+    call->WritesDone(nullptr);
+    completed();
+  }
+  RawCallResult result;
+  for (;;) {
+    grpc::ByteBuffer answer;
+    call->Read(&answer, nullptr);
+    if (!completed()) break;
+    std::vector<grpc::Slice> slices;
+    if (!answer.Dump(&slices).ok()) break;
+    std::string bytes;
+    for (const grpc::Slice& s : slices) bytes.append(s.begin(), s.end());
+    result.answers.push_back(std::move(bytes));
+  }
+  call->Finish(&result.status, nullptr);
+  completed();
+  cq.Shutdown();
+  void* tag;
+  bool drained;
+  while (cq.Next(&tag, &drained)) {
+  }
+  return result;
 }
 
 TempDir::TempDir() {

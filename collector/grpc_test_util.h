@@ -1,7 +1,11 @@
-// Helpers for the gRPC collector's and the pusher's tests: message builders, a throwaway
-// TLS certificate, and a TCP proxy that can cut connections. Test-only.
+// Helpers for the gRPC collector's and the pusher's tests: message builders, a client that
+// sends raw bytes, a throwaway TLS certificate, and a TCP proxy that can cut connections.
+// Test-only.
 #ifndef DCP_COLLECTOR_GRPC_TEST_UTIL_H_
 #define DCP_COLLECTOR_GRPC_TEST_UTIL_H_
+
+#include <grpcpp/channel.h>
+#include <grpcpp/support/status.h>
 
 #include <atomic>
 #include <cstdint>
@@ -20,6 +24,19 @@ namespace dcp::collector::testing {
 Message Barrier(const std::string& tag, uint64_t offset, uint64_t seq = 0);
 Message Payload(const std::string& tag, const std::string& id, const std::string& key,
                 const std::string& content, uint64_t seq = 0);
+
+// What RawCall() got: every answer's bytes, in order, and the call's final status.
+struct RawCallResult {
+  std::vector<std::string> answers;
+  grpc::Status status;
+};
+
+// Calls `method` (e.g. "/dcp.DCPService/Process"; a unary method takes one request) with
+// requests given as bytes, which a typed stub cannot send (bytes that are not protobuf, a
+// batch built on the wire): sends each as one gRPC message until a write fails (the server
+// ended the call), half-closes, then reads every answer until the call ends. Blocking.
+RawCallResult RawCall(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+                      const std::vector<std::string>& requests);
 
 // A fresh temporary directory under $TMPDIR (or /tmp), removed by the destructor.
 class TempDir {

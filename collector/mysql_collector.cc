@@ -23,8 +23,9 @@ using mysql::binlog::Value;
 using mysql::binlog::ValueKind;
 
 std::string StartPoint::ToString() const {
-  std::string out = file.empty() ? "(first binlog)" : absl::StrCat(file, ":", position);
-  if (!gtid.empty()) absl::StrAppend(&out, " gtid ", gtid);
+  std::string out = file.empty() ? (gtid.empty() ? "(first binlog)" : "gtid " + gtid)
+                                 : absl::StrCat(file, ":", position);
+  if (!file.empty() && !gtid.empty()) absl::StrAppend(&out, " gtid ", gtid);
   return out;
 }
 
@@ -58,9 +59,11 @@ SourceFactory LiveBinlogSource(mysql::Dsn dsn, uint32_t server_id, absl::Duratio
     mysql::binlog::StreamReader::Options o;
     o.dsn = dsn;
     o.server_id = server_id;
+    // The file position is exact on its own server; the GTID position is for another one
+    // (the caller clears `file` then) or a configured start.
     o.file = start.file;
     o.position = start.position;
-    o.gtid = start.gtid;
+    if (start.file.empty()) o.gtid = start.gtid;
     o.stop_never = true;
     o.heartbeat = heartbeat;
     ASSIGN_OR_RETURN(std::unique_ptr<mysql::binlog::StreamReader> reader,
@@ -150,13 +153,17 @@ MysqlCollector::MysqlCollector(Options options, SourceFactory factory, SchemaSou
       matcher_(options_.tags) {
   if (!options_.checkpoint_path.empty()) checkpoints_.emplace(options_.checkpoint_path);
   position_ = options_.start;
-  for (absl::string_view g : absl::StrSplit(options_.start.gtid, ',', absl::SkipEmpty())) {
-    uint32_t domain = 0;
-    std::vector<absl::string_view> parts = absl::StrSplit(g, '-');
-    if (parts.size() == 3 && absl::SimpleAtoi(parts[0], &domain)) {
-      gtid_domains_[domain] = std::string(g);
-    }
+  if (absl::Status s = gtid_.Reset(options_.start.gtid); !s.ok()) {
+    DCP_LOG(WARNING) << "collector " << options_.name << ": start GTID position: " << s;
   }
+}
+
+void MysqlCollector::RestartFrom(const StartPoint& start) {
+  if (absl::Status s = gtid_.Reset(start.gtid); !s.ok()) {
+    DCP_LOG(WARNING) << "collector " << options_.name << ": GTID position: " << s;
+  }
+  absl::MutexLock lock(&mu_);
+  position_ = start;
 }
 
 MysqlCollector::~MysqlCollector() = default;
@@ -336,6 +343,7 @@ absl::Status MysqlCollector::HandleRows(const Event& event, const RowsEvent& row
 absl::Status MysqlCollector::Commit(const std::string& file, uint64_t next_position,
                                     const std::function<bool()>& stop) {
   const size_t n = pending_.size();
+  if (options_.on_delivered && n > 0) options_.on_delivered(txn_gtid_, pending_);
   if (n > 0) {
     absl::Status put = sink_->Put(pending_, stop);
     if (!put.ok()) return put;
@@ -345,20 +353,14 @@ absl::Status MysqlCollector::Commit(const std::string& file, uint64_t next_posit
     for (const auto& [offset, before] : txn_barriers_) options_.on_barrier_position(offset, before);
   }
   txn_barriers_.clear();
-  if (!txn_gtid_.empty()) {
-    std::vector<absl::string_view> parts = absl::StrSplit(txn_gtid_, '-');
-    uint32_t domain = 0;
-    if (parts.size() == 3 && absl::SimpleAtoi(parts[0], &domain)) {
-      gtid_domains_[domain] = txn_gtid_;
-    }
+  if (absl::Status s = gtid_.Commit(txn_gtid_); !s.ok()) {
+    Notice(absl::StrCat("GTID ", txn_gtid_, " not understood: ", s.message()));
   }
-  std::vector<std::string> domains;
-  for (const auto& [d, g] : gtid_domains_) domains.push_back(g);
   {
     absl::MutexLock lock(&mu_);
     position_.file = file;
     position_.position = next_position;
-    if (!options_.start.gtid.empty()) position_.gtid = absl::StrJoin(domains, ",");
+    position_.gtid = gtid_.position();
     stats_.transactions += 1;
     stats_.messages += n;
   }
@@ -428,10 +430,14 @@ absl::Status MysqlCollector::Run(const std::function<bool()>& stop) {
       // resumes inside a window whose changes must all be delivered.
       seen_barrier_ = true;
       if (options_.restore_seqs && !saved->seqs.empty()) options_.restore_seqs(saved->seqs);
+      if (absl::Status s = gtid_.Reset(saved->gtid); !s.ok()) {
+        DCP_LOG(WARNING) << "collector " << options_.name << ": checkpoint GTID: " << s;
+      }
       absl::MutexLock lock(&mu_);
       position_.file = saved->file;
       position_.position = saved->position;
       position_.gtid = saved->gtid;
+      position_.server_id = saved->server_id;
       DCP_LOG(INFO) << "collector " << options_.name << ": resuming from checkpoint "
                     << saved->ToString();
     }

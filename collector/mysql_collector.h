@@ -40,6 +40,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "collector/checkpoint.h"
+#include "collector/gtid_tracker.h"
 #include "collector/message_sink.h"
 #include "collector/row_encoder.h"
 #include "collector/tags.h"
@@ -55,7 +56,10 @@ namespace dcp::collector {
 struct StartPoint {
   std::string file;  // empty: the first binlog file / the GTID position
   uint64_t position = 4;
-  std::string gtid;  // MariaDB GTID position; when set, preferred over file/position
+  // MariaDB GTID position or MySQL executed GTID set at this point ("" unknown). A source
+  // opens at file:position when `file` is set, else at this GTID position.
+  std::string gtid;
+  uint32_t server_id = 0;  // the server whose binlog `file` is (0: unknown)
 
   std::string ToString() const;
 };
@@ -79,6 +83,11 @@ class ConnectionSchemaSource final : public SchemaSource {
                                           const std::string& table) override;
   absl::StatusOr<std::vector<std::string>> JsonColumns(const std::string& schema,
                                                        const std::string& table) override;
+  // Reads from another server from now on (the collector switched servers).
+  void Repoint(mysql::Dsn dsn) {
+    dsn_ = std::move(dsn);
+    conn_.reset();
+  }
 
  private:
   absl::StatusOr<mysql::Connection*> Conn();
@@ -137,6 +146,12 @@ class MysqlCollector {
     // Save the checkpoint file as described above; false leaves checkpointing to the caller
     // (the checkpoint file is then only read, at start).
     bool auto_checkpoint = true;
+    // Called at each commit with the transaction's GTID ("" without one) and the changes it
+    // is about to hand to the sink (a failover's lost transactions are named from these,
+    // collector/mysql_source.h). A transaction whose delivery fails is read and reported
+    // again.
+    std::function<void(const std::string& gtid, const std::vector<checker::Change>& changes)>
+        on_delivered;
   };
 
   struct Stats {
@@ -166,6 +181,10 @@ class MysqlCollector {
   Stats stats() const;
   // The resume position after the last delivered transaction.
   StartPoint position() const;
+  // Moves the resume position to `start` (file, GTID position, server): for a SourceFactory
+  // that opened its source elsewhere than at position() (another server). Call only from
+  // the factory, which Run() calls on its thread.
+  void RestartFrom(const StartPoint& start);
 
  private:
   struct TableState;
@@ -192,7 +211,7 @@ class MysqlCollector {
   std::string content_scratch_;  // row contents not kept (Options::keep_content false)
   bool pending_barrier_ = false;
   std::string txn_gtid_;
-  std::map<uint32_t, std::string> gtid_domains_;  // MariaDB domain -> "d-s-n"
+  GtidTracker gtid_;
   bool seen_barrier_ = false;
   std::vector<std::pair<uint64_t, StartPoint>> txn_barriers_;  // in the pending transaction
   bool in_txn_ = false;

@@ -42,12 +42,21 @@ absl::StatusOr<std::string> GlobalGrants(mysql::Connection& conn) {
 
 }  // namespace
 
+absl::StatusOr<std::string> GtidPositionAt(mysql::Connection& conn, const std::string& file,
+                                           uint64_t position) {
+  ASSIGN_OR_RETURN(std::optional<std::string> gtid,
+                   conn.QueryValue(absl::StrCat("SELECT BINLOG_GTID_POS(", conn.Quote(file), ", ",
+                                                position, ")")));
+  return gtid.value_or("");
+}
+
 absl::StatusOr<ServerCheckResult> CheckServer(mysql::Connection& conn, uint32_t replica_server_id,
                                               const TagMatcher& tags, absl::Duration in_use_grace,
                                               Clock* clock) {
   ServerCheckResult result;
   ServerInfo& info = result.info;
   const std::string where = conn.dsn().Address();
+  info.address = where;
   ASSIGN_OR_RETURN(auto vars, GlobalVariables(conn));
   info.version = vars["version"];
   info.mariadb = absl::StrContains(info.version, "MariaDB");
@@ -107,6 +116,16 @@ absl::StatusOr<ServerCheckResult> CheckServer(mysql::Connection& conn, uint32_t 
   if (!status->rows.empty() && status->rows[0].size() >= 2) {
     info.binlog_file = status->rows[0][0].value_or("");
     absl::SimpleAtoi(status->rows[0][1].value_or("0"), &info.binlog_position);
+    // The GTID position at exactly that point: MySQL prints it in the same row; MariaDB
+    // computes it from the binlog.
+    if (!info.mariadb) {
+      if (auto col = status->ColumnIndex("Executed_Gtid_Set")) {
+        info.gtid_position = status->rows[0][*col].value_or("");
+      }
+    } else {
+      ASSIGN_OR_RETURN(info.gtid_position,
+                       GtidPositionAt(conn, info.binlog_file, info.binlog_position));
+    }
   }
 
   if (replica_server_id == info.server_id) {

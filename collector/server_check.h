@@ -27,12 +27,15 @@
 namespace dcp::collector {
 
 struct ServerInfo {
+  std::string address;  // host:port (or socket) checked
   std::string version;  // e.g. "10.11.6-MariaDB-0+deb12u1-log"
   bool mariadb = false;
   uint32_t server_id = 0;
   std::string binlog_file;   // current end of the binlog (SHOW MASTER STATUS)
   uint64_t binlog_position = 0;
-  std::string gtid_position;  // MariaDB @@gtid_binlog_pos, MySQL @@gtid_executed
+  // The GTID position at binlog_file:binlog_position (MariaDB, from BINLOG_GTID_POS) or the
+  // executed GTID set there (MySQL, from SHOW MASTER STATUS).
+  std::string gtid_position;
   bool full_row_metadata = false;  // binlog_row_metadata=FULL
 
   std::string Flavor() const { return mariadb ? "mariadb" : "mysql"; }
@@ -58,6 +61,11 @@ absl::StatusOr<ServerCheckResult> CheckServer(mysql::Connection& conn, uint32_t 
                                               const TagMatcher& tags,
                                               absl::Duration in_use_grace = kServerIdInUseGrace,
                                               Clock* clock = nullptr);
+
+// MariaDB: the GTID position at `file`:`position` of the server's binlog (BINLOG_GTID_POS;
+// "" when the server cannot tell, e.g. a position not at an event boundary).
+absl::StatusOr<std::string> GtidPositionAt(mysql::Connection& conn, const std::string& file,
+                                           uint64_t position);
 
 // Connects to `dsn` and calls CheckServer; an unreachable server is kUnavailable with the
 // address (never the password) in the message.

@@ -1,5 +1,7 @@
 #include "daemon/config.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -20,10 +22,6 @@ using collector::CollectorConfig;
 using collector::GrpcSourceConfig;
 using collector::MysqlSourceConfig;
 using collector::TagRule;
-
-// Bounds of every duration option of an alarm sink (request timeouts and the like).
-constexpr absl::Duration kMinSinkDuration = absl::Milliseconds(100);
-constexpr absl::Duration kMaxSinkDuration = absl::Minutes(10);
 
 // Whether `listen` (host:port) binds to loopback only.
 bool IsLoopback(const std::string& listen) {
@@ -88,7 +86,11 @@ absl::StatusOr<TagRule> ReadTag(const toml::table& t, const std::string& prefix,
 
 absl::StatusOr<MysqlSourceConfig> ReadMysqlSource(TableReader& r, const std::string& prefix) {
   MysqlSourceConfig c;
-  ASSIGN_OR_RETURN(c.dsn, ReadDsn(r));
+  ASSIGN_OR_RETURN(c.candidates, ReadDsns(r));
+  c.dsn = c.candidates.front();
+  ASSIGN_OR_RETURN(std::optional<absl::Duration> grace,
+                   r.Duration("failover-loss-grace", absl::ZeroDuration(), absl::Hours(1)));
+  if (grace) c.loss_grace = *grace;
   ASSIGN_OR_RETURN(std::optional<int64_t> server_id, r.Int("server-id"));
   if (!server_id || *server_id <= 0 || *server_id > 4294967295) {
     return r.Error(r.table().get("server-id"), "server-id",
@@ -117,7 +119,7 @@ absl::StatusOr<MysqlSourceConfig> ReadMysqlSource(TableReader& r, const std::str
   }
   RETURN_IF_ERROR(r.CheckNoUnknownKeys(
       "name, type, dsn, password-env, password-file, server-id, start-gtid, start-position, "
-      "tag"));
+      "failover-loss-grace, tag"));
   return c;
 }
 
@@ -182,7 +184,8 @@ absl::StatusOr<CollectorConfig> ReadCollector(const toml::table& t, const std::s
 
 absl::StatusOr<BarrierConfig> ReadBarrier(TableReader& r) {
   BarrierConfig b;
-  ASSIGN_OR_RETURN(b.dsn, ReadDsn(r));
+  ASSIGN_OR_RETURN(b.candidates, ReadDsns(r));
+  b.dsn = b.candidates.front();
   ASSIGN_OR_RETURN(std::optional<int64_t> id, r.Int("id"));
   if (id) {
     if (*id <= 0 || *id > 4294967295) {
@@ -253,8 +256,10 @@ absl::Status ReadSinkOption(TableReader& r, const alarm::OptionSpec& o, alarm::S
       present = v.has_value();
       break;
     }
-    case alarm::OptionType::kSecret: {
-      ASSIGN_OR_RETURN(std::optional<std::string> v, r.Secret(key, false));
+    case alarm::OptionType::kSecret:
+    case alarm::OptionType::kSecretOrInline: {
+      ASSIGN_OR_RETURN(std::optional<std::string> v,
+                       r.Secret(key, o.type == alarm::OptionType::kSecretOrInline));
       if (v) sink.strings[key] = *v;
       present = v.has_value();
       break;
@@ -266,8 +271,7 @@ absl::Status ReadSinkOption(TableReader& r, const alarm::OptionSpec& o, alarm::S
       break;
     }
     case alarm::OptionType::kDuration: {
-      ASSIGN_OR_RETURN(std::optional<absl::Duration> v,
-                       r.Duration(key, kMinSinkDuration, kMaxSinkDuration));
+      ASSIGN_OR_RETURN(std::optional<absl::Duration> v, r.Duration(key, o.min, o.max));
       if (v) sink.durations[key] = *v;
       present = v.has_value();
       break;
@@ -285,7 +289,14 @@ absl::Status ReadSinkOption(TableReader& r, const alarm::OptionSpec& o, alarm::S
       break;
     }
   }
-  if (o.required && !present) return r.Error(nullptr, key, absl::StrCat("missing: ", o.help));
+  if (o.required && !present) {
+    return r.Error(nullptr, key,
+                   absl::StrCat("missing: ", o.help,
+                                o.type == alarm::OptionType::kSecret
+                                    ? absl::StrCat(" (", key, "-env or ", key,
+                                                   "-file; a secret is never inline)")
+                                    : ""));
+  }
   return absl::OkStatus();
 }
 
@@ -309,9 +320,16 @@ absl::StatusOr<alarm::SinkConfig> ReadSink(const toml::table& t, const std::stri
         continue;
       }
       RETURN_IF_ERROR(ReadSinkOption(r, o, sink));
-      known.push_back(o.type == alarm::OptionType::kSecret
-                          ? absl::StrCat(o.key, "-env, ", o.key, "-file")
-                          : std::string(o.key));
+      switch (o.type) {
+        case alarm::OptionType::kSecret:
+          known.push_back(absl::StrCat(o.key, "-env, ", o.key, "-file"));
+          break;
+        case alarm::OptionType::kSecretOrInline:
+          known.push_back(absl::StrCat(o.key, ", ", o.key, "-env, ", o.key, "-file"));
+          break;
+        default:
+          known.push_back(o.key);
+      }
     }
   }
   RETURN_IF_ERROR(r.CheckNoUnknownKeys(absl::StrJoin(known, ", ")));
@@ -338,7 +356,7 @@ absl::Status ReadLegacyAlarmKeys(TableReader& r, AlarmConfig& a) {
   ASSIGN_OR_RETURN(std::optional<std::string> webhook, r.String("webhook"));
   ASSIGN_OR_RETURN(std::optional<std::string> secret, r.Secret("webhook-secret", false));
   ASSIGN_OR_RETURN(std::optional<absl::Duration> timeout,
-                   r.Duration("webhook-timeout", kMinSinkDuration, kMaxSinkDuration));
+                   r.Duration("webhook-timeout", alarm::kMinSinkDuration, alarm::kMaxSinkDuration));
   ASSIGN_OR_RETURN(std::optional<bool> slack, r.Bool("slack"));
   if (webhook) {
     if (!absl::StartsWith(*webhook, "http://") && !absl::StartsWith(*webhook, "https://")) {
@@ -355,7 +373,48 @@ absl::Status ReadLegacyAlarmKeys(TableReader& r, AlarmConfig& a) {
   return absl::OkStatus();
 }
 
+// This host's name, the default [alarm] instance.
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') return "dcp";
+  return name;
+}
+
+// [alarm] severity, instance, status-url.
+absl::Status ReadAlarmSettings(TableReader& r, alarm::AlarmSettings& s) {
+  ASSIGN_OR_RETURN(const toml::table* severity, r.Table("severity"));
+  if (severity != nullptr) {
+    for (const auto& [k, v] : *severity) {
+      const std::string key = absl::StrCat("severity.", Absl(k.str()));
+      const std::optional<alarm::AlarmKind> kind = alarm::ParseAlarmKind(Absl(k.str()));
+      if (!kind) {
+        return r.Error(&v, key,
+                       "unknown alarm kind (known: diff, timeout, recovered, gap, overflow)");
+      }
+      const std::optional<alarm::Severity> level =
+          v.is_string() ? alarm::ParseSeverity(Absl(v.as_string()->get())) : std::nullopt;
+      if (!level) return r.Error(&v, key, "expected \"critical\", \"warning\" or \"info\"");
+      s.severities.Set(*kind, *level);
+    }
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> instance, r.String("instance"));
+  if (instance && instance->empty()) {
+    return r.Error(r.table().get("instance"), "instance",
+                   "must not be empty (leave it out for the host name)");
+  }
+  s.instance = instance ? *instance : HostName();
+  ASSIGN_OR_RETURN(std::optional<std::string> status_url, r.String("status-url"));
+  if (status_url && !absl::StartsWith(*status_url, "http://") &&
+      !absl::StartsWith(*status_url, "https://")) {
+    return r.Error(r.table().get("status-url"), "status-url",
+                   "expected an http:// or https:// URL (dcp's status page, linked from alarms)");
+  }
+  s.status_url = status_url.value_or("");
+  return absl::OkStatus();
+}
+
 absl::Status ReadAlarm(TableReader& r, AlarmConfig& a) {
+  RETURN_IF_ERROR(ReadAlarmSettings(r, a.settings));
   RETURN_IF_ERROR(ReadLegacyAlarmKeys(r, a));
   ASSIGN_OR_RETURN(std::vector<const toml::table*> sinks, r.TableArray("sink"));
   std::map<std::string, int> per_type;
@@ -375,7 +434,8 @@ absl::Status ReadAlarm(TableReader& r, AlarmConfig& a) {
     a.sinks.push_back(std::move(s));
   }
   return r.CheckNoUnknownKeys(
-      "sink, log, webhook, webhook-secret-env, webhook-secret-file, webhook-timeout, slack");
+      "sink, severity, instance, status-url, log, webhook, webhook-secret-env, "
+      "webhook-secret-file, webhook-timeout, slack");
 }
 
 absl::StatusOr<CollectConfig> ReadCollect(TableReader& r) {
@@ -528,6 +588,8 @@ absl::StatusOr<Config> ParseConfig(absl::string_view toml_text, absl::string_vie
   if (alarm != nullptr) {
     TableReader r(*alarm, "alarm", config.path);
     RETURN_IF_ERROR(ReadAlarm(r, config.alarm));
+  } else {
+    config.alarm.settings.instance = HostName();
   }
   RETURN_IF_ERROR(ReadHttpAndState(top, config));
   ASSIGN_OR_RETURN(const toml::table* collect, top.Table("collect"));
@@ -587,12 +649,17 @@ std::vector<std::string> ConfigWarnings(const Config& config) {
 std::string Config::ToString() const {
   std::string out = absl::StrCat("config ", path, ":");
   if (barrier) {
-    absl::StrAppend(&out, " barrier{", barrier->dsn.ToString(), " id=", barrier->options.id,
+    std::vector<std::string> dsns;
+    for (const mysql::Dsn& d : barrier->candidates) dsns.push_back(d.ToString());
+    if (dsns.empty()) dsns.push_back(barrier->dsn.ToString());
+    absl::StrAppend(&out, " barrier{", absl::StrJoin(dsns, "|"), " id=", barrier->options.id,
                     " interval=", absl::FormatDuration(barrier->options.interval), "}");
   }
   for (const CollectorConfig& c : collectors) {
     if (const MysqlSourceConfig* m = c.mysql()) {
-      absl::StrAppend(&out, " collector{", c.name, " mysql ", m->dsn.ToString(),
+      std::vector<std::string> dsns;
+      for (const mysql::Dsn& d : collector::Candidates(*m)) dsns.push_back(d.ToString());
+      absl::StrAppend(&out, " collector{", c.name, " mysql ", absl::StrJoin(dsns, "|"),
                       " server-id=", m->server_id, " tags=", absl::StrJoin(c.TagNames(), ","), "}");
     } else {
       const GrpcSourceConfig& g = *c.grpc();
@@ -605,6 +672,12 @@ std::string Config::ToString() const {
                   absl::StrJoin(checker.target_tags, ","),
                   " mode=", checker::ModeName(checker.mode), " tolerance=", checker.tolerance,
                   " timeout=", absl::FormatDuration(checker.timeout), "}");
+  absl::StrAppend(&out, " alarm{instance=", alarm.settings.instance);
+  for (alarm::AlarmKind k : alarm::kAllAlarmKinds) {
+    absl::StrAppend(&out, " ", alarm::AlarmKindName(k), "=",
+                    alarm::SeverityName(alarm.settings.severities.For(k)));
+  }
+  absl::StrAppend(&out, "}");
   for (const alarm::SinkConfig& s : alarm.sinks)
     absl::StrAppend(&out, " sink{", s.name, " ", s.type, "}");
   return out;

@@ -24,14 +24,20 @@
 namespace dcp::daemon {
 
 struct BarrierConfig {
-  mysql::Dsn dsn;
+  mysql::Dsn dsn;  // the first candidate
+  // Every server of `dsn = [...]` (dsn first): the writer writes to the one writable
+  // candidate (barrier/barrier_writer.h).
+  std::vector<mysql::Dsn> candidates;
   barrier::BarrierOptions options;  // id, interval
 };
 
 // [[alarm.sink]] tables, in order; the older [alarm] keys (log, webhook, webhook-secret-*,
-// webhook-timeout, slack) become a "log" sink and a "webhook" sink.
+// webhook-timeout, slack) become a "log" sink and a "webhook" sink. `settings`: [alarm]
+// severity (overrides of the per-kind defaults), instance (default: the host name) and
+// status-url.
 struct AlarmConfig {
   std::vector<alarm::SinkConfig> sinks;
+  alarm::AlarmSettings settings;
 };
 
 struct HttpConfig {

@@ -1,5 +1,7 @@
 #include "daemon/config.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 
@@ -58,9 +60,14 @@ TEST(Config, ExampleFileParses) {
   EXPECT_NE(c->collectors[2].grpc(), nullptr);
   EXPECT_EQ(c->checker.target_tags, (std::vector<std::string>{"dst", "dst2"}));
   EXPECT_EQ(c->checker.timeout, absl::Seconds(10));
-  ASSERT_EQ(c->alarm.sinks.size(), 2u);
+  ASSERT_EQ(c->alarm.sinks.size(), 3u);
   EXPECT_EQ(c->alarm.sinks[1].type, "webhook");
   EXPECT_EQ(c->alarm.sinks[1].String("url"), "http://127.0.0.1:9000/hook");
+  EXPECT_EQ(c->alarm.sinks[2].type, "alertmanager");
+  EXPECT_EQ(c->alarm.sinks[2].String("min-severity"), "warning");
+  EXPECT_EQ(c->alarm.settings.instance, "checker-1");
+  EXPECT_EQ(c->alarm.settings.severities.For(alarm::AlarmKind::kGap), alarm::Severity::kInfo);
+  EXPECT_EQ(c->alarm.settings.status_url, "http://127.0.0.1:8080/status");
   // Secrets never show in the summary.
   EXPECT_THAT(c->ToString(), ::testing::Not(HasSubstr("secret")));
 }
@@ -197,8 +204,8 @@ kinds = ["diff"]
   std::string typo = kMinimal;
   typo += "[[alarm.sink]]\ntype = \"webhook\"\nurl = \"https://h/x\"\nsecret = \"inline\"\n";
   EXPECT_THAT(ErrorOf(typo), HasSubstr("alarm.sink[1].secret: unknown key (known here: type, "
-                                       "name, kinds, url, secret-env, secret-file, timeout, "
-                                       "slack-text)"));
+                                       "name, kinds, min-severity, url, secret-env, secret-file, "
+                                       "timeout, slack-text)"));
   std::string unknown = kMinimal;
   unknown += "[[alarm.sink]]\ntype = \"pigeon\"\n";
   EXPECT_THAT(ErrorOf(unknown), HasSubstr("alarm.sink[1].type: type: unknown sink type"));
@@ -292,6 +299,135 @@ TEST(Config, OpenGrpcListenNeedsTokenOrTlsOrAnExplicitKey) {
   auto c = ParseConfig(http, "t.toml");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_THAT(ConfigWarnings(*c), ::testing::Contains(HasSubstr("readable by anyone")));
+}
+
+}  // namespace
+}  // namespace dcp::daemon
+
+namespace dcp::daemon {
+namespace {
+
+// [alarm] severity, instance, status-url: the settings every sink shares.
+TEST(Config, AlarmSeverityInstanceAndStatusUrl) {
+  auto defaults = ParseConfig(kMinimal, "t.toml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  char host[256] = {};
+  ASSERT_EQ(gethostname(host, sizeof(host) - 1), 0);
+  EXPECT_EQ(defaults->alarm.settings.instance, host);
+  EXPECT_EQ(defaults->alarm.settings.status_url, "");
+  for (alarm::AlarmKind k : alarm::kAllAlarmKinds) {
+    EXPECT_EQ(defaults->alarm.settings.severities.For(k), alarm::DefaultSeverity(k));
+  }
+  std::string text = kMinimal;
+  text += R"(
+[alarm]
+severity = { diff = "warning", gap = "info", timeout = "critical" }
+instance = "checker-eu-1"
+status-url = "http://dcp.example:8080/status"
+)";
+  auto c = ParseConfig(text, "t.toml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  const alarm::AlarmSettings& s = c->alarm.settings;
+  EXPECT_EQ(s.severities.For(alarm::AlarmKind::kDiff), alarm::Severity::kWarning);
+  EXPECT_EQ(s.severities.For(alarm::AlarmKind::kGap), alarm::Severity::kInfo);
+  EXPECT_EQ(s.severities.For(alarm::AlarmKind::kTimeout), alarm::Severity::kCritical);
+  EXPECT_EQ(s.severities.For(alarm::AlarmKind::kOverflow), alarm::Severity::kWarning);
+  EXPECT_EQ(s.instance, "checker-eu-1");
+  EXPECT_EQ(s.status_url, "http://dcp.example:8080/status");
+  EXPECT_THAT(c->ToString(),
+              HasSubstr("alarm{instance=checker-eu-1 diff=warning timeout=critical"));
+  // The table form works as well.
+  auto table =
+      ParseConfig(std::string(kMinimal) + "[alarm.severity]\nrecovered = \"warning\"\n", "t.toml");
+  ASSERT_TRUE(table.ok()) << table.status();
+  EXPECT_EQ(table->alarm.settings.severities.For(alarm::AlarmKind::kRecovered),
+            alarm::Severity::kWarning);
+
+  const std::string alarm = std::string(kMinimal) + "[alarm]\n";
+  EXPECT_THAT(ErrorOf(alarm + "severity = { gossip = \"info\" }\n"),
+              HasSubstr("t.toml:23:23: alarm.severity.gossip: unknown alarm kind"));
+  EXPECT_THAT(ErrorOf(alarm + "severity = { diff = \"error\" }\n"),
+              HasSubstr("alarm.severity.diff: expected \"critical\", \"warning\" or \"info\""));
+  EXPECT_THAT(ErrorOf(alarm + "severity = { diff = 3 }\n"),
+              HasSubstr("alarm.severity.diff: expected"));
+  EXPECT_THAT(ErrorOf(alarm + "severity = \"critical\"\n"), HasSubstr("alarm.severity"));
+  EXPECT_THAT(ErrorOf(alarm + "instance = \"\"\n"), HasSubstr("alarm.instance: must not be empty"));
+  EXPECT_THAT(ErrorOf(alarm + "status-url = \"dcp.example:8080\"\n"),
+              HasSubstr("alarm.status-url: expected an http:// or https:// URL"));
+  EXPECT_THAT(ErrorOf(alarm + "instnace = \"x\"\n"), HasSubstr("alarm.instnace: unknown key"));
+}
+
+// The Alertmanager, PagerDuty and Slack kinds: their options, secrets kept out of ToString,
+// min-severity checked.
+TEST(Config, AlertmanagerPagerDutyAndSlackSinks) {
+  setenv("DCP_TEST_PD_KEY", "pd-routing-key-0123456789abcdef", 1);
+  setenv("DCP_TEST_SLACK_URL", "https://hooks.slack.com/services/T0/B0/SLACKSECRET", 1);
+  std::string text = kMinimal;
+  text += R"(
+[[alarm.sink]]
+type = "alertmanager"
+url = "http://127.0.0.1:9093"
+kinds = ["diff", "timeout"]
+min-severity = "warning"
+ends-after = "2h"
+timeout-ends-after = "72h"
+
+[[alarm.sink]]
+type = "pagerduty"
+routing-key-env = "DCP_TEST_PD_KEY"
+min-severity = "critical"
+
+[[alarm.sink]]
+type = "slack"
+url-env = "DCP_TEST_SLACK_URL"
+
+[[alarm.sink]]
+type = "slack"
+name = "team-channel"
+url = "https://hooks.slack.com/services/T1/B1/INLINE"
+)";
+  auto c = ParseConfig(text, "t.toml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->alarm.sinks.size(), 4u);
+  const alarm::SinkConfig& am = c->alarm.sinks[0];
+  EXPECT_EQ(am.name, "alertmanager");
+  EXPECT_EQ(am.String("min-severity"), "warning");
+  EXPECT_EQ(am.Duration("ends-after", absl::ZeroDuration()), absl::Hours(2));
+  EXPECT_EQ(am.Duration("timeout-ends-after", absl::ZeroDuration()), absl::Hours(72));
+  EXPECT_EQ(c->alarm.sinks[1].String("routing-key"), "pd-routing-key-0123456789abcdef");
+  EXPECT_EQ(c->alarm.sinks[2].String("url"), "https://hooks.slack.com/services/T0/B0/SLACKSECRET");
+  EXPECT_EQ(c->alarm.sinks[3].String("url"), "https://hooks.slack.com/services/T1/B1/INLINE");
+  const std::string summary = c->ToString();
+  EXPECT_THAT(summary, HasSubstr("sink{pagerduty pagerduty}"));
+  EXPECT_THAT(summary, ::testing::Not(HasSubstr("pd-routing-key")));
+  EXPECT_THAT(summary, ::testing::Not(HasSubstr("SLACKSECRET")));
+  EXPECT_THAT(summary, ::testing::Not(HasSubstr("INLINE")));
+
+  const std::string sink = std::string(kMinimal) + "[[alarm.sink]]\n";
+  EXPECT_THAT(ErrorOf(sink + "type = \"pagerduty\"\n"),
+              HasSubstr("alarm.sink[1].routing-key: missing"));
+  EXPECT_THAT(ErrorOf(sink + "type = \"pagerduty\"\nrouting-key = \"inline\"\n"),
+              HasSubstr("alarm.sink[1].routing-key: missing: the integration's routing key "
+                        "(routing-key-env or routing-key-file; a secret is never inline)"));
+  EXPECT_THAT(ErrorOf(sink + "type = \"pagerduty\"\nrouting-key-env = \"DCP_TEST_PD_KEY\"\n" +
+                      "key = \"x\"\n"),
+              HasSubstr("alarm.sink[1].key: unknown key (known here: type, name, kinds, "
+                        "min-severity, routing-key-env, routing-key-file, url, timeout)"));
+  EXPECT_THAT(
+      ErrorOf(sink + "type = \"slack\"\nurl = \"https://h/x\"\nurl-env = \"DCP_TEST_SLACK_URL\"\n"),
+      HasSubstr("alarm.sink[1].url: give only one of url, url-env, url-file"));
+  EXPECT_THAT(ErrorOf(sink + "type = \"alertmanager\"\nurl = \"h:9093\"\n"),
+              HasSubstr("alarm.sink[1].url: expected an http:// or https:// URL"));
+  EXPECT_THAT(ErrorOf(sink + "type = \"alertmanager\"\nurl = \"http://h\"\nends-after = \"10s\"\n"),
+              HasSubstr("alarm.sink[1].ends-after"));
+  EXPECT_THAT(
+      ErrorOf(sink + "type = \"alertmanager\"\nurl = \"http://h\"\nends-after = \"721h\"\n"),
+      HasSubstr("alarm.sink[1].ends-after"));
+  EXPECT_THAT(ErrorOf(sink + "type = \"alertmanager\"\nurl = \"http://h\"\ntimeout = \"1h\"\n"),
+              HasSubstr("alarm.sink[1].timeout"));
+  EXPECT_THAT(
+      ErrorOf(sink + "type = \"log\"\npath = \"x\"\nmin-severity = \"error\"\n"),
+      HasSubstr("alarm.sink[1].min-severity: expected \"info\", \"warning\" or \"critical\""));
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include <functional>
 #include <thread>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
@@ -22,6 +24,7 @@
 #include "collector/builder.h"
 #include "collector/message_sink.h"
 #include "daemon/http_server.h"
+#include "util/atomic_file.h"
 #include "util/log.h"
 #include "util/status_macros.h"
 #include "util/url.h"
@@ -146,6 +149,7 @@ class Daemon::Impl {
   std::vector<Sink> sinks_;
   std::unique_ptr<alarm::AlarmSequence> sequence_;
   std::unique_ptr<alarm::FanOutSink> fan_out_;
+  std::unique_ptr<alarm::StampingSink> stamping_;  // severity, instance; then fan_out_
   std::unique_ptr<CountingSink> counting_;
   barrier::LagTracker lag_;
   std::unique_ptr<checker::Checker> checker_;
@@ -168,7 +172,7 @@ absl::Status Daemon::Impl::OpenSinks() {
   std::vector<alarm::AlarmSink*> all;
   for (const alarm::SinkConfig& c : config().alarm.sinks) {
     absl::StatusOr<std::unique_ptr<alarm::AlarmSink>> sink =
-        alarm::CreateSink(c, alarm::SinkContext{config().state.dir});
+        alarm::CreateSink(c, alarm::SinkContext{config().state.dir, config().alarm.settings});
     if (!sink.ok()) {
       return absl::Status(
           sink.status().code(),
@@ -182,6 +186,7 @@ absl::Status Daemon::Impl::OpenSinks() {
   }
   if (sinks_.empty()) DCP_LOG(INFO) << "alarm sinks: none (alarms are only counted)";
   fan_out_ = std::make_unique<alarm::FanOutSink>(std::move(all));
+  stamping_ = std::make_unique<alarm::StampingSink>(config().alarm.settings, fan_out_.get());
   const std::string seq_path =
       (std::filesystem::path(config().state.dir) / "alarm-sequence").string();
   absl::StatusOr<std::unique_ptr<alarm::AlarmSequence>> seq = alarm::AlarmSequence::Open(seq_path);
@@ -190,7 +195,7 @@ absl::Status Daemon::Impl::OpenSinks() {
                         absl::StrCat(config().path, ": state.dir: ", seq.status().message()));
   }
   sequence_ = *std::move(seq);
-  counting_ = std::make_unique<CountingSink>(sequence_.get(), fan_out_.get());
+  counting_ = std::make_unique<CountingSink>(sequence_.get(), stamping_.get());
   return absl::OkStatus();
 }
 
@@ -204,6 +209,7 @@ absl::Status Daemon::Impl::BuildCollectors() {
     if (config().barrier) context.barrier_id = config().barrier->options.id;
     context.clock = options_.clock;
     context.checkpoints = collector::BuildContext::Checkpoints::kByWindow;
+    context.source_tags = {config().checker.source_tag};
     absl::StatusOr<std::unique_ptr<collector::Collector>> built =
         collector::BuildCollector(c, context);
     if (!built.ok()) {
@@ -222,13 +228,35 @@ void Daemon::Impl::StartBarrier() {
     return;
   }
   const BarrierConfig& b = *config().barrier;
-  barrier_connector_ = barrier::NewMysqlConnector(b.dsn);
+  std::vector<mysql::Dsn> candidates = b.candidates;
+  if (candidates.empty()) candidates.push_back(b.dsn);
+  barrier::BarrierOptions options = b.options;
+  // The highest barrier written before a restart: a failover while dcp was down must not
+  // make the offsets go backwards.
+  const std::string floor_path = (std::filesystem::path(config().state.dir) /
+                                  absl::StrCat("barrier-", options.id, ".offset"))
+                                     .string();
+  if (auto text = ReadFileIfExists(floor_path); text.ok() && *text) {
+    uint64_t floor = 0;
+    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(**text), &floor)) options.floor = floor;
+  }
+  if (candidates.size() > 1) options.recheck = absl::Seconds(10);
+  barrier_connector_ = barrier::NewTopologyConnector(candidates);
   barrier_ = std::make_unique<barrier::BarrierWriter>(
-      b.options, barrier_connector_.get(), options_.clock,
-      [this](const barrier::BarrierEvent& e) { lag_.OnWritten(e.offset, e.committed); });
+      options, barrier_connector_.get(), options_.clock,
+      [this, floor_path](const barrier::BarrierEvent& e) {
+        lag_.OnWritten(e.offset, e.committed);
+        if (absl::Status s = WriteFileAtomically(floor_path, absl::StrCat(e.offset, "\n"));
+            !s.ok()) {
+          DCP_LOG_EVERY_N_SEC(WARNING, 60) << "barrier writer: cannot save the offset: " << s;
+        }
+      });
   barrier_thread_ = std::thread([this] { barrier_->Run(); });
-  DCP_LOG(INFO) << "barrier writer: " << b.dsn.ToString() << " drc.barrier id " << b.options.id
-                << " every " << absl::FormatDuration(b.options.interval);
+  std::vector<std::string> names;
+  for (const mysql::Dsn& d : candidates) names.push_back(d.ToString());
+  DCP_LOG(INFO) << "barrier writer: " << absl::StrJoin(names, ", ") << " drc.barrier id "
+                << options.id << " every " << absl::FormatDuration(options.interval)
+                << (options.floor > 0 ? absl::StrCat(", above ", options.floor) : std::string());
 }
 
 absl::Status Daemon::Impl::Start() {

@@ -201,21 +201,51 @@ absl::StatusOr<std::optional<std::string>> TableReader::Secret(absl::string_view
   return value;
 }
 
-absl::StatusOr<mysql::Dsn> ReadDsn(TableReader& r) {
-  ASSIGN_OR_RETURN(std::optional<std::string> text, r.String("dsn"));
-  if (!text) return r.Error(nullptr, "dsn", "missing (e.g. dsn = \"mysql://dcp@127.0.0.1:3306\")");
-  auto dsn = mysql::Dsn::Parse(*text);
-  if (!dsn.ok()) return r.Error(r.table().get("dsn"), "dsn", dsn.status().message());
-  ASSIGN_OR_RETURN(std::optional<std::string> password, r.Secret("password", false));
-  if (password) {
-    if (dsn->password) {
-      return r.Error(r.table().get("password-env") ? r.table().get("password-env")
-                                                   : r.table().get("password-file"),
-                     "password", "the DSN already has a password; give it in one place only");
+absl::StatusOr<std::vector<mysql::Dsn>> ReadDsns(TableReader& r) {
+  const toml::node* node = r.table().get("dsn");
+  std::vector<std::string> texts;
+  if (node != nullptr && node->is_array()) {
+    ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> list, r.StringArray("dsn"));
+    if (!list || list->empty()) {
+      return r.Error(node, "dsn", "expected a DSN or a non-empty array of DSNs");
     }
-    dsn->password = *password;
+    texts = *list;
+  } else {
+    ASSIGN_OR_RETURN(std::optional<std::string> text, r.String("dsn"));
+    if (!text) {
+      return r.Error(nullptr, "dsn", "missing (e.g. dsn = \"mysql://dcp@127.0.0.1:3306\")");
+    }
+    texts.push_back(*text);
   }
-  return *dsn;
+  ASSIGN_OR_RETURN(std::optional<std::string> password, r.Secret("password", false));
+  std::vector<mysql::Dsn> out;
+  for (const std::string& text : texts) {
+    auto dsn = mysql::Dsn::Parse(text);
+    if (!dsn.ok()) return r.Error(node, "dsn", dsn.status().message());
+    if (password) {
+      if (dsn->password) {
+        return r.Error(r.table().get("password-env") ? r.table().get("password-env")
+                                                     : r.table().get("password-file"),
+                       "password", "the DSN already has a password; give it in one place only");
+      }
+      dsn->password = *password;
+    }
+    for (const mysql::Dsn& earlier : out) {
+      if (earlier.Address() == dsn->Address()) {
+        return r.Error(node, "dsn", absl::StrCat(dsn->Address(), " is listed twice"));
+      }
+    }
+    out.push_back(*std::move(dsn));
+  }
+  return out;
+}
+
+absl::StatusOr<mysql::Dsn> ReadDsn(TableReader& r) {
+  ASSIGN_OR_RETURN(std::vector<mysql::Dsn> dsns, ReadDsns(r));
+  if (dsns.size() > 1) {
+    return r.Error(r.table().get("dsn"), "dsn", "expected one DSN here, not a list");
+  }
+  return dsns.front();
 }
 
 absl::Status CheckListen(TableReader& r, absl::string_view key, const std::string& listen) {

@@ -81,6 +81,9 @@ absl::Status CheckTomlShape(absl::string_view text, absl::string_view path);
 
 // `dsn` with `password-env` / `password-file` (docs/config.md).
 absl::StatusOr<mysql::Dsn> ReadDsn(TableReader& r);
+// `dsn` as a string or an array of strings (candidate servers of one replication topology),
+// each with the table's password-env / password-file; never empty.
+absl::StatusOr<std::vector<mysql::Dsn>> ReadDsns(TableReader& r);
 
 // A host:port with a port 0..65535.
 absl::Status CheckListen(TableReader& r, absl::string_view key, const std::string& listen);

@@ -320,6 +320,37 @@ void GtidSet::Add(const Tsid& tsid, Interval iv) {
   ivs = std::move(merged);
 }
 
+GtidSet GtidSet::Subtract(const GtidSet& other) const {
+  GtidSet out;
+  for (const auto& [tsid, ivs] : sets_) {
+    auto it = other.sets_.find(tsid);
+    for (Interval iv : ivs) {
+      if (it != other.sets_.end()) {
+        // Walk `other`'s sorted intervals, emitting the parts of `iv` between them.
+        for (const Interval& cut : it->second) {
+          if (cut.second < iv.first) continue;
+          if (cut.first > iv.second) break;
+          if (cut.first > iv.first) out.Add(tsid, {iv.first, cut.first - 1});
+          iv.first = cut.second + 1;
+          if (iv.first > iv.second) break;
+        }
+      }
+      if (iv.first <= iv.second) out.Add(tsid, iv);
+    }
+  }
+  return out;
+}
+
+GtidSet GtidSet::Intersect(const GtidSet& other) const { return Subtract(Subtract(other)); }
+
+uint64_t GtidSet::size() const {
+  uint64_t n = 0;
+  for (const auto& [tsid, ivs] : sets_) {
+    for (const Interval& iv : ivs) n += static_cast<uint64_t>(iv.second - iv.first + 1);
+  }
+  return n;
+}
+
 void GtidSet::Add(const GtidSet& other) {
   for (const auto& [tsid, ivs] : other.sets_) {
     for (const Interval& iv : ivs) Add(tsid, iv);
@@ -371,6 +402,45 @@ std::optional<MariaGtid> MariaGtidPosition::Get(uint32_t domain_id) const {
 bool MariaGtidPosition::Contains(const MariaGtid& gtid) const {
   auto it = by_domain_.find(gtid.domain_id);
   return it != by_domain_.end() && gtid.sequence <= it->second.sequence;
+}
+
+absl::StatusOr<MariaGtidState> MariaGtidState::Parse(absl::string_view text) {
+  MariaGtidState state;
+  if (absl::StripAsciiWhitespace(text).empty()) return state;
+  for (absl::string_view element : absl::StrSplit(text, ',')) {
+    ASSIGN_OR_RETURN(MariaGtid g, MariaGtid::Parse(element));
+    if (!state.last_.emplace(std::make_pair(g.domain_id, g.server_id), g).second) {
+      return Invalid("two GTIDs for one domain and server", text);
+    }
+  }
+  return state;
+}
+
+std::string MariaGtidState::ToString() const {
+  std::string s;
+  for (const auto& [key, g] : last_) {
+    if (!s.empty()) s.push_back(',');
+    s.append(g.ToString());
+  }
+  return s;
+}
+
+bool MariaGtidState::Contains(const MariaGtid& gtid) const {
+  auto it = last_.find({gtid.domain_id, gtid.server_id});
+  return it != last_.end() && gtid.sequence <= it->second.sequence;
+}
+
+bool MariaGtidState::Contains(const MariaGtidPosition& position) const {
+  for (const auto& [domain, g] : position.by_domain()) {
+    if (!Contains(g)) return false;
+  }
+  return true;
+}
+
+std::optional<MariaGtid> MariaGtidState::Get(uint32_t domain_id, uint32_t server_id) const {
+  auto it = last_.find({domain_id, server_id});
+  if (it == last_.end()) return std::nullopt;
+  return it->second;
 }
 
 }  // namespace dcp::mysql

@@ -114,6 +114,12 @@ class GtidSet {
   void Add(const Tsid& tsid, Interval interval);
   void Add(const GtidSet& other);
 
+  // The GTIDs of this set that are not in `other`, and those in both.
+  GtidSet Subtract(const GtidSet& other) const;
+  GtidSet Intersect(const GtidSet& other) const;
+  // The number of GTIDs in the set.
+  uint64_t size() const;
+
   const std::map<Tsid, std::vector<Interval>>& intervals() const { return sets_; }
 
   friend bool operator==(const GtidSet& a, const GtidSet& b) { return a.sets_ == b.sets_; }
@@ -152,6 +158,7 @@ class MariaGtidPosition {
   // monotonic per domain).
   bool Contains(const MariaGtid& gtid) const;
   bool empty() const { return by_domain_.empty(); }
+  const std::map<uint32_t, MariaGtid>& by_domain() const { return by_domain_; }
 
   friend bool operator==(const MariaGtidPosition& a, const MariaGtidPosition& b) {
     return a.by_domain_ == b.by_domain_;
@@ -162,6 +169,29 @@ class MariaGtidPosition {
 
  private:
   std::map<uint32_t, MariaGtid> by_domain_;
+};
+
+// A MariaDB server's @@gtid_binlog_state: the last GTID in its binlog of every (domain,
+// server id) pair, e.g. "0-1-100,0-3-107" after server 3 took over domain 0 from server 1.
+// Sequence numbers are monotonic per domain and a replica applies a domain in order, so a
+// server whose state has (d, s, m) holds every transaction d-s-n with n <= m that it was
+// sent. Value type.
+class MariaGtidState {
+ public:
+  // "0-1-100,0-3-107"; "" is the empty state. Two GTIDs of one (domain, server) are
+  // kInvalidArgument.
+  static absl::StatusOr<MariaGtidState> Parse(absl::string_view text);
+  std::string ToString() const;
+
+  // Whether the server has binlogged `gtid` (see above).
+  bool Contains(const MariaGtid& gtid) const;
+  // Whether it holds the transaction of every domain of `position`.
+  bool Contains(const MariaGtidPosition& position) const;
+  // The last GTID of (domain, server id), if any.
+  std::optional<MariaGtid> Get(uint32_t domain_id, uint32_t server_id) const;
+
+ private:
+  std::map<std::pair<uint32_t, uint32_t>, MariaGtid> last_;
 };
 
 }  // namespace dcp::mysql

@@ -235,5 +235,45 @@ TEST(MariaGtidPosition, ListsAndUpdates) {
   EXPECT_TRUE(MariaGtidPosition::Parse("")->empty());
 }
 
+TEST(GtidSet, SubtractAndIntersect) {
+  const std::string u = "3e11fa47-71ca-11e1-9e33-c80aa9429562";
+  const std::string v = "4e11fa47-71ca-11e1-9e33-c80aa9429562";
+  auto a = GtidSet::Parse(u + ":1-10:15-20," + v + ":1-5:t:1-3");
+  auto b = GtidSet::Parse(u + ":3-4:7-16:30," + v + ":t:2");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->Subtract(*b).ToString(), u + ":1-2:5-6:17-20," + v + ":1-5:t:1:3");
+  EXPECT_EQ(a->Intersect(*b).ToString(), u + ":3-4:7-10:15-16," + v + ":t:2");
+  EXPECT_EQ(b->Subtract(*a).ToString(), u + ":11-14:30");
+  EXPECT_TRUE(a->Subtract(*a).empty());
+  EXPECT_EQ(a->Subtract(GtidSet()), *a);
+  EXPECT_EQ(a->size(), 10u + 6u + 5u + 3u);
+  EXPECT_EQ(a->Subtract(*b).size(), 2u + 2u + 4u + 5u + 2u);
+  // A set minus what a server executed is what the server lacks; the rest is common.
+  GtidSet lacks = a->Subtract(*b);
+  GtidSet common = a->Intersect(*b);
+  GtidSet both = lacks;
+  both.Add(common);
+  EXPECT_EQ(both, *a);
+}
+
+TEST(MariaGtidState, ContainsPerDomainAndServer) {
+  // Server 3 took over domain 0 at 101 after replicating server 1 up to 100.
+  auto s = MariaGtidState::Parse("0-1-100,0-3-107,1-2-7");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->ToString(), "0-1-100,0-3-107,1-2-7");
+  EXPECT_TRUE(s->Contains(*MariaGtid::Parse("0-1-100")));
+  EXPECT_FALSE(s->Contains(*MariaGtid::Parse("0-1-101")));  // lost with server 1
+  EXPECT_TRUE(s->Contains(*MariaGtid::Parse("0-3-104")));
+  EXPECT_FALSE(s->Contains(*MariaGtid::Parse("0-2-5")));
+  EXPECT_TRUE(s->Contains(*MariaGtidPosition::Parse("0-1-99,1-2-7")));
+  EXPECT_FALSE(s->Contains(*MariaGtidPosition::Parse("0-1-105,1-2-7")));
+  EXPECT_FALSE(s->Contains(*MariaGtidPosition::Parse("0-3-1,2-1-1")));
+  EXPECT_TRUE(s->Contains(MariaGtidPosition()));
+  EXPECT_EQ(s->Get(0, 1)->sequence, 100u);
+  EXPECT_FALSE(s->Get(0, 2).has_value());
+  EXPECT_FALSE(MariaGtidState::Parse("0-1-1,0-1-2").ok());
+  EXPECT_TRUE(MariaGtidState::Parse("0-1-1,0-2-2").ok());
+}
+
 }  // namespace
 }  // namespace dcp::mysql

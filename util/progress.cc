@@ -234,12 +234,12 @@ std::string ProgressReporter::Overall(absl::Time now) const {
   } else if (now - start_ > absl::ZeroDuration()) {
     rate = static_cast<double>(run) / absl::ToDoubleSeconds(now - start_);
   }
-  const bool all_finished = !items_.empty() && finished == items_.size();
+  const bool all_finished = finished == items_.size();
   const uint64_t shown_total = unknown ? 0 : total;
   std::string s = absl::StrFormat(
       "%s %d/%s %s, %.0f %s/s, elapsed %s, ETA %s", Percent(done, shown_total, all_finished), done,
       unknown ? "?" : absl::StrCat(total), unit_, rate, unit_, FormatHms(now - start_),
-      Eta(done, shown_total, rate));
+      all_finished ? "0:00:00" : Eta(done, shown_total, rate));
   if (items_.size() > 1) absl::StrAppend(&s, ", ", finished, "/", items_.size(), " done");
   return s;
 }

@@ -147,6 +147,24 @@ TEST(Progress, UnknownTotals) {
   EXPECT_THAT(p.Line(), HasSubstr("?% 50/? events"));
 }
 
+TEST(Progress, NothingToDoEndsAtHundredPercentWithoutEta) {
+  FakeClock clock;
+  Captured out;
+  // padder repair of a report without differences: no items at all.
+  ProgressReporter none(Log(absl::Seconds(1)), "keys", &clock, out.writer());
+  clock.Advance(absl::Seconds(1));
+  none.Finish();
+  // verifier data over empty tables: every item finished with nothing done.
+  ProgressReporter empty(Log(absl::Seconds(1)), "rows", &clock, out.writer());
+  empty.FinishItem(empty.AddItem("a", 0));
+  empty.FinishItem(empty.AddItem("b", 0));
+  clock.Advance(absl::Seconds(1));
+  empty.Finish();
+  ASSERT_EQ(out.lines.size(), 2u);
+  EXPECT_EQ(out.lines[0], "100.0% 0/0 keys, 0 keys/s, elapsed 0:00:01, ETA 0:00:00");
+  EXPECT_EQ(out.lines[1], "100.0% 0/0 rows, 0 rows/s, elapsed 0:00:01, ETA 0:00:00, 2/2 done");
+}
+
 TEST(Progress, TtyDrawsABar) {
   FakeClock clock;
   Captured out;

@@ -3,12 +3,12 @@
 #include <memory>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "mysql/connection.h"
-#include "mysql/sql_literal.h"
 
 namespace dcp::mysql {
 namespace {
@@ -74,13 +74,17 @@ absl::StatusOr<std::optional<double>> HeartbeatLag(LazyConnection& conn, const s
 
 absl::StatusOr<std::optional<double>> StatusVariable(LazyConnection& conn,
                                                      const std::string& name) {
-  absl::StatusOr<ResultSet> rs =
-      conn.Query(absl::StrCat("SHOW GLOBAL STATUS LIKE ", StringLiteral(name, false)));
+  // SHOW ... LIKE takes a plain string literal only (no introducer, no hex); `name` is letters,
+  // digits and '_' (ParseMaxLoad), so quoting is enough. '_' matches any character in LIKE:
+  // the row is chosen by its exact name.
+  absl::StatusOr<ResultSet> rs = conn.Query(absl::StrCat("SHOW GLOBAL STATUS LIKE '", name, "'"));
   if (!rs.ok()) return rs.status();
-  if (rs->rows.empty() || rs->rows[0].size() < 2) {
-    return absl::InvalidArgumentError(absl::StrCat("no global status variable ", name));
+  for (const Row& row : rs->rows) {
+    if (row.size() >= 2 && row[0].has_value() && absl::EqualsIgnoreCase(*row[0], name)) {
+      return Number(row[1]);
+    }
   }
-  return Number(rs->rows[0][1]);
+  return absl::InvalidArgumentError(absl::StrCat("no global status variable ", name));
 }
 
 }  // namespace

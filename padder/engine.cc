@@ -257,7 +257,13 @@ class Engine::Impl {
     }
     if (!changes.empty() && !target_open_) {
       // Between batches, never inside a target transaction: a pause holds no locks.
-      if (options_.throttle != nullptr) RETURN_IF_ERROR(options_.throttle->Wait());
+      // While paused the progress lines go on (0 bytes/s), one per interval as at work.
+      if (options_.throttle != nullptr) {
+        RETURN_IF_ERROR(options_.throttle->Wait([this] {
+          if (progress_.has_value()) progress_->Tick();
+          return false;
+        }));
+      }
       RETURN_IF_ERROR(target_->Begin());
       target_open_ = true;
     }

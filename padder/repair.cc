@@ -225,7 +225,12 @@ absl::Status RepairTableKeys(const RepairOptions& options, mysql::Connection& so
   for (size_t begin = 0; begin < t.keys.size(); begin += batch) {
     const std::vector<std::vector<std::string>> keys(
         t.keys.begin() + begin, t.keys.begin() + std::min(t.keys.size(), begin + batch));
-    if (options.throttle != nullptr) RETURN_IF_ERROR(options.throttle->Wait());
+    if (options.throttle != nullptr) {
+      RETURN_IF_ERROR(options.throttle->Wait([&progress] {
+        progress.MaybeReport();  // paused: the lines go on, one per interval
+        return false;
+      }));
+    }
     ASSIGN_OR_RETURN(BatchSql b, ReadBatch(source, sql, keys));
     if (target == nullptr) {
       if (b.replaced > 0) out << WithLiterals(b.replace_sql, b.replace_params) << ";\n";

@@ -31,6 +31,8 @@ class ReplayProgress {
   void OnEvent(absl::string_view file, uint64_t end_offset);
   // A MariaDB GTID was read.
   void OnGtid(uint32_t domain, uint64_t sequence);
+  // Nothing was read (a throttle pause): reports if the interval has passed.
+  void Tick() { reporter_.MaybeReport(); }
   // The last report; `completed`: the whole range was replayed.
   void Finish(bool completed);
 

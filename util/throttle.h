@@ -47,7 +47,8 @@ class Throttle {
   bool enabled() const { return !checks_.empty(); }
 
   // Returns when every reading is within its limit (see above), or when `cancelled` says so
-  // (kCancelled).
+  // (kCancelled). `cancelled` is called once per poll while paused, so a caller without a
+  // progress thread can report its (stalled) progress there too.
   absl::Status Wait(const std::function<bool()>& cancelled = nullptr) ABSL_LOCKS_EXCLUDED(mu_);
 
   struct Stats {

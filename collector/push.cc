@@ -13,6 +13,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "nlohmann/json.hpp"
+#include "util/cli.h"
+#include "util/log.h"
 #include "util/status_macros.h"
 
 namespace dcp::collector {
@@ -228,77 +230,84 @@ absl::StatusOr<std::optional<Message>> LineEncoder::Encode(absl::string_view lin
   return std::optional<Message>(std::move(m));
 }
 
-absl::StatusOr<PushOptions> ParsePushArgs(int argc, char** argv) {
+void AddPushFlags(CLI::App* cmd, PushFlags* f) {
+  cmd->add_option("--target", f->target, "the dcp gRPC collector, host:port")->required();
+  cmd->add_option("--tag", f->tag, "the collector tag the changes are for")->required();
+  cmd->add_option("--token-file", f->token_file, "a file holding the bearer token");
+  cmd->add_option("--tls-ca", f->tls_ca, "PEM roots to verify the collector with (TLS)");
+  cmd->add_option("--tls-server-name", f->tls_server_name, "the name to verify (TLS)");
+  cmd->add_option("--file", f->file, "JSON lines of `dcp binlog` (default: stdin)");
+  cmd->add_option("--key", f->keys, "schema.table=col1[,col2...]: key columns (repeatable)")
+      ->take_all()
+      ->expected(1);
+  cmd->add_option("--type", f->types, "schema.table.column=KIND: how to read a value (repeatable)")
+      ->take_all()
+      ->expected(1);
+  cmd->add_option("--barrier-table", f->barrier_table, "schema.table (default drc.barrier)");
+  cmd->add_option("--barrier-id", f->barrier_id, "this checker's barrier row id (default 1)");
+  cmd->add_option("--batch", f->batch, "messages per request");
+}
+
+absl::StatusOr<PushOptions> FinishPushOptions(const PushFlags& f) {
   PushOptions o;
-  std::optional<std::string> token_file;
-  std::optional<std::string> ca_file;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) return absl::InvalidArgumentError(absl::StrCat(flag, " needs a value"));
-    const std::string value = argv[++i];
-    if (flag == "--target") {
-      o.pusher.target = value;
-    } else if (flag == "--tag") {
-      o.tag = value;
-    } else if (flag == "--token-file") {
-      token_file = value;
-    } else if (flag == "--tls-ca") {
-      ca_file = value;
-    } else if (flag == "--tls-server-name") {
-      o.pusher.tls_server_name = value;
-    } else if (flag == "--file") {
-      o.file = value;
-    } else if (flag == "--key") {
-      std::pair<std::string, std::string> kv = absl::StrSplit(value, absl::MaxSplits('=', 1));
-      std::vector<std::string> cols = absl::StrSplit(kv.second, ',', absl::SkipEmpty());
-      if (kv.first.find('.') == std::string::npos || cols.empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--key ", value, ": expected schema.table=col1[,col2...]"));
-      }
-      o.keys[kv.first] = std::move(cols);
-    } else if (flag == "--type") {
-      std::pair<std::string, std::string> kv = absl::StrSplit(value, absl::MaxSplits('=', 1));
-      std::vector<absl::string_view> parts = absl::StrSplit(kv.first, '.');
-      if (parts.size() != 3) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--type ", value, ": expected schema.table.column=KIND"));
-      }
-      ASSIGN_OR_RETURN(ColumnKind kind, ParseColumnKind(kv.second));
-      // Content() lower-cases column names; tables keep their case.
-      o.kinds[absl::StrCat(parts[0], ".", parts[1], ".", absl::AsciiStrToLower(parts[2]))] = kind;
-    } else if (flag == "--barrier-table") {
-      std::pair<std::string, std::string> st = absl::StrSplit(value, absl::MaxSplits('.', 1));
-      if (st.first.empty() || st.second.empty()) {
-        return absl::InvalidArgumentError("--barrier-table: expected schema.table");
-      }
-      o.barrier_schema = st.first;
-      o.barrier_table = st.second;
-    } else if (flag == "--barrier-id") {
-      if (!absl::SimpleAtoi(value, &o.barrier_id)) {
-        return absl::InvalidArgumentError("--barrier-id: expected a number");
-      }
-    } else if (flag == "--batch") {
-      if (!absl::SimpleAtoi(value, &o.pusher.max_batch_messages) ||
-          o.pusher.max_batch_messages == 0) {
-        return absl::InvalidArgumentError("--batch: expected a positive number");
-      }
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag ", flag));
+  o.pusher.target = f.target;
+  o.tag = f.tag;
+  o.pusher.tls_server_name = f.tls_server_name;
+  o.file = f.file;
+  o.barrier_id = f.barrier_id;
+  for (const std::string& value : f.keys) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(value, absl::MaxSplits('=', 1));
+    std::vector<std::string> cols = absl::StrSplit(kv.second, ',', absl::SkipEmpty());
+    if (kv.first.find('.') == std::string::npos || cols.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--key ", value, ": expected schema.table=col1[,col2...]"));
     }
+    o.keys[kv.first] = std::move(cols);
   }
+  for (const std::string& value : f.types) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(value, absl::MaxSplits('=', 1));
+    std::vector<absl::string_view> parts = absl::StrSplit(kv.first, '.');
+    if (parts.size() != 3) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--type ", value, ": expected schema.table.column=KIND"));
+    }
+    ASSIGN_OR_RETURN(ColumnKind kind, ParseColumnKind(kv.second));
+    // Content() lower-cases column names; tables keep their case.
+    o.kinds[absl::StrCat(parts[0], ".", parts[1], ".", absl::AsciiStrToLower(parts[2]))] = kind;
+  }
+  std::pair<std::string, std::string> st = absl::StrSplit(f.barrier_table, absl::MaxSplits('.', 1));
+  if (st.first.empty() || st.second.empty()) {
+    return absl::InvalidArgumentError("--barrier-table: expected schema.table");
+  }
+  o.barrier_schema = st.first;
+  o.barrier_table = st.second;
+  if (f.batch > 0) o.pusher.max_batch_messages = f.batch;
   if (o.pusher.target.empty()) return absl::InvalidArgumentError("--target is required");
   if (o.tag.empty()) return absl::InvalidArgumentError("--tag is required");
-  if (token_file) {
-    ASSIGN_OR_RETURN(std::string token, ReadWholeFile(*token_file));
+  if (!f.token_file.empty()) {
+    ASSIGN_OR_RETURN(std::string token, ReadWholeFile(f.token_file));
     token = std::string(absl::StripAsciiWhitespace(token));
     if (token.empty()) return absl::InvalidArgumentError("--token-file: the file is empty");
     o.pusher.token = std::move(token);
   }
-  if (ca_file) {
-    ASSIGN_OR_RETURN(std::string pem, ReadWholeFile(*ca_file));
+  if (!f.tls_ca.empty()) {
+    ASSIGN_OR_RETURN(std::string pem, ReadWholeFile(f.tls_ca));
     o.pusher.tls_root_certs_pem = std::move(pem);
   }
   return o;
+}
+
+absl::StatusOr<PushOptions> ParsePushArgs(int argc, char** argv) {
+  cli::CommonFlags common;
+  auto app = cli::NewApp("push", "push JSON-lines row changes to a dcp gRPC collector", &common);
+  PushFlags flags;
+  AddPushFlags(app.get(), &flags);
+  std::ostringstream out, err;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (std::optional<int> code = cli::Parse(*app, args, common, out, err)) {
+    return absl::InvalidArgumentError(err.str());
+  }
+  return FinishPushOptions(flags);
 }
 
 absl::StatusOr<PushStats> RunPush(const PushOptions& options, std::istream& in) {
@@ -344,28 +353,14 @@ absl::StatusOr<PushStats> RunPush(const PushOptions& options) {
   return RunPush(options, f);
 }
 
-int PushMain(int argc, char** argv) {
-  absl::StatusOr<PushOptions> options = ParsePushArgs(argc, argv);
-  if (!options.ok()) {
-    std::fprintf(stderr,
-                 "dcp push: %s\nusage: dcp push --target ADDR --tag T [--token-file F] "
-                 "[--tls-ca F] [--file F] [--key schema.table=c1,c2]... "
-                 "[--type schema.table.col=KIND]... [--barrier-id N]\n",
-                 std::string(options.status().message()).c_str());
-    return 2;
-  }
-  absl::StatusOr<PushStats> stats = RunPush(*options);
-  if (!stats.ok()) {
-    std::fprintf(stderr, "dcp push: %s\n", stats.status().ToString().c_str());
-    return 2;
-  }
-  std::fprintf(stderr,
-               "dcp push: %llu lines, %llu messages (%llu barriers), %llu dropped before the "
-               "first barrier\n",
-               static_cast<unsigned long long>(stats->lines),
-               static_cast<unsigned long long>(stats->messages),
-               static_cast<unsigned long long>(stats->barriers),
-               static_cast<unsigned long long>(stats->dropped_before_barrier));
+int RunPushCommand(const PushOptions& options) {
+  absl::StatusOr<PushStats> stats = RunPush(options);
+  if (!stats.ok()) return cli::Fail("dcp push", stats.status(), cli::kUsageExit);
+  std::cerr << FormatUserLine(
+      LogLevel::kInfo, "dcp push",
+      absl::StrCat(stats->lines, " lines, ", stats->messages, " messages (", stats->barriers,
+                   " barriers), ", stats->dropped_before_barrier,
+                   " dropped before the first barrier"));
   return 0;
 }
 

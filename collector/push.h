@@ -11,6 +11,7 @@
 //
 //   ASSIGN_OR_RETURN(PushOptions options, ParsePushArgs(argc, argv));
 //   ASSIGN_OR_RETURN(PushStats stats, RunPush(options));
+// `dcp push` itself adds the flags to its command (AddPushFlags, util/cli.h's grammar).
 #ifndef DCP_COLLECTOR_PUSH_H_
 #define DCP_COLLECTOR_PUSH_H_
 
@@ -20,6 +21,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -78,11 +81,22 @@ class LineEncoder {
   uint64_t dropped_ = 0;
 };
 
-// Parses the arguments after "push":
+// The flags of `dcp push` as given:
 //   --target ADDR --tag T [--token-file F] [--tls-ca F] [--tls-server-name N] [--file F]
 //   [--key schema.table=col1,col2]... [--type schema.table.col=KIND]...
 //   [--barrier-table schema.table] [--barrier-id N] [--batch N]
+struct PushFlags {
+  std::string target, tag, token_file, tls_ca, tls_server_name, file;
+  std::vector<std::string> keys, types;
+  std::string barrier_table = "drc.barrier";
+  uint64_t barrier_id = 1;
+  size_t batch = 0;  // 0: the Pusher's default
+};
+void AddPushFlags(CLI::App* cmd, PushFlags* flags);
 // kInvalidArgument on bad or missing flags, unreadable token/CA files.
+absl::StatusOr<PushOptions> FinishPushOptions(const PushFlags& flags);
+
+// Parses the arguments after "push" (argv[0] is "push"), as the command does.
 absl::StatusOr<PushOptions> ParsePushArgs(int argc, char** argv);
 
 // Reads `in` to its end, pushes every message, flushes. Errors: kInvalidArgument with the line
@@ -92,8 +106,8 @@ absl::StatusOr<PushStats> RunPush(const PushOptions& options, std::istream& in);
 // The same over options.file (or stdin).
 absl::StatusOr<PushStats> RunPush(const PushOptions& options);
 
-// `dcp push ARGS`: argv[0] is "push". Exit 0, 2 on any error (message on stderr).
-int PushMain(int argc, char** argv);
+// `dcp push`: runs, reports the counts on stderr. Exit 0, 2 on any error (message on stderr).
+int RunPushCommand(const PushOptions& options);
 
 }  // namespace dcp::collector
 

@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "collector/builder.h"
 #include "collector/wire.h"
+#include "util/cli.h"
 #include "util/status_macros.h"
 
 namespace dcp::daemon {
@@ -116,23 +117,13 @@ absl::Status RunCollect(const Config& config, const std::function<bool()>& stop)
   return first_error;
 }
 
-int CollectMain(int argc, char** argv) {
-  if (argc != 3 || std::string(argv[1]) != "--config") {
-    std::fprintf(stderr, "usage: dcp collect --config F\n");
-    return 2;
-  }
-  absl::StatusOr<Config> config = LoadConfig(argv[2]);
-  if (!config.ok()) {
-    std::fprintf(stderr, "dcp collect: %s\n", std::string(config.status().message()).c_str());
-    return 2;
-  }
+int RunCollectCommand(const std::string& config_path) {
+  absl::StatusOr<Config> config = LoadConfig(config_path);
+  if (!config.ok()) return cli::Fail("dcp collect", config.status(), cli::kUsageExit);
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   absl::Status s = RunCollect(*config, [] { return g_signalled.load(); });
-  if (!s.ok()) {
-    std::fprintf(stderr, "dcp collect: %s\n", s.ToString().c_str());
-    return 2;
-  }
+  if (!s.ok()) return cli::Fail("dcp collect", s, cli::kUsageExit);
   return 0;
 }
 

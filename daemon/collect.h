@@ -50,8 +50,8 @@ class PusherSink final : public collector::MessageSink {
 // collector's error otherwise (the others are then stopped).
 absl::Status RunCollect(const Config& config, const std::function<bool()>& stop);
 
-// `dcp collect --config F`: argv[0] is "collect". Stops on SIGINT/SIGTERM. Exit 0, 2 on errors.
-int CollectMain(int argc, char** argv);
+// `dcp collect --config F`: loads the config, runs until SIGINT/SIGTERM. Exit 0, 2 on errors.
+int RunCollectCommand(const std::string& config_path);
 
 }  // namespace dcp::daemon
 

@@ -1,8 +1,12 @@
 #include "mysql/dsn.h"
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <tuple>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -66,6 +70,36 @@ absl::StatusOr<int> ParseSeconds(absl::string_view key, absl::string_view value)
 
 }  // namespace
 
+absl::StatusOr<std::string> PasswordFromEnv(absl::string_view variable) {
+  const char* v = std::getenv(std::string(variable).c_str());
+  if (v == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("DSN: password-env: environment variable ", variable, " is not set"));
+  }
+  if (*v == '\0') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("DSN: password-env: environment variable ", variable, " is empty"));
+  }
+  return std::string(v);
+}
+
+absl::StatusOr<std::string> PasswordFromFile(absl::string_view path) {
+  std::ifstream in{std::string(path), std::ios::binary};
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("DSN: password-file: cannot read ", path));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string v = ss.str();
+  if (absl::EndsWith(v, "\n")) v.pop_back();
+  if (absl::EndsWith(v, "\r")) v.pop_back();
+  if (v.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("DSN: password-file: ", path, " is empty"));
+  }
+  return v;
+}
+
 absl::StatusOr<Dsn> Dsn::Parse(absl::string_view text) {
   Dsn dsn;
   absl::string_view rest = text;
@@ -88,6 +122,7 @@ absl::StatusOr<Dsn> Dsn::Parse(absl::string_view text) {
       auto password = PercentDecode(userinfo.substr(colon + 1), "password");
       if (!password.ok()) return password.status();
       dsn.password = *std::move(password);
+      dsn.password_in_text = true;
     }
     auto decoded_user = PercentDecode(user, "user");
     if (!decoded_user.ok()) return decoded_user.status();
@@ -157,10 +192,20 @@ absl::StatusOr<Dsn> Dsn::Parse(absl::string_view text) {
         dsn.ssl_mode = value;
       } else if (p.first == "ssl-ca") {
         dsn.ssl_ca = value;
+      } else if (p.first == "password-env" || p.first == "password-file") {
+        if (dsn.password.has_value()) {
+          return absl::InvalidArgumentError(
+              "DSN: give the password once: in the DSN, password-env or password-file");
+        }
+        auto password = p.first == "password-env" ? PasswordFromEnv(value)
+                                                  : PasswordFromFile(value);
+        if (!password.ok()) return password.status();
+        dsn.password = *std::move(password);
       } else {
         return absl::InvalidArgumentError(absl::StrCat(
             "DSN: unknown option '", p.first,
-            "' (known: socket, connect-timeout, read-timeout, write-timeout, ssl-mode, ssl-ca)"));
+            "' (known: socket, connect-timeout, read-timeout, write-timeout, ssl-mode, ssl-ca, "
+            "password-env, password-file)"));
       }
     }
   }

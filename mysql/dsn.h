@@ -3,7 +3,10 @@
 // Syntax: mysql://[user[:password]@]host[:port][/database][?key=value&...]
 // user, password and database may be percent-encoded. Keys: socket (a Unix socket path used
 // instead of TCP), connect-timeout, read-timeout, write-timeout (seconds), ssl-mode
-// (disabled|preferred|required), ssl-ca. IPv6 hosts go in brackets: mysql://u@[::1]:3306.
+// (disabled|preferred|required), ssl-ca, and the password kept off the DSN itself:
+// password-env (the name of an environment variable holding it) or password-file (a file
+// holding it; one trailing newline is dropped). Both are read by Parse(). IPv6 hosts go in
+// brackets: mysql://u@[::1]:3306.
 //
 // A value type; thread-compatible. ToString() never shows the password.
 #ifndef DCP_MYSQL_DSN_H_
@@ -31,6 +34,9 @@ struct Dsn {
   int write_timeout_s = 0;  // 0: the client library's default
   std::string ssl_mode = "preferred";
   std::string ssl_ca;
+  // The password was written in the DSN text itself (user:password@), where a command line
+  // shows it to every local user; not compared by ==.
+  bool password_in_text = false;
 
   // Parses the syntax above; kInvalidArgument names what is wrong (never echoing a password).
   static absl::StatusOr<Dsn> Parse(absl::string_view text);
@@ -44,6 +50,11 @@ struct Dsn {
   friend bool operator==(const Dsn& a, const Dsn& b);
   friend bool operator!=(const Dsn& a, const Dsn& b) { return !(a == b); }
 };
+
+// The password held by environment variable `variable` / file `path` (one trailing newline
+// dropped). kInvalidArgument when unset, unreadable or empty; never echoes the value.
+absl::StatusOr<std::string> PasswordFromEnv(absl::string_view variable);
+absl::StatusOr<std::string> PasswordFromFile(absl::string_view path);
 
 }  // namespace dcp::mysql
 

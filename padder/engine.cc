@@ -11,6 +11,7 @@
 #include "mysql/binlog/reader.h"
 #include "mysql/binlog/rows.h"
 #include "padder/apply.h"
+#include "padder/replay_progress.h"
 #include "padder/row_image.h"
 #include "util/atomic_file.h"
 #include "util/glob.h"
@@ -46,6 +47,7 @@ class Engine::Impl {
   void SetStart(const std::optional<Checkpoint>& c) {
     committed_ = c;
     if (c.has_value()) total_transactions_ = c->transactions;
+    progress_.emplace(options_, c ? std::optional<Position>(c->position) : std::nullopt, clock_);
   }
 
   Result Run(bl::RawEventSource* source, bl::Decoder::Options decoder_options) {
@@ -63,7 +65,7 @@ class Engine::Impl {
       const absl::Status s = checkpoint_.Write(*committed_, /*durable=*/true);
       if (r.status.ok()) r.status = s;
     }
-    if (progress_shown_) std::fprintf(stderr, "\n");
+    progress_->Finish(r.status.ok());
     stats_.checkpoint = committed_;
     r.stats = std::move(stats_);
     return r;
@@ -74,7 +76,6 @@ class Engine::Impl {
     RETURN_IF_ERROR(Prepare());
     bl::EventReader reader(source, decoder_options);
     bl::RowChange change;
-    last_progress_ = clock_->Now();
     for (;;) {
       ASSIGN_OR_RETURN(const bl::Event* ev, reader.Next());
       if (ev == nullptr) break;
@@ -85,7 +86,7 @@ class Engine::Impl {
         break;
       }
       const Position next{here.file, ev->offset + ev->header.event_size};
-      if (options_.progress) ShowProgress(next);
+      progress_->OnEvent(next.file, next.offset);
       ASSIGN_OR_RETURN(const bool stop, HandleEvent(*ev, here, next, change));
       if (stop) break;
     }
@@ -131,6 +132,7 @@ class Engine::Impl {
   bool StartGtid(const bl::GtidEvent& g) {
     StartTransaction();
     if (g.mariadb) {
+      progress_->OnGtid(g.domain_id, g.sequence);
       gtid_ = {g.domain_id, g.server_id, g.sequence};
       have_gtid_ = true;
       auto s = gtid_start_.find(g.domain_id);
@@ -254,6 +256,14 @@ class Engine::Impl {
       return absl::OkStatus();
     }
     if (!changes.empty() && !target_open_) {
+      // Between batches, never inside a target transaction: a pause holds no locks.
+      // While paused the progress lines go on (0 bytes/s), one per interval as at work.
+      if (options_.throttle != nullptr) {
+        RETURN_IF_ERROR(options_.throttle->Wait([this] {
+          if (progress_.has_value()) progress_->Tick();
+          return false;
+        }));
+      }
       RETURN_IF_ERROR(target_->Begin());
       target_open_ = true;
     }
@@ -281,28 +291,6 @@ class Engine::Impl {
     return checkpoint_.Write(*committed_, /*durable=*/false);
   }
 
-  void ShowProgress(const Position& pos) {
-    const absl::Time now = clock_->Now();
-    if (now - last_progress_ < absl::Seconds(1)) return;
-    const double secs = absl::ToDoubleSeconds(now - last_progress_);
-    const double rate = (events_ - last_events_) / secs;
-    std::string eta;
-    if (options_.stop_position.has_value() && pos.file == options_.stop_file &&
-        pos.file == last_pos_.file && pos.offset > last_pos_.offset) {
-      const double bytes_per_s = (pos.offset - last_pos_.offset) / secs;
-      const double left = *options_.stop_position > pos.offset
-                              ? (*options_.stop_position - pos.offset) / bytes_per_s
-                              : 0;
-      eta = absl::StrFormat("  ETA %.0fs", left);
-    }
-    std::fprintf(stderr, "\rpadder: %s  %" PRIu64 " events (%.0f/s)  %" PRIu64 " transactions%s   ",
-                 pos.ToString().c_str(), events_, rate, stats_.transactions_applied, eta.c_str());
-    progress_shown_ = true;
-    last_progress_ = now;
-    last_events_ = events_;
-    last_pos_ = pos;
-  }
-
   const Options& options_;
   Target* target_;
   Clock* clock_;
@@ -320,10 +308,8 @@ class Engine::Impl {
   int batch_ = 0;
   uint64_t applied_this_run_ = 0;
   uint64_t total_transactions_ = 0;
-  uint64_t events_ = 0, last_events_ = 0;
-  absl::Time last_progress_;
-  Position last_pos_;
-  bool progress_shown_ = false;
+  uint64_t events_ = 0;
+  std::optional<ReplayProgress> progress_;
 };
 
 Engine::Engine(Options options, Target* target, Clock* clock)

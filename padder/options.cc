@@ -37,6 +37,14 @@ absl::StatusOr<mysql::Dsn> ServerConfig(const toml::table& t, const std::string&
     }
     dsn.password = v;
   }
+  if (auto file = t["password-file"].value<std::string>()) {
+    absl::StatusOr<std::string> v = mysql::PasswordFromFile(*file);
+    if (!v.ok()) {
+      return KeyError(origin, *t.get("password-file"), name + ".password-file",
+                      std::string(v.status().message()));
+    }
+    dsn.password = *v;
+  }
   if (auto s = t["socket"].value<std::string>()) dsn.socket = *s;
   return dsn;
 }

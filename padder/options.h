@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "mysql/dsn.h"
+#include "util/progress.h"
+#include "util/throttle.h"
 
 namespace dcp::padder {
 
@@ -56,7 +59,9 @@ struct Options {
   std::string conflict_log = "conflict.log";
   std::string stats_file = "stats.json";
   bool preview = false;
-  bool progress = false;  // a progress line on stderr
+  ProgressSpec progress;  // over the whole range (replay_progress.h)
+  // Waited on before each target transaction (each batch); nullptr: never throttled.
+  std::shared_ptr<Throttle> throttle;
 };
 
 // Parses padder.toml. kInvalidArgument names the file, line and key on errors.

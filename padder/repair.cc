@@ -13,6 +13,7 @@
 #include "mysql/schema.h"
 #include "mysql/sql_literal.h"
 #include "mysql/statement.h"
+#include "util/progress.h"
 #include "util/status_macros.h"
 
 namespace dcp::padder {
@@ -213,7 +214,8 @@ absl::Status Complete(const RepairOptions& options, const mysql::TableSchema& sc
 }
 
 absl::Status RepairTableKeys(const RepairOptions& options, mysql::Connection& source,
-                             mysql::Connection* target, RepairTable& t, std::ostream& out) {
+                             mysql::Connection* target, RepairTable& t, ProgressReporter& progress,
+                             size_t item, std::ostream& out) {
   const auto [sdb, stable] = SplitName(t.source_table);
   ASSIGN_OR_RETURN(mysql::TableSchema schema, mysql::ReadTableSchema(source, sdb, stable));
   RETURN_IF_ERROR(Complete(options, schema, t));
@@ -223,6 +225,12 @@ absl::Status RepairTableKeys(const RepairOptions& options, mysql::Connection& so
   for (size_t begin = 0; begin < t.keys.size(); begin += batch) {
     const std::vector<std::vector<std::string>> keys(
         t.keys.begin() + begin, t.keys.begin() + std::min(t.keys.size(), begin + batch));
+    if (options.throttle != nullptr) {
+      RETURN_IF_ERROR(options.throttle->Wait([&progress] {
+        progress.MaybeReport();  // paused: the lines go on, one per interval
+        return false;
+      }));
+    }
     ASSIGN_OR_RETURN(BatchSql b, ReadBatch(source, sql, keys));
     if (target == nullptr) {
       if (b.replaced > 0) out << WithLiterals(b.replace_sql, b.replace_params) << ";\n";
@@ -232,7 +240,10 @@ absl::Status RepairTableKeys(const RepairOptions& options, mysql::Connection& so
     }
     replaced += b.replaced;
     deleted += b.deleted;
+    progress.Advance(item, keys.size());
+    progress.MaybeReport();
   }
+  progress.FinishItem(item);
   out << (target == nullptr ? "-- " : "") << t.source_table << " -> " << t.target_table << ": "
       << t.keys.size() << " keys, " << replaced << " replaced, " << deleted << " deleted"
       << (target == nullptr ? " (dry run)" : "") << "\n";
@@ -255,10 +266,18 @@ absl::Status RunRepair(const RepairOptions& options, std::ostream& out) {
         << "-- sql_mode; the SET statements change the session and are not undone at the end.\n"
         << "SET SESSION sql_mode = '';\nSET NAMES utf8mb4;\nSET time_zone = '+00:00';\n";
   }
-  for (RepairTable& t : tables) {
-    RETURN_IF_ERROR(
-        RepairTableKeys(options, source, target.has_value() ? &*target : nullptr, t, out));
+  ProgressReporter progress(options.progress, "keys", options.clock);
+  std::vector<size_t> items;
+  for (const RepairTable& t : tables) items.push_back(progress.AddItem(t.source_table, t.keys.size()));
+  for (size_t i = 0; i < tables.size(); ++i) {
+    const absl::Status s = RepairTableKeys(options, source, target.has_value() ? &*target : nullptr,
+                                           tables[i], progress, items[i], out);
+    if (!s.ok()) {
+      progress.Finish();
+      return s;
+    }
   }
+  progress.Finish();
   return absl::OkStatus();
 }
 

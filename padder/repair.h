@@ -11,12 +11,16 @@
 #define DCP_PADDER_REPAIR_H_
 
 #include <map>
+#include <memory>
 #include <ostream>
 #include <string>
 
 #include "absl/status/status.h"
 #include "mysql/dsn.h"
 #include "padder/repair_report.h"
+#include "util/clock.h"
+#include "util/progress.h"
+#include "util/throttle.h"
 
 namespace dcp::padder {
 
@@ -27,6 +31,10 @@ struct RepairOptions {
   bool dry_run = false;  // print the SQL instead of running it (still reads the source)
   int batch_size = 500;
   std::map<std::string, std::string> rename;  // source schema -> target schema (alarms)
+  ProgressSpec progress;                      // keys done per table and overall
+  // Waited on before each batch; nullptr: never throttled.
+  std::shared_ptr<Throttle> throttle;
+  Clock* clock = Clock::Real();
 };
 
 // The command: reads the report, repairs, prints per-table counts (and the SQL with dry_run).

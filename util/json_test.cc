@@ -1,10 +1,14 @@
 #include "util/json.h"
 
+#include <cstdio>
+#include <fstream>
 #include <random>
 #include <string>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "util/log.h"
 
 namespace dcp::json {
 namespace {
@@ -70,3 +74,42 @@ TEST(Json, RandomBytesAlwaysGiveValidJson) {
 
 }  // namespace
 }  // namespace dcp::json
+
+namespace dcp {
+namespace {
+
+// --log-format=json: each message, multi-line or not, is one JSON object on one line.
+TEST(LogJson, EveryLineIsOneObject) {
+  const std::string path = ::testing::TempDir() + "/dcp-log-json-test.log";
+  std::remove(path.c_str());
+  ASSERT_TRUE(SetLogFile(path.c_str()));
+  SetLogFormat(LogFormat::kJson);
+  SetLogProgram("tester");
+  DCP_LOG(INFO) << "first \"quoted\"\nsecond line\tand a tab";
+  DCP_LOG(WARNING) << "bytes \xff\x01";
+  LogUser(LogLevel::kError, "a user message");
+  SetLogFormat(LogFormat::kText);
+  DCP_LOG(INFO) << "text again";
+  ASSERT_TRUE(SetLogFile(nullptr));
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    const nlohmann::json j = nlohmann::json::parse(lines[i]);
+    EXPECT_EQ(j["program"], "tester");
+    EXPECT_TRUE(j.contains("ts"));
+  }
+  const nlohmann::json first = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(first["level"], "info");
+  EXPECT_EQ(first["msg"], "first \"quoted\"\nsecond line\tand a tab");
+  EXPECT_THAT(first["src"].get<std::string>(), ::testing::StartsWith("json_test.cc:"));
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["level"], "warning");
+  EXPECT_EQ(nlohmann::json::parse(lines[2])["msg"], "a user message");
+  EXPECT_EQ(nlohmann::json::parse(lines[2])["level"], "error");
+  EXPECT_THAT(lines[3], ::testing::HasSubstr(" I json_test.cc:"));
+  std::remove(path.c_str());
+}
+
+}  // namespace
+}  // namespace dcp

@@ -1,7 +1,12 @@
 // Minimal leveled logging to stderr (Abseil 20220623 has no absl/log).
 //
-// Thread-safe: each call writes one whole line under a mutex. Lines look like
+// Thread-safe: each call writes one whole line under a mutex. In the text format (the
+// default) lines look like
 //   2026-11-21T10:00:00.123Z I collector.cc:42] connected to 127.0.0.1:3306
+// and in the JSON format (--log-format=json) each line is one object:
+//   {"ts":"2026-11-21T10:00:00.123Z","level":"info","program":"dcp","src":"collector.cc:42",
+//    "msg":"connected to 127.0.0.1:3306"}
+// (a message with newlines stays one line: they are escaped).
 // Usage:
 //   DCP_LOG(INFO) << "connected to " << addr;
 //   DCP_LOG_EVERY_N_SEC(WARNING, 10) << "reconnecting";  // at most once per 10 s per site
@@ -11,11 +16,26 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <sstream>
+#include <string>
+
+#include "absl/strings/string_view.h"
 
 namespace dcp {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
+enum class LogFormat { kText, kJson };
+
+// "debug", "info", "warning" (or "warn"), "error"; std::nullopt otherwise.
+std::optional<LogLevel> ParseLogLevel(absl::string_view name);
+// "text", "json"; std::nullopt otherwise.
+std::optional<LogFormat> ParseLogFormat(absl::string_view name);
+
+void SetLogFormat(LogFormat format);
+LogFormat GetLogFormat();
+// The program name in JSON lines and before LogUser() messages ("dcp" by default).
+void SetLogProgram(absl::string_view program);
 
 // Messages below this level are dropped. Default kInfo; DCP_LOG_LEVEL=debug|info|warning|error
 // in the environment overrides it at first use.
@@ -25,6 +45,14 @@ LogLevel MinLogLevel();
 // Redirects log output to `path` (appending), or back to stderr when `path` is empty.
 // Used for SIGHUP log reopening. Returns false if the file cannot be opened.
 bool SetLogFile(const char* path);
+
+// A message for the person at the terminal (a usage error, a final error, a warning about
+// the command line), written whatever the minimum level: in the text format as the line
+// "program: message" without timestamp; in the JSON format as a log object.
+void LogUser(LogLevel level, absl::string_view message);
+// The line LogUser() writes (with its newline), for `program` (empty: the one set by
+// SetLogProgram), for writers that take a stream.
+std::string FormatUserLine(LogLevel level, absl::string_view program, absl::string_view message);
 
 namespace log_internal {
 
@@ -39,6 +67,8 @@ class LogMessage {
 
  private:
   LogLevel level_;
+  const char* file_;
+  int line_;
   std::ostringstream stream_;
 };
 

@@ -17,4 +17,37 @@ std::string UrlForLogs(absl::string_view url) {
   return absl::StrCat(url.substr(0, scheme_end), "://", rest);
 }
 
+std::vector<std::pair<size_t, size_t>> UrlPasswordSpans(absl::string_view text) {
+  std::vector<std::pair<size_t, size_t>> spans;
+  size_t from = 0;
+  while (true) {
+    const size_t scheme_end = text.find("://", from);
+    if (scheme_end == absl::string_view::npos) break;
+    const size_t start = scheme_end + 3;
+    size_t end = text.find_first_of("?# \t\r\n\"'", start);
+    if (end == absl::string_view::npos) end = text.size();
+    const absl::string_view authority = text.substr(start, end - start);
+    const size_t at = authority.rfind('@');
+    if (at != absl::string_view::npos) {
+      const size_t colon = authority.substr(0, at).find(':');
+      if (colon != absl::string_view::npos && colon + 1 < at) {
+        spans.emplace_back(start + colon + 1, start + at);
+      }
+    }
+    from = end;
+  }
+  return spans;
+}
+
+std::string RedactUrlPasswords(absl::string_view text) {
+  std::string out;
+  size_t pos = 0;
+  for (const auto& [begin, end] : UrlPasswordSpans(text)) {
+    absl::StrAppend(&out, text.substr(pos, begin - pos), "***");
+    pos = end;
+  }
+  absl::StrAppend(&out, text.substr(pos));
+  return out;
+}
+
 }  // namespace dcp

@@ -1,11 +1,14 @@
-// The verifier's command line: parses arguments into the library's options, runs the command
-// and returns the process exit status (0 identical, 1 differences found, 2 error).
+// The verifier's command line (CLI11, util/cli.h): parses arguments into the library's
+// options, runs the command and returns the process exit status (0 identical, 1 differences
+// found, 2 error).
 //
 //   verifier schema --source DSN --target DSN [filters] [--ignore CLASS,...] [--column-order]
 //   verifier data   --source DSN --target DSN [filters] [data options]
-//   verifier --config verifier.conf
+//   verifier data   --config verifier.toml [flags that override the file]
+//   verifier --config verifier.conf      (gravity-compatible)
 //
-// Reports go to `out`, errors and progress to `err`. Thread-compatible.
+// Reports go to `out`, help to `out`, errors and warnings to `err`; progress and throttling
+// go through the logger (stderr). Thread-compatible.
 #ifndef DCP_VERIFIER_CLI_H_
 #define DCP_VERIFIER_CLI_H_
 
@@ -15,7 +18,7 @@
 
 namespace dcp::verifier {
 
-// The --help text (mentions "Commands").
+// The --help text.
 std::string UsageText();
 
 // `args` excludes the program name.

@@ -11,7 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "mysql/schema.h"
+#include "util/glob.h"
 #include "util/status_macros.h"
 #include "verifier/data_plan.h"
 #include "verifier/resume_log.h"
@@ -46,6 +48,11 @@ struct TableState {
   bool int_key = false;
   int64_t min_key = 0;  // on the source
   int64_t max_key = 0;
+  // Chunk sizing: the run's, or the table's override.
+  absl::Duration chunk_time;
+  double min_chunk_rows = 0;
+  double max_chunk_rows = 0;
+  size_t progress_item = 0;
 
   absl::Mutex mu;
   TableResult result ABSL_GUARDED_BY(mu);
@@ -73,7 +80,10 @@ struct Chunk {
 
 class Engine {
  public:
-  explicit Engine(const DataOptions& options) : options_(options), resume_(options.resume_file) {}
+  explicit Engine(const DataOptions& options)
+      : options_(options),
+        resume_(options.resume_file),
+        progress_(options.progress, "rows", options.clock) {}
 
   absl::StatusOr<DataReport> Run();
 
@@ -92,7 +102,7 @@ class Engine {
   void RecordFinished(TableState* t, const Chunk& chunk) ABSL_EXCLUSIVE_LOCKS_REQUIRED(t->mu);
   absl::Status FullScan(Sides* sides, TableState* t);
   absl::Status Recheck(Sides* sides);
-  void ProgressLoop();
+  void TableDone(TableState* t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(t->mu);
   void Fail(TableState* t, const absl::Status& status);
   RowDiffer Differ(const TableState& t) const {
     return RowDiffer(t.plan, options_.collect_fix_values ? t.fix_exprs : no_fix_exprs_,
@@ -105,8 +115,7 @@ class Engine {
   std::vector<std::unique_ptr<TableState>> tables_;
   std::vector<TableResult> unpaired_;
   bool crc32c_ = false;  // both servers have CRC32C(); set by Run before Plan, then read-only
-  std::atomic<uint64_t> rows_done_{0};
-  std::atomic<bool> finished_{false};
+  ProgressReporter progress_;
   absl::Mutex mu_;
   absl::Status fatal_ ABSL_GUARDED_BY(mu_);
   size_t cursor_ ABSL_GUARDED_BY(mu_) = 0;
@@ -137,7 +146,9 @@ absl::Status Engine::PlanPair(Connection& source, Connection& target, const Tabl
                    mysql::ReadTableSchema(source, pair.source.first, pair.source.second));
   ASSIGN_OR_RETURN(mysql::TableSchema ts,
                    mysql::ReadTableSchema(target, pair.target.first, pair.target.second));
-  TableSetup setup = PlanTable(pair, ss, ts, options_, crc32c_);
+  const DataOptions table_options =
+      OptionsForTable(options_, absl::StrCat(pair.source.first, ".", pair.source.second));
+  TableSetup setup = PlanTable(pair, ss, ts, table_options, crc32c_);
   auto state = std::make_unique<TableState>();
   TableState& t = *state;
   absl::MutexLock lock(&t.mu);
@@ -146,19 +157,28 @@ absl::Status Engine::PlanPair(Connection& source, Connection& target, const Tabl
   t.fix_exprs = std::move(setup.fix_exprs);
   t.estimated_rows = setup.estimated_rows;
   t.result = std::move(setup.result);
-  t.chunk_rows = static_cast<double>(options_.initial_chunk_rows);
+  t.chunk_time = table_options.chunk_time;
+  t.min_chunk_rows = static_cast<double>(table_options.min_chunk_rows);
+  t.max_chunk_rows = static_cast<double>(table_options.max_chunk_rows);
+  t.chunk_rows = static_cast<double>(table_options.initial_chunk_rows);
+  t.progress_item = progress_.AddItem(t.result.source_table, t.estimated_rows);
   tables_.push_back(std::move(state));
-  if (!t.result.error.empty()) return absl::OkStatus();
+  if (!t.result.error.empty()) {
+    progress_.FinishItem(t.progress_item);
+    return absl::OkStatus();
+  }
   ASSIGN_OR_RETURN(auto int_range, IntKeyRange(source, t.plan, ss));
   if (int_range.has_value()) {
     t.int_key = true;
     std::tie(t.min_key, t.max_key) = *int_range;
     // Assume dense keys until the first chunk measures the density.
-    t.step = static_cast<double>(options_.initial_chunk_rows);
+    t.step = t.chunk_rows;
   }
   if (resume.done.count(t.result.source_table) > 0) {
     t.result.resumed_complete = true;
     t.boundaries_done = true;
+    progress_.SetAlreadyDone(t.progress_item, t.estimated_rows);
+    progress_.FinishItem(t.progress_item);
   } else if (auto it = resume.upto.find(t.result.source_table); it != resume.upto.end()) {
     t.next_lower = it->second;
   }
@@ -173,6 +193,12 @@ void Engine::Fail(TableState* t, const absl::Status& status) {
   absl::MutexLock lock(&t->mu);
   if (t->result.error.empty()) t->result.error = std::string(status.message());
   t->boundaries_done = true;
+  progress_.FinishItem(t->progress_item);
+}
+
+void Engine::TableDone(TableState* t) {
+  progress_.FinishItem(t->progress_item);
+  progress_.MaybeReport();
 }
 
 TableState* Engine::PickTable() {
@@ -293,7 +319,7 @@ absl::Status Engine::ProcessChunk(Sides* sides, const Chunk& chunk) {
           diffs, differ.CompareRange(*sides, chunk.lower, chunk.upper, source_rows, target_rows));
     }
   }
-  rows_done_ += std::max(source_rows, target_rows);
+  progress_.Advance(t->progress_item, std::max(source_rows, target_rows));
   absl::MutexLock lock(&t->mu);
   t->result.source_rows += source_rows;
   t->result.target_rows += target_rows;
@@ -312,9 +338,8 @@ void Engine::AdaptChunkSize(TableState* t, const Chunk& chunk, absl::Duration to
   if (secs > 0 && rows > 0) {
     const double rate = rows / secs;
     t->rate = t->rate == 0 ? rate : 0.75 * t->rate + 0.25 * rate;
-    t->chunk_rows = std::clamp(t->rate * absl::ToDoubleSeconds(options_.chunk_time),
-                               static_cast<double>(options_.min_chunk_rows),
-                               static_cast<double>(options_.max_chunk_rows));
+    t->chunk_rows = std::clamp(t->rate * absl::ToDoubleSeconds(t->chunk_time),
+                               t->min_chunk_rows, t->max_chunk_rows);
   }
   if (t->int_key && chunk.upper) {
     // Keys per row in this chunk, so that the next step covers about chunk_rows rows.
@@ -345,12 +370,13 @@ void Engine::RecordFinished(TableState* t, const Chunk& chunk) {
   }
   if (t->boundaries_done && t->in_flight == 0 && t->finished.empty() && t->result.error.empty()) {
     resume_.Write(absl::StrCat("done\t", t->result.source_table));
+    TableDone(t);
   }
 }
 
 absl::Status Engine::FullScan(Sides* sides, TableState* t) {
   ASSIGN_OR_RETURN(RowDiffer::Whole whole, Differ(*t).CompareWhole(*sides));
-  rows_done_ += std::max(whole.source.count, whole.target.count);
+  progress_.Advance(t->progress_item, std::max(whole.source.count, whole.target.count));
   absl::MutexLock lock(&t->mu);
   t->result.source_rows = whole.source.count;
   t->result.target_rows = whole.target.count;
@@ -358,11 +384,25 @@ absl::Status Engine::FullScan(Sides* sides, TableState* t) {
   t->result.mismatched_chunks = whole.source == whole.target ? 0 : 1;
   t->diffs[0] = std::move(whole.differences);
   resume_.Write(absl::StrCat("done\t", t->result.source_table));
+  TableDone(t);
   return absl::OkStatus();
 }
 
 void Engine::Worker(Sides* sides) {
-  while (std::optional<Chunk> chunk = NextChunk(sides)) {
+  for (;;) {
+    if (options_.throttle != nullptr) {
+      const absl::Status s = options_.throttle->Wait([this] {
+        absl::MutexLock lock(&mu_);
+        return !fatal_.ok();
+      });
+      if (!s.ok()) {
+        absl::MutexLock lock(&mu_);
+        if (fatal_.ok()) fatal_ = s;
+        return;
+      }
+    }
+    std::optional<Chunk> chunk = NextChunk(sides);
+    if (!chunk.has_value()) return;
     absl::Status st = ProcessChunk(sides, *chunk);
     if (!st.ok()) {
       {
@@ -400,26 +440,6 @@ absl::Status Engine::Recheck(Sides* sides) {
   return absl::OkStatus();
 }
 
-void Engine::ProgressLoop() {
-  uint64_t total = 0;
-  for (auto& t : tables_) total += t->estimated_rows;
-  const absl::Time start = absl::Now();
-  while (!finished_.load()) {
-    absl::SleepFor(absl::Milliseconds(250));
-    const uint64_t done = rows_done_.load();
-    const double secs = absl::ToDoubleSeconds(absl::Now() - start);
-    const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
-    std::string eta = "?";
-    if (rate > 0 && total > done) eta = absl::StrFormat("%.0fs", (total - done) / rate);
-    if (total <= done) eta = "0s";
-    *options_.progress << absl::StrFormat("\r%llu/~%llu rows  %.0f rows/s  ETA %s   ",
-                                          static_cast<unsigned long long>(done),
-                                          static_cast<unsigned long long>(total), rate, eta)
-                       << std::flush;
-  }
-  *options_.progress << "\r" << std::string(60, ' ') << "\r" << std::flush;
-}
-
 absl::StatusOr<DataReport> Engine::Run() {
   if (options_.parallel < 1) return absl::InvalidArgumentError("--parallel must be at least 1");
   const absl::Time start = options_.clock->Now();
@@ -449,13 +469,15 @@ absl::StatusOr<DataReport> Engine::Run() {
     ASSIGN_OR_RETURN(report.snapshot_position,
                      OpenReplicaSnapshot(source, target, sources, targets));
   }
+  absl::Notification finished;
   std::thread progress;
-  if (options_.progress != nullptr) progress = std::thread([this] { ProgressLoop(); });
+  if (progress_.enabled()) progress = std::thread([this, &finished] { progress_.RunUntil(&finished); });
   std::vector<std::thread> threads;
   for (Sides& w : workers) threads.emplace_back([this, &w] { Worker(&w); });
   for (std::thread& th : threads) th.join();
-  finished_ = true;
+  finished.Notify();
   if (progress.joinable()) progress.join();
+  progress_.Finish();
   {
     absl::MutexLock lock(&mu_);
     if (!fatal_.ok()) return fatal_;
@@ -516,6 +538,23 @@ uint64_t DataReport::total_rows() const {
   uint64_t n = 0;
   for (const TableResult& t : tables) n += std::max(t.source_rows, t.target_rows);
   return n;
+}
+
+DataOptions OptionsForTable(const DataOptions& options, const std::string& name) {
+  DataOptions o = options;
+  o.table_overrides.clear();
+  for (const TableOverride& t : options.table_overrides) {
+    if (!GlobMatch(t.table, name)) continue;
+    if (t.where) o.where = *t.where;
+    if (t.columns) o.columns = *t.columns;
+    if (t.ignore_columns) o.ignore_columns = *t.ignore_columns;
+    if (t.chunk_time) o.chunk_time = *t.chunk_time;
+    if (t.chunk_rows) {
+      o.initial_chunk_rows = o.min_chunk_rows = o.max_chunk_rows = *t.chunk_rows;
+    }
+    break;
+  }
+  return o;
 }
 
 absl::StatusOr<DataReport> CompareData(const DataOptions& options) {

@@ -18,8 +18,8 @@
 #define DCP_VERIFIER_DATA_COMPARE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
-#include <ostream>
 #include <string>
 #include <vector>
 
@@ -28,9 +28,23 @@
 #include "mysql/connection.h"
 #include "mysql/dsn.h"
 #include "util/clock.h"
+#include "util/progress.h"
+#include "util/throttle.h"
 #include "verifier/chunk_sql.h"
 
 namespace dcp::verifier {
+
+// Options of the tables matching `table` (a schema.table glob on the source name; the first
+// matching entry wins), from a verifier config file's [[table]] entries. Unset fields keep
+// the run's.
+struct TableOverride {
+  std::string table;
+  std::optional<std::string> where;
+  std::optional<std::vector<std::string>> columns;
+  std::optional<std::vector<std::string>> ignore_columns;
+  std::optional<absl::Duration> chunk_time;
+  std::optional<uint64_t> chunk_rows;  // a fixed chunk size instead of chunk_time's adaptation
+};
 
 struct DataOptions {
   mysql::Dsn source;
@@ -62,10 +76,16 @@ struct DataOptions {
   int recheck_rounds = 0;
   bool collect_fix_values = false;  // fetch source rows for fix SQL
   std::string resume_file;          // empty: no resume state
-  // Progress output (a single updated line), or nullptr.
-  std::ostream* progress = nullptr;
+  std::vector<TableOverride> table_overrides;
+  // Rows done per table and overall (util/progress.h); estimates from TABLE_ROWS.
+  ProgressSpec progress;
+  // Waited on before every chunk (util/throttle.h); nullptr: never throttled.
+  std::shared_ptr<Throttle> throttle;
   Clock* clock = Clock::Real();
 };
+
+// `options` as they apply to the source table `name` (its first matching override applied).
+DataOptions OptionsForTable(const DataOptions& options, const std::string& name);
 
 struct ColumnDifference {
   std::string column;

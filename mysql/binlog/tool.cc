@@ -1,10 +1,9 @@
 #include "mysql/binlog/tool.h"
 
-#include <fnmatch.h>
-
 #include <cstring>
 #include <map>
 #include <memory>
+#include <sstream>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
@@ -14,39 +13,16 @@
 #include "mysql/binlog/reader.h"
 #include "mysql/binlog/rows.h"
 #include "mysql/binlog/stream_reader.h"
+#include "mysql/credentials.h"
 #include "mysql/dsn.h"
+#include "util/cli.h"
+#include "util/glob.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/status_macros.h"
 
 namespace dcp::mysql::binlog {
 namespace {
-
-constexpr char kUsage[] =
-    "usage: dcp binlog --file F [F...] [--start-position N] [--stop-position N]\n"
-    "                  [--follow-rotation] [--tables GLOB[,GLOB...]] [--stats | --events]\n"
-    "       dcp binlog --dsn mysql://user:pw@host:port --server-id N\n"
-    "                  [--position FILE:POS | --gtid D-S-N[,...]] [--stop-never] [...]\n"
-    "Prints one JSON line per row change (format: docs/binlog.md).\n"
-    "  --file F...          binlog files, read in the order given\n"
-    "  --start-position N   first event offset in the first file (default 4)\n"
-    "  --stop-position N    stop before the first event at or after N in the last file\n"
-    "  --follow-rotation    after the last file, follow its ROTATE to the next file\n"
-    "  --tables GLOBS       only tables whose db.table matches one glob (fnmatch)\n"
-    "  --dsn DSN            read a live server's binlog as a replica (see docs/binlog.md)\n"
-    "  --server-id N        the replica server id to register with (required with --dsn)\n"
-    "  --position FILE:POS  start there (default: the first binlog, position 4)\n"
-    "  --gtid LIST          MariaDB: start after this GTID position\n"
-    "  --stop-never         keep reading new events (default: stop at the current end)\n"
-    "  --stats              print per-table row counts instead of rows\n"
-    "  --events             print one line per event (type, position) instead of rows\n";
-
-absl::StatusOr<uint64_t> ParseUint(absl::string_view flag, absl::string_view v) {
-  uint64_t n;
-  if (!absl::SimpleAtoi(v, &n)) {
-    return absl::InvalidArgumentError(absl::StrCat(flag, ": not a number: ", v));
-  }
-  return n;
-}
 
 struct TableStats {
   uint64_t events = 0;
@@ -81,7 +57,11 @@ struct Source {
 
 absl::StatusOr<Source> OpenStream(const ToolOptions& options) {
   StreamReader::Options so;
-  ASSIGN_OR_RETURN(so.dsn, Dsn::Parse(options.dsn));
+  ASSIGN_OR_RETURN(const CredentialSources sources,
+                   CredentialSourcesFromEnvironment(options.defaults_file));
+  std::vector<std::string> warnings;
+  ASSIGN_OR_RETURN(so.dsn, CommandLineDsn("--dsn", options.dsn, sources, &warnings));
+  for (const std::string& w : warnings) LogUser(LogLevel::kWarning, w);
   so.server_id = options.server_id;
   if (so.server_id == 0) return absl::InvalidArgumentError("--dsn needs --server-id");
   if (!options.position.empty()) {
@@ -162,7 +142,7 @@ class TableFilter {
       entry.first = key;
       entry.second = false;
       for (const std::string& g : globs_) {
-        if (fnmatch(g.c_str(), key.c_str(), 0) == 0) entry.second = true;
+        if (GlobMatch(g, key)) entry.second = true;
       }
     }
     return entry.second;
@@ -215,59 +195,59 @@ absl::Status AppendRows(const RowsEvent& rows, const RowContext& ctx, RowChange&
 
 }  // namespace
 
-absl::StatusOr<ToolOptions> ParseToolArgs(int argc, char** argv) {
-  ToolOptions o;
-  for (int i = 1; i < argc; ++i) {
-    const absl::string_view a = argv[i];
-    auto value = [&]() -> absl::StatusOr<absl::string_view> {
-      if (i + 1 >= argc) return absl::InvalidArgumentError(absl::StrCat(a, " needs a value"));
-      return absl::string_view(argv[++i]);
-    };
-    if (a == "--file") {
-      ASSIGN_OR_RETURN(absl::string_view f, value());
-      o.files.emplace_back(f);
-      while (i + 1 < argc && argv[i + 1][0] != '-') o.files.emplace_back(argv[++i]);
-    } else if (a == "--start-position") {
-      ASSIGN_OR_RETURN(absl::string_view v, value());
-      ASSIGN_OR_RETURN(o.start_position, ParseUint(a, v));
-    } else if (a == "--stop-position") {
-      ASSIGN_OR_RETURN(absl::string_view v, value());
-      ASSIGN_OR_RETURN(o.stop_position, ParseUint(a, v));
-    } else if (a == "--follow-rotation") {
-      o.follow_rotation = true;
-    } else if (a == "--tables") {
-      ASSIGN_OR_RETURN(absl::string_view v, value());
-      for (absl::string_view g : absl::StrSplit(v, ',', absl::SkipEmpty())) {
-        o.table_globs.emplace_back(g);
-      }
-    } else if (a == "--events") {
-      o.events = true;
-    } else if (a == "--stats") {
-      o.stats = true;
-    } else if (a == "--dsn") {
-      ASSIGN_OR_RETURN(absl::string_view v, value());
-      o.dsn = std::string(v);
-    } else if (a == "--position") {
-      ASSIGN_OR_RETURN(absl::string_view v, value());
-      o.position = std::string(v);
-    } else if (a == "--gtid") {
-      ASSIGN_OR_RETURN(absl::string_view v, value());
-      o.gtid = std::string(v);
-    } else if (a == "--server-id") {
-      ASSIGN_OR_RETURN(absl::string_view v, value());
-      ASSIGN_OR_RETURN(uint64_t id, ParseUint(a, v));
-      if (id == 0 || id > UINT32_MAX) return absl::InvalidArgumentError("--server-id: 1..2^32-1");
-      o.server_id = static_cast<uint32_t>(id);
-    } else if (a == "--stop-never") {
-      o.stop_never = true;
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat("unknown argument ", a));
+void AddToolFlags(CLI::App* cmd, ToolFlags* f) {
+  ToolOptions& o = f->options;
+  cmd->add_option("--file", o.files, "binlog files, read in the order given");
+  cmd->add_option("--start-position", o.start_position,
+                  "first event offset in the first file (default 4)");
+  cmd->add_option("--stop-position", f->stop_position,
+                  "stop before the first event at or after N in the last file");
+  cmd->add_flag("--follow-rotation", o.follow_rotation,
+                "after the last file, follow its ROTATE to the next file");
+  cmd->add_option("--tables", o.table_globs,
+                  "only tables whose db.table matches one of these globs (* and ?)")
+      ->delimiter(',');
+  cmd->add_option("--dsn", o.dsn,
+                  "read a live server's binlog as a replica: "
+                  "mysql://user@host:port[?password-env=VAR|password-file=PATH]");
+  cmd->add_option("--defaults-file", o.defaults_file,
+                  "my.cnf-style file whose [client] password a --dsn without one uses");
+  cmd->add_option("--server-id", f->server_id,
+                  "the replica server id to register with (required with --dsn)");
+  cmd->add_option("--position", o.position, "FILE:POS to start at (default: the first binlog)");
+  cmd->add_option("--gtid", o.gtid, "MariaDB: start after this GTID position");
+  cmd->add_flag("--stop-never", o.stop_never,
+                "keep reading new events (default: stop at the current end)");
+  cmd->add_flag("--stats", o.stats, "print per-table row counts instead of rows");
+  cmd->add_flag("--events", o.events, "print one line per event instead of rows");
+}
+
+absl::StatusOr<ToolOptions> FinishToolOptions(const CLI::App& cmd, const ToolFlags& f) {
+  ToolOptions o = f.options;
+  if (cmd.count("--stop-position") > 0) o.stop_position = f.stop_position;
+  if (cmd.count("--server-id") > 0) {
+    if (f.server_id == 0 || f.server_id > UINT32_MAX) {
+      return absl::InvalidArgumentError("--server-id: 1..2^32-1");
     }
+    o.server_id = static_cast<uint32_t>(f.server_id);
   }
   if (o.files.empty() == o.dsn.empty()) {
     return absl::InvalidArgumentError("give either --file or --dsn");
   }
   return o;
+}
+
+absl::StatusOr<ToolOptions> ParseToolArgs(int argc, char** argv) {
+  cli::CommonFlags common;
+  auto app = cli::NewApp("binlog", "decode binlog files to JSON lines", &common);
+  ToolFlags flags;
+  AddToolFlags(app.get(), &flags);
+  std::ostringstream out, err;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (std::optional<int> code = cli::Parse(*app, args, common, out, err)) {
+    return absl::InvalidArgumentError(err.str());
+  }
+  return FinishToolOptions(*app, flags);
 }
 
 absl::Status RunTool(const ToolOptions& options, std::FILE* out) {
@@ -309,25 +289,10 @@ absl::Status RunTool(const ToolOptions& options, std::FILE* out) {
   return absl::OkStatus();
 }
 
-int BinlogMain(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-  }
-  auto options = ParseToolArgs(argc, argv);
-  if (!options.ok()) {
-    std::fprintf(stderr, "dcp binlog: %s\n%s", std::string(options.status().message()).c_str(),
-                 kUsage);
-    return 2;
-  }
-  const absl::Status s = RunTool(*options, stdout);
+int RunBinlogCommand(const ToolOptions& options) {
+  const absl::Status s = RunTool(options, stdout);
   std::fflush(stdout);
-  if (!s.ok()) {
-    std::fprintf(stderr, "dcp binlog: %s\n", s.ToString().c_str());
-    return 1;
-  }
+  if (!s.ok()) return cli::Fail("dcp binlog", s, 1);
   return 0;
 }
 

@@ -2,9 +2,10 @@
 //
 //   dcp binlog --file F [F...] [--start-position N] [--stop-position N] [--follow-rotation]
 //              [--tables GLOB[,GLOB...]] [--stats | --events]
-//   dcp binlog --dsn mysql://user:pw@host:port --server-id N [...]
+//   dcp binlog --dsn mysql://user@host:port?password-env=VAR --server-id N [...]
 //
-// Output format: docs/binlog.md. The main in cmd/ only calls BinlogMain.
+// Output format: docs/binlog.md. The main in cmd/ adds the flags to its `binlog` command
+// (AddToolFlags, util/cli.h's grammar) and calls RunBinlogCommand.
 #ifndef DCP_MYSQL_BINLOG_TOOL_H_
 #define DCP_MYSQL_BINLOG_TOOL_H_
 
@@ -13,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -24,25 +27,37 @@ struct ToolOptions {
   uint64_t start_position = 4;
   std::optional<uint64_t> stop_position;
   bool follow_rotation = false;
-  std::vector<std::string> table_globs;  // "db.table" patterns (fnmatch); empty: all
+  std::vector<std::string> table_globs;  // "db.table" patterns (util/glob.h); empty: all
   bool stats = false;                    // print per-table counts instead of rows
   bool events = false;                   // print one line per event instead of rows
   // Live stream (see stream_reader.h).
   std::string dsn;
+  std::string defaults_file;  // [client] password for a DSN without one (mysql/credentials.h)
   std::string position;  // "file:pos"
   std::string gtid;      // MariaDB GTID position
   uint32_t server_id = 0;
   bool stop_never = false;
 };
 
-// Parses the arguments after "binlog". kInvalidArgument on bad flags.
+// The flags as given; FinishToolOptions() checks them.
+struct ToolFlags {
+  ToolOptions options;
+  uint64_t stop_position = 0;
+  uint64_t server_id = 0;
+};
+void AddToolFlags(CLI::App* cmd, ToolFlags* flags);
+// kInvalidArgument for an inconsistent set (both or neither of --file and --dsn, ...).
+absl::StatusOr<ToolOptions> FinishToolOptions(const CLI::App& cmd, const ToolFlags& flags);
+
+// Parses the arguments after "binlog" (argv[0] is "binlog"), as the command does.
+// kInvalidArgument on bad flags.
 absl::StatusOr<ToolOptions> ParseToolArgs(int argc, char** argv);
 
 // Runs the command, writing JSON lines to `out`.
 absl::Status RunTool(const ToolOptions& options, std::FILE* out);
 
-// argv[0] is "binlog". Returns the process exit code (0 ok, 1 error, 2 usage).
-int BinlogMain(int argc, char** argv);
+// Runs the command to stdout. Returns the process exit code (0 ok, 1 error).
+int RunBinlogCommand(const ToolOptions& options);
 
 }  // namespace dcp::mysql::binlog
 

@@ -63,5 +63,5 @@ expect_error 'missing.toml' run --config "$WORK/missing.toml"
 { base; printf '[checker]\nsource-tag = "src"\ntarget-tags = ["dst"]\n'; } > "$WORK/down.toml"
 STARTUP_LOG=1 expect_error "down.toml: collector 'source' \(127.0.0.1:1\): cannot reach" run --config "$WORK/down.toml"
 if grep -q secret "$WORK/err"; then fail "the password was printed"; fi
-rc=0; "$DCP_BIN" run 2> "$WORK/err" || rc=$?; [ $rc -eq 2 ] && grep -q 'usage: dcp run' "$WORK/err" || fail "dcp run without --config"
+rc=0; "$DCP_BIN" run 2> "$WORK/err" || rc=$?; [ $rc -eq 2 ] && grep -q 'dcp run: --config is required' "$WORK/err" || fail "dcp run without --config"
 echo "PASS"
